@@ -1,0 +1,49 @@
+"""Aftercare Companion: aftercare timelines, reminders and triage after microneedling."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Config, then extensions, then blueprints, then CLI. Never starts a scheduler."""
+    from companion import config
+    from companion.core.errors import register_error_handlers
+    from companion.core.requests import register_request_guards
+    from companion.extensions import api, db, migrate
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config.from_environment(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    import companion.models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    from companion.core.sqlite import configure_sqlite
+
+    configure_sqlite(app)
+    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
+    api.init_app(app)
+    register_error_handlers(app)
+    register_request_guards(app)
+
+    from companion.treatments.protocols import init_protocols
+
+    init_protocols(app)
+
+    from companion.blueprints import register_blueprints
+
+    register_blueprints(api)
+
+    from companion.cli import register_cli
+
+    register_cli(app)
+    return app

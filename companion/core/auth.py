@@ -1,0 +1,27 @@
+"""Bearer secrets: generated with enough entropy that a plain SHA-256 is a safe
+stored form (no slow hash needed), compared by hash lookup only."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from flask import request
+
+from companion.core.errors import Unauthorized
+
+
+def new_secret(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def hash_secret(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Send your credentials as 'Authorization: Bearer <token>'.")
+    return token

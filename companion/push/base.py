@@ -1,0 +1,55 @@
+"""The one interface every push sender implements, and the outcomes it reports."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+# What the dispatcher does with a device after an attempt.
+SENT = "sent"  # accepted by the push service
+DEACTIVATE = "deactivate"  # token is dead: never use this device again
+RETRY = "retry"  # transient: try again with backoff while before expires_at
+BACKOFF = "backoff"  # quota: the whole batch waits at least retry_after
+FAILED = "failed"  # permanent for this message: do not retry
+
+
+@dataclass(frozen=True)
+class PushMessage:
+    reminder_id: int
+    device_id: int
+    identifier: str  # FCM installation id or legacy registration token
+    identifier_kind: str  # "fid" | "token"
+    platform: str  # "ios" | "android" | "web"
+    title: str
+    body: str
+    data: dict[str, str]
+    priority: str  # "high" | "normal"
+    expires_at: datetime  # aware UTC; the push is worthless after it
+    collapse_key: str
+    thread_id: str
+    channel_id: str = "aftercare"
+
+
+@dataclass(frozen=True)
+class PushResult:
+    device_id: int
+    outcome: str
+    message_id: str | None = None
+    error_code: str | None = None
+    retry_after: float | None = None  # seconds, for BACKOFF (and RETRY when the server says)
+    detail: str | None = None
+
+
+class PushSender(Protocol):
+    name: str
+
+    def send(self, messages: list[PushMessage]) -> list[PushResult]:
+        """Send every message; one result per message, in the same order. Never raises for
+        per-message failures; transport failures become RETRY results."""
+        ...
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failures: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+from companion.core.cli import companion_cli  # noqa

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from companion.core.clock import utcnow
+from companion.extensions import db
+
+# Channels of the outbox: a patient's phones, a clinic's staff phones, a clinic webhook.
+PATIENT_PUSH = "patient_push"
+STAFF_PUSH = "staff_push"
+WEBHOOK = "webhook"
+
+PENDING = "pending"
+CLAIMED = "claimed"
+SENT = "sent"
+EXPIRED = "expired"
+UNDELIVERABLE = "undeliverable"
+CANCELLED = "cancelled"
+FAILED = "failed"
+OPEN_STATES = (PENDING, CLAIMED)
+
+
+class Reminder(db.Model):
+    """One outbox row: something to deliver at `due_at`, useless after `expires_at`.
+
+    Written in the same transaction as whatever caused it, claimed by a
+    dispatcher with a lease, and finished only by the holder of that lease.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        # Claiming reads only pending rows that are due: keep that scan small.
+        Index(
+            "ix_reminders_claimable",
+            "available_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_reminders_leased",
+            "lease_until",
+            sqlite_where=text("status = 'claimed'"),
+            postgresql_where=text("status = 'claimed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), default=PATIENT_PUSH)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    treatment_id: Mapped[int | None] = mapped_column(ForeignKey("treatments.id", ondelete="CASCADE"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    plan_key: Mapped[str | None] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    available_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    sent_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def state(self) -> str:
+        """What the patient's timeline shows."""
+        if self.acknowledged_at is not None and self.status not in (CANCELLED,):
+            return "acknowledged"
+        if self.status == CLAIMED:
+            return PENDING
+        return self.status
+
+
+class DispatcherHeartbeat(db.Model):
+    """Last pass of each dispatcher, for /healthz."""
+
+    __tablename__ = "dispatcher_heartbeats"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    last_pass_at: Mapped[datetime]
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from companion.core.clock import utcnow
+from companion.extensions import db
+
+
+class Treatment(db.Model):
+    __tablename__ = "treatments"
+    __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    protocol_key: Mapped[str] = mapped_column(String(80))
+    performed_at: Mapped[datetime]
+    needle_depth_mm: Mapped[float]
+    area: Mapped[str] = mapped_column(String(40))
+    combined_with: Mapped[list[Any]] = mapped_column(default=list)
+    session_number: Mapped[int] = mapped_column(default=1)
+    planned_sessions: Mapped[int] = mapped_column(default=1)
+    clearance_confirmed: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    # The protocol as it applied (with the clinic's overrides), for triage and audits.
+    protocol_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    restrictions: Mapped[list[Restriction]] = relationship(
+        back_populates="treatment", cascade="all, delete-orphan", order_by="Restriction.id"
+    )
+
+
+class Restriction(db.Model):
+    """A window during which something is off limits (makeup, sweat, sun, ...)."""
+
+    __tablename__ = "restrictions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    title: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)
+
+    treatment: Mapped[Treatment] = relationship(back_populates="restrictions")

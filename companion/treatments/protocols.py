@@ -1,0 +1,3 @@
+"""STUB: replaced by the protocol loader."""
+def init_protocols(app):
+    app.extensions["companion.protocols"] = {}

@@ -1,0 +1,52 @@
+"""Which database the suite runs on, and how it is reset.
+
+COMPANION_TEST_DATABASE_URL selects PostgreSQL (CI runs the suite twice: SQLite,
+then PostgreSQL); without it every run gets a fresh SQLite file.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+
+PG_URL_ENV = "COMPANION_TEST_DATABASE_URL"
+
+
+def test_database_url() -> str:
+    url = os.environ.get(PG_URL_ENV)
+    if url:
+        from companion.config import _sqlalchemy_url
+
+        return _sqlalchemy_url(url)
+    directory = Path(tempfile.mkdtemp(prefix="companion-test-"))
+    return f"sqlite:///{directory / 'test.db'}"
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+def reset_schema(url: str) -> None:
+    """Empty database, so the migrations (not create_all) build the schema."""
+    if not is_postgres(url):
+        path = Path(url[len("sqlite:///"):])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+def truncate_all(db) -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for name in reversed(tables):
+                conn.exec_driver_sql(f"DELETE FROM {name}")
