@@ -1,0 +1,29 @@
+"""The embedded default sender: every push goes to the log instead of a phone.
+
+The dispatcher records each result in the deliveries table as for any sender,
+so a developer sees exactly what would have been sent, and when.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from companion.push.base import SENT, PushMessage, PushResult
+
+log = logging.getLogger("companion.push.log")
+
+
+class LogSender:
+    name = "log"
+
+    def send(self, messages: list[PushMessage]) -> list[PushResult]:
+        results = []
+        for message in messages:
+            message_id = f"log/{uuid.uuid4().hex}"
+            log.info(
+                "push reminder=%s device=%s platform=%s priority=%s title=%r body=%r data=%s",
+                message.reminder_id, message.device_id, message.platform, message.priority,
+                message.title, message.body, message.data,
+            )
+            results.append(PushResult(device_id=message.device_id, outcome=SENT, message_id=message_id))
+        return results
