@@ -9,10 +9,13 @@ def register_blueprints(api: Api) -> None:
     from companion.clinics.views import blp as clinics
     from companion.patients.views import blp as patients
     from companion.patients.app_views import blp as patient_app
+    from companion.patients.session_views import blp as patient_sessions
     from companion.treatments.views import blp as treatments
+    from companion.treatments.protocol_views import blp as protocols
     from companion.checkins.views import blp as checkins
 
-    for blueprint in (health, clinics, patients, patient_app, treatments, checkins):
+    blueprints = (health, clinics, patients, patient_sessions, patient_app, treatments, protocols, checkins)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme(
         "clinicKey", {"type": "http", "scheme": "bearer", "description": "Clinic API key"}

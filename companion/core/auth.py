@@ -25,3 +25,7 @@ def bearer_token() -> str:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Send your credentials as 'Authorization: Bearer <token>'.")
     return token
+
+
+CLINIC_SECURITY = [{"clinicKey": []}]
+PATIENT_SECURITY = [{"patientToken": []}]

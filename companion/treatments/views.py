@@ -1,3 +1,34 @@
+"""Clinic API: correcting or cancelling a treatment."""
+from __future__ import annotations
+
+from flask.views import MethodView
 from flask_smorest import Blueprint
 
-blp = Blueprint(__name__.replace(".", "_"), __name__)
+from companion.clinics.service import authenticate_clinic, current_clinic
+from companion.core.auth import CLINIC_SECURITY
+from companion.treatments import service
+from companion.treatments.schemas import TreatmentSchema, TreatmentUpdateSchema
+
+blp = Blueprint("treatments", __name__, url_prefix="/v1/treatments", description="Clinic: treatments")
+blp.before_request(authenticate_clinic)
+
+
+@blp.route("/<int:treatment_id>")
+class TreatmentDetail(MethodView):
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.response(200, TreatmentSchema)
+    def get(self, treatment_id):
+        return service.show_treatment(current_clinic(), treatment_id)
+
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.arguments(TreatmentUpdateSchema)
+    @blp.response(200, TreatmentSchema)
+    def patch(self, data, treatment_id):
+        """Correct the record; reminders not yet sent are planned again."""
+        return service.correct_treatment(current_clinic(), treatment_id, data)
+
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.response(204)
+    def delete(self, treatment_id):
+        """Cancel: pending reminders are cancelled, sent ones stay as history."""
+        service.cancel_treatment(current_clinic(), treatment_id)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from companion.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def check() -> dict[str, Any]:
+    try:
+        db.session.execute(db.text("SELECT 1"))
+        database = "ok"
+    except Exception:  # noqa: BLE001 - any failure means "not ok"; the detail goes to the log
+        log.exception("health check: database unreachable")
+        db.session.rollback()
+        return {"status": "degraded", "database": "unreachable", "dispatcher": {}}
+    try:
+        from companion.reminders.heartbeat import dispatcher_health
+
+        dispatcher = dispatcher_health()
+    except ImportError:
+        dispatcher = {"state": "unknown"}
+    status = "ok" if not dispatcher.get("stale", False) else "degraded"
+    return {"status": status, "database": database, "dispatcher": dispatcher}

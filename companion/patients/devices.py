@@ -1,0 +1,56 @@
+"""Phones that receive a patient's reminders."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from companion.core.clock import utcnow
+from companion.core.errors import NotFound
+from companion.extensions import db
+from companion.patients.models import Device, Patient
+
+
+def register_device(patient: Patient, data: dict[str, Any]) -> tuple[Device, bool]:
+    """Idempotent: the same identifier again is the same device; an identifier that
+    belonged to someone else moves here (the phone changed hands or re-enrolled)."""
+    kind = "fid" if "fid" in data else "token"
+    identifier = data[kind]
+    for _ in range(2):
+        device = db.session.scalar(db.select(Device).where(Device.identifier == identifier))
+        created = device is None
+        if created:
+            device = Device(identifier=identifier)
+            db.session.add(device)
+        device.kind = kind
+        device.platform = data["platform"]
+        device.patient_id = patient.id
+        device.clinic_id = None
+        device.staff_name = None
+        device.active = True
+        device.deactivated_reason = None
+        device.deactivated_at = None
+        try:
+            db.session.commit()
+            return device, created
+        except IntegrityError:  # registered concurrently: retry as an update
+            db.session.rollback()
+    raise RuntimeError("device registration raced twice")
+
+
+def remove_device(patient: Patient, identifier: str) -> None:
+    device = db.session.scalar(
+        db.select(Device).where(
+            Device.identifier == identifier, Device.patient_id == patient.id, Device.active.is_(True)
+        )
+    )
+    if device is None:
+        raise NotFound("No such device.")
+    deactivate(device, "removed_by_app")  # kept, not deleted: deliveries point at it
+    db.session.commit()
+
+
+def deactivate(device: Device, reason: str) -> None:
+    device.active = False
+    device.deactivated_reason = reason
+    device.deactivated_at = utcnow()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from companion.core.fields import AwareDateTime, Locale, QuietHoursSchema, TimeZoneName
+from companion.patients.screening import CONTRAINDICATIONS
+
+
+# Every answer is required: an omitted contraindication must not read as "no".
+ScreeningSchema = Schema.from_dict(
+    {
+        **{key: fields.Boolean(required=True) for key in CONTRAINDICATIONS},
+        "medications_note": fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000)),
+    },
+    name="ScreeningSchema",
+)
+
+
+class PatientCreateSchema(Schema):
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    external_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    timezone = TimeZoneName(required=True, metadata={"example": "Europe/Madrid"})
+    locale = Locale(load_default="en")
+    quiet_hours = fields.Nested(QuietHoursSchema, load_default=None, allow_none=True)
+    screening = fields.Nested(ScreeningSchema, required=True)
+
+
+class PatientPrefsSchema(Schema):
+    """What a patient may change about itself; pending reminders are re-planned."""
+
+    timezone = TimeZoneName()
+    locale = Locale()
+    quiet_hours = fields.Nested(QuietHoursSchema)
+
+
+class WarningSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+
+
+class PatientSchema(Schema):
+    id = fields.Integer()
+    display_name = fields.String()
+    external_ref = fields.String(allow_none=True)
+    timezone = fields.String()
+    locale = fields.String()
+    quiet_hours = fields.Method("_quiet_hours", metadata={"type": "object"})
+    screening = fields.Dict()
+    warnings = fields.List(fields.Nested(WarningSchema))
+    created_at = fields.DateTime(format="iso")
+
+    def _quiet_hours(self, patient) -> dict[str, str]:
+        return {"start": patient.quiet_start, "end": patient.quiet_end}
+
+
+class EnrolledPatientSchema(PatientSchema):
+    enrollment_code = fields.String(metadata={"description": "One-time code for the patient's app; shown once."})
+    enrollment_code_expires_at = fields.DateTime(format="iso")
+
+
+class EnrollmentCodeSchema(Schema):
+    enrollment_code = fields.String()
+    enrollment_code_expires_at = fields.DateTime(format="iso")
+
+
+class PatientListSchema(Schema):
+    items = fields.List(fields.Nested(PatientSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class SessionCreateSchema(Schema):
+    enrollment_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class SessionSchema(Schema):
+    token = fields.String(metadata={"description": "Patient bearer token; store it securely."})
+    patient = fields.Nested(PatientSchema)
+
+
+class DeviceCreateSchema(Schema):
+    """The app sends its Firebase installation id (`fid`) or a legacy registration `token`."""
+
+    fid = fields.String(validate=validate.Length(min=1, max=512))
+    token = fields.String(validate=validate.Length(min=1, max=512))
+    platform = fields.String(required=True, validate=validate.OneOf(["ios", "android", "web"]))
+
+    @validates_schema
+    def _exactly_one_identifier(self, data, **kwargs):
+        if ("fid" in data) == ("token" in data):
+            raise ValidationError("Send exactly one of 'fid' or 'token'.", field_name="fid")
+
+
+class DeviceSchema(Schema):
+    id = fields.Integer()
+    identifier = fields.String()
+    kind = fields.String()
+    platform = fields.String()
+    active = fields.Boolean()
+    created_at = fields.DateTime(format="iso")

@@ -1,0 +1,60 @@
+"""Clinic API: protocols and the clinic's own overrides of them."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from companion.clinics.service import authenticate_clinic, current_clinic
+from companion.core.auth import CLINIC_SECURITY
+from companion.treatments import protocol_service as service
+
+blp = Blueprint("protocols", __name__, url_prefix="/v1/protocols", description="Clinic: protocols")
+blp.before_request(authenticate_clinic)
+
+
+class ProtocolSummarySchema(Schema):
+    key = fields.String()
+    title = fields.Raw()
+    description = fields.Raw()
+    overridden = fields.Boolean()
+
+
+class ProtocolDetailSchema(Schema):
+    key = fields.String()
+    overridden = fields.Boolean()
+    overrides = fields.Dict()
+    protocol = fields.Dict(metadata={"description": "The protocol with this clinic's overrides applied"})
+
+
+class OverrideSchema(Schema):
+    values = fields.Dict(required=True, metadata={"description": "Protocol values your clinic uses instead"})
+
+
+@blp.route("", methods=["GET"])
+@blp.doc(security=CLINIC_SECURITY)
+@blp.response(200, ProtocolSummarySchema(many=True))
+def list_protocols():
+    return service.list_protocols(current_clinic())
+
+
+@blp.route("/<key>", methods=["GET"])
+@blp.doc(security=CLINIC_SECURITY)
+@blp.response(200, ProtocolDetailSchema)
+def show_protocol(key):
+    return service.show_protocol(current_clinic(), key)
+
+
+@blp.route("/<key>/override")
+class Override(MethodView):
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.arguments(OverrideSchema)
+    @blp.response(200, ProtocolDetailSchema)
+    def put(self, data, key):
+        """Your instructions win: these values replace the protocol's for your new treatments."""
+        return service.set_override(current_clinic(), key, data["values"])
+
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.response(204)
+    def delete(self, key):
+        service.clear_override(current_clinic(), key)
