@@ -40,3 +40,8 @@ def authenticate_clinic() -> Clinic:
 
 def current_clinic() -> Clinic:
     return g.clinic
+
+
+def require_clinic() -> None:
+    """Blueprint guard: a before_request hook must return None to let the view run."""
+    authenticate_clinic()

@@ -6,13 +6,13 @@ from flask_smorest import Blueprint
 
 from companion.core.auth import PATIENT_SECURITY
 from companion.patients import devices, schemas as s, service
-from companion.patients.sessions import authenticate_patient, current_patient
+from companion.patients.sessions import current_patient, require_patient
 from companion.reminders import service as reminders
 from companion.treatments import patient_view
 from companion.treatments.schemas import ReminderSchema, StatusArgsSchema, StatusSchema, TimelineSchema
 
 blp = Blueprint("me", __name__, url_prefix="/v1/me", description="Patient app")
-blp.before_request(authenticate_patient)
+blp.before_request(require_patient)
 
 
 @blp.route("")

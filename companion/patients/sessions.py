@@ -54,3 +54,8 @@ def current_patient() -> Patient:
 def end_session() -> None:
     g.patient_token.revoked_at = utcnow()
     db.session.commit()
+
+
+def require_patient() -> None:
+    """Blueprint guard: a before_request hook must return None to let the view run."""
+    authenticate_patient()

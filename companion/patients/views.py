@@ -5,7 +5,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from companion.clinics.service import authenticate_clinic, current_clinic
+from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
 from companion.core.fields import PageArgsSchema
 from companion.patients import schemas as s
@@ -14,7 +14,7 @@ from companion.treatments import service as treatments
 from companion.treatments.schemas import TreatmentCreateSchema, TreatmentSchema
 
 blp = Blueprint("patients", __name__, url_prefix="/v1/patients", description="Clinic: patients and treatments")
-blp.before_request(authenticate_clinic)
+blp.before_request(require_clinic)
 
 
 @blp.route("")

@@ -5,12 +5,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from companion.clinics.service import authenticate_clinic, current_clinic
+from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
 from companion.treatments import protocol_service as service
 
 blp = Blueprint("protocols", __name__, url_prefix="/v1/protocols", description="Clinic: protocols")
-blp.before_request(authenticate_clinic)
+blp.before_request(require_clinic)
 
 
 class ProtocolSummarySchema(Schema):

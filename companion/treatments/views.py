@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from companion.clinics.service import authenticate_clinic, current_clinic
+from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
 from companion.treatments import service
 from companion.treatments.schemas import TreatmentSchema, TreatmentUpdateSchema
 
 blp = Blueprint("treatments", __name__, url_prefix="/v1/treatments", description="Clinic: treatments")
-blp.before_request(authenticate_clinic)
+blp.before_request(require_clinic)
 
 
 @blp.route("/<int:treatment_id>")

@@ -1,0 +1,52 @@
+"""The app registers the phone that should receive reminders."""
+from tests.factories import create_clinic, enroll, sign_in
+
+
+def _patient(app, client):
+    clinic = create_clinic(app)
+    return sign_in(client, enroll(client, clinic)["enrollment_code"])
+
+
+def test_register_is_idempotent(app, client):
+    headers = _patient(app, client)
+    first = client.post("/v1/me/devices", json={"fid": "fid-abc", "platform": "android"}, headers=headers)
+    second = client.post("/v1/me/devices", json={"fid": "fid-abc", "platform": "android"}, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.get_json()["id"] == second.get_json()["id"]
+    assert first.get_json()["kind"] == "fid"
+
+
+def test_legacy_token_is_recorded_as_token(app, client):
+    headers = _patient(app, client)
+    body = client.post("/v1/me/devices", json={"token": "legacy:APA91b", "platform": "ios"}, headers=headers).get_json()
+    assert body["kind"] == "token" and body["platform"] == "ios"
+
+
+def test_token_moves_to_the_new_patient(app, client):
+    from companion.extensions import db
+    from companion.patients.models import Device
+
+    alice, bob = _patient(app, client), _patient(app, client)
+    client.post("/v1/me/devices", json={"token": "shared-phone", "platform": "android"}, headers=alice)
+    client.post("/v1/me/devices", json={"token": "shared-phone", "platform": "android"}, headers=bob)
+    bob_id = client.get("/v1/me", headers=bob).get_json()["id"]
+    with app.app_context():
+        devices = db.session.scalars(db.select(Device).where(Device.identifier == "shared-phone")).all()
+        assert [d.patient_id for d in devices] == [bob_id]
+    assert client.delete("/v1/me/devices/shared-phone", headers=alice).status_code == 404
+
+
+def test_delete_device(app, client):
+    headers = _patient(app, client)
+    client.post("/v1/me/devices", json={"token": "t/with:odd=chars", "platform": "web"}, headers=headers)
+    assert client.delete("/v1/me/devices/t/with:odd=chars", headers=headers).status_code == 204
+    assert client.delete("/v1/me/devices/t/with:odd=chars", headers=headers).status_code == 404
+
+
+def test_bad_device_bodies(app, client):
+    headers = _patient(app, client)
+    for body in ({"platform": "android"}, {"fid": "a", "token": "b", "platform": "ios"},
+                 {"fid": "a", "platform": "windows"}, {"fid": "", "platform": "ios"}, {"fid": 5, "platform": "ios"}):
+        response = client.post("/v1/me/devices", json=body, headers=headers)
+        assert response.status_code == 422, body
+        assert response.get_json()["error"]["fields"]
