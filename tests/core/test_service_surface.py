@@ -1,0 +1,35 @@
+"""What a clinic's developer touches first: the CLI, health, and the API document."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_clinic_create_cli_prints_a_working_key(app, client, database_url):
+    env = dict(os.environ, COMPANION_DATABASE_URL=database_url)
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "companion", "clinic", "create", "Clínica Luz", "--json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(printed) == {"clinic_id", "api_key"}
+    response = client.get("/v1/patients", headers={"Authorization": f"Bearer {printed['api_key']}"})
+    assert response.status_code == 200
+
+
+def test_healthz_reports_database(client):
+    body = client.get("/healthz").get_json()
+    assert body["database"] == "ok"
+    assert "dispatcher" in body
+
+
+def test_openapi_document_and_docs(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    assert "/v1/patients/{patient_id}/treatments" in spec["paths"]
+    assert "clinicKey" in spec["components"]["securitySchemes"]
+    assert client.get("/docs").status_code == 200
