@@ -12,9 +12,12 @@ def register_blueprints(api: Api) -> None:
     from companion.patients.session_views import blp as patient_sessions
     from companion.treatments.views import blp as treatments
     from companion.treatments.protocol_views import blp as protocols
-    from companion.checkins.views import blp as checkins
+    from companion.checkins.views import blp as alerts, history as checkin_history, me as my_checkins
 
-    blueprints = (health, clinics, patients, patient_sessions, patient_app, treatments, protocols, checkins)
+    blueprints = (
+        health, clinics, patients, patient_sessions, patient_app, treatments, protocols,
+        my_checkins, alerts, checkin_history,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     api.spec.components.security_scheme(

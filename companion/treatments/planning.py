@@ -81,7 +81,12 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
     # A claimed row may be in flight: superseding it makes the dispatcher's finish a lost claim.
     db.session.execute(
         db.update(r.Reminder)
-        .where(r.Reminder.treatment_id == treatment.id, r.Reminder.status.in_(r.OPEN_STATES))
+        .where(
+            r.Reminder.treatment_id == treatment.id,
+            r.Reminder.status.in_(r.OPEN_STATES),
+            # follow-up prompts after a check-in are not part of the plan
+            db.not_(db.func.coalesce(r.Reminder.plan_key, "").startswith("followup:")),
+        )
         .values(status=SUPERSEDED, lease_until=None, updated_at=now)
     )
     treatment.restrictions = [

@@ -17,7 +17,8 @@ from companion.patients.screening import screening_warnings
 from companion.patients.service import get_patient
 from companion.treatments import planning
 from companion.treatments.models import Treatment
-from companion.treatments.protocols import Protocol, validate_facts
+from companion.treatments.protocols import Protocol
+from companion.treatments.timeline import validate_facts
 
 # A session is recorded right after it happens; far-off dates are typos.
 _MAX_FUTURE = timedelta(days=1)

@@ -1,0 +1,117 @@
+"""Off-course check-ins become clinic alerts, delivered through the same outbox.
+
+Staff pushes ignore the patient's quiet hours: they go out at once.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from companion.checkins.models import Alert, CheckIn
+from companion.clinics.models import Clinic
+from companion.core.clock import utcnow
+from companion.extensions import db
+from companion.patients.models import Patient
+from companion.reminders import models as r
+
+# Outcomes that reach the clinic's phones; self_care is listed for the clinic but not pushed.
+PUSHED = {"contact_clinic": "normal", "urgent": "high"}
+ALERTED = ("self_care", "contact_clinic", "urgent")
+_STAFF_PUSH_LIFETIME = timedelta(hours=24)
+_WEBHOOK_LIFETIME = timedelta(hours=48)
+
+
+def raise_alert(checkin: CheckIn, patient: Patient) -> Alert | None:
+    if checkin.outcome not in ALERTED:
+        return None
+    alert = Alert(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        checkin_id=checkin.id,
+        severity=checkin.outcome,
+        reasons=list(checkin.reasons),
+    )
+    db.session.add(alert)
+    db.session.flush()
+    if alert.severity in PUSHED:
+        queue_staff_push(alert)
+        queue_webhook(alert, "alert.created")
+    return alert
+
+
+def queue_staff_push(alert: Alert) -> None:
+    now = utcnow()
+    urgent = alert.severity == "urgent"
+    db.session.add(
+        r.Reminder(
+            channel=r.STAFF_PUSH,
+            clinic_id=alert.clinic_id,
+            patient_id=alert.patient_id,
+            alert_id=alert.id,
+            kind="alert_urgent" if urgent else "alert",
+            title="Urgent patient check-in" if urgent else "Patient check-in needs review",
+            body=f"Patient #{alert.patient_id}: {', '.join(alert.reasons) or alert.severity}",
+            priority=PUSHED[alert.severity],
+            payload={"alert_id": alert.id, "severity": alert.severity},
+            due_at=now,
+            expires_at=now + _STAFF_PUSH_LIFETIME,
+            available_at=now,
+        )
+    )
+
+
+def queue_webhook(alert: Alert, event: str) -> None:
+    clinic = db.session.get(Clinic, alert.clinic_id)
+    if clinic is None or not clinic.webhook_url:
+        return
+    now = utcnow()
+    db.session.add(
+        r.Reminder(
+            channel=r.WEBHOOK,
+            clinic_id=alert.clinic_id,
+            patient_id=alert.patient_id,
+            alert_id=alert.id,
+            kind=event,
+            title=event,
+            body="",
+            priority="high" if alert.severity == "urgent" else "normal",
+            payload={
+                "event": event,
+                "alert": {
+                    "id": alert.id,
+                    "patient_id": alert.patient_id,
+                    "checkin_id": alert.checkin_id,
+                    "severity": alert.severity,
+                    "reasons": list(alert.reasons),
+                    "created_at": alert.created_at.isoformat() if alert.created_at else now.isoformat(),
+                },
+            },
+            due_at=now,
+            expires_at=now + _WEBHOOK_LIFETIME,
+            available_at=now,
+        )
+    )
+
+
+def resend_unacknowledged_urgent(resend_after: timedelta, max_resends: int = 3) -> int:
+    """Urgent alerts nobody acknowledged are pushed to staff again; returns how many."""
+    now = utcnow()
+    alerts = db.session.scalars(
+        db.select(Alert).where(
+            Alert.severity == "urgent",
+            Alert.status == "open",
+            Alert.resend_count < max_resends,
+        )
+    ).all()
+    count = 0
+    for alert in alerts:
+        last = db.session.scalar(
+            db.select(db.func.max(r.Reminder.created_at)).where(
+                r.Reminder.alert_id == alert.id, r.Reminder.channel == r.STAFF_PUSH
+            )
+        ) or alert.created_at
+        if now - last >= resend_after:
+            alert.resend_count += 1
+            queue_staff_push(alert)
+            count += 1
+    db.session.commit()
+    return count

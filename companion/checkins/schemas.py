@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from companion.checkins.symptoms import MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
+
+_RATING = validate.Range(min=MIN_RATING, max=MAX_RATING, error="Rate 0 (none) to 3 (severe).")
+
+# Unknown symptom or flag names are rejected (marshmallow's default), not ignored.
+RatingsSchema = Schema.from_dict(
+    {name: fields.Integer(load_default=0, strict=True, validate=_RATING) for name in SYMPTOMS},
+    name="RatingsSchema",
+)
+RedFlagsSchema = Schema.from_dict(
+    {name: fields.Boolean(load_default=False) for name in RED_FLAGS}, name="RedFlagsSchema"
+)
+
+
+class CheckInCreateSchema(Schema):
+    ratings = fields.Nested(RatingsSchema, required=True)
+    red_flags = fields.Nested(RedFlagsSchema, load_default=lambda: {name: False for name in RED_FLAGS})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class CheckInSchema(Schema):
+    id = fields.Integer()
+    patient_id = fields.Integer()
+    treatment_id = fields.Integer(allow_none=True)
+    ratings = fields.Dict()
+    red_flags = fields.List(fields.String())
+    note = fields.String(allow_none=True)
+    hours_since_treatment = fields.Float(allow_none=True)
+    outcome = fields.String(metadata={"description": "expected, self_care, contact_clinic or urgent"})
+    reasons = fields.List(fields.String())
+    advice = fields.String()
+    alert_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(format="iso")
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    patient_id = fields.Integer()
+    checkin_id = fields.Integer()
+    severity = fields.String()
+    reasons = fields.List(fields.String())
+    status = fields.String()
+    created_at = fields.DateTime(format="iso")
+    acknowledged_at = fields.DateTime(format="iso", allow_none=True)
+    resolved_at = fields.DateTime(format="iso", allow_none=True)
+    resolution_note = fields.String(allow_none=True)
+    checkin = fields.Nested(CheckInSchema, allow_none=True)
+
+
+class AlertListArgsSchema(Schema):
+    status = fields.String(validate=validate.OneOf(["open", "acknowledged", "resolved"]))
+
+
+class ResolveSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
