@@ -10,10 +10,14 @@ class ClinicSchema(Schema):
     name = fields.String()
     descriptive_push = fields.Boolean(metadata={"description": "Pushes show the reminder text (off: neutral text)"})
     webhook_url = fields.String(allow_none=True)
+    created_at = fields.DateTime(format="iso")
+
+
+class ClinicWithSecretSchema(ClinicSchema):
     webhook_secret = fields.String(
+        attribute="shown_secret",
         metadata={"description": "HMAC-SHA256 key for webhook signatures; only shown when created or rotated"}
     )
-    created_at = fields.DateTime(format="iso")
 
 
 class ClinicUpdateSchema(Schema):

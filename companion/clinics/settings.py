@@ -26,7 +26,7 @@ def update_clinic(clinic: Clinic, data: dict[str, Any]) -> Clinic:
 def rotate_webhook_secret(clinic: Clinic) -> Clinic:
     clinic.webhook_secret = secrets.token_hex(32)
     db.session.commit()
-    clinic.shown_secret = clinic.webhook_secret  # type: ignore[attr-defined]
+    clinic.shown_secret = clinic.webhook_secret  # type: ignore[attr-defined]  # in this response only
     return clinic
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema
 
 from companion.clinics import schemas as s, settings
 from companion.clinics.service import current_clinic, require_clinic
@@ -16,26 +15,25 @@ blp.before_request(require_clinic)
 @blp.route("")
 class ClinicSettings(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
-    @blp.response(200, s.ClinicSchema(exclude=("webhook_secret",)))
+    @blp.response(200, s.ClinicSchema)
     def get(self):
         return current_clinic()
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(s.ClinicUpdateSchema)
-    @blp.response(200, s.ClinicSchema)
+    @blp.response(200, s.ClinicWithSecretSchema)
     def patch(self, data):
         """Setting a webhook URL for the first time creates its signing secret (shown once)."""
         clinic = settings.update_clinic(current_clinic(), data)
-        return {**s.ClinicSchema(exclude=("webhook_secret",)).dump(clinic),
-                **({"webhook_secret": clinic.shown_secret} if hasattr(clinic, "shown_secret") else {})}
+        return clinic
 
 
 @blp.route("/webhook-secret", methods=["POST"])
 @blp.doc(security=CLINIC_SECURITY)
-@blp.response(201, s.ClinicSchema)
+@blp.response(201, s.ClinicWithSecretSchema)
 def rotate_secret():
-    clinic = settings.rotate_webhook_secret(current_clinic())
-    return {**s.ClinicSchema(exclude=("webhook_secret",)).dump(clinic), "webhook_secret": clinic.shown_secret}
+    """A new signing secret; the old one stops verifying at once."""
+    return settings.rotate_webhook_secret(current_clinic())
 
 
 @blp.route("/devices")
