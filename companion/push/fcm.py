@@ -85,8 +85,10 @@ class FcmSender:
         results: list[PushResult | None] = [None] * len(chunk)
         for index, message in enumerate(chunk):
             try:
-                built.append((index, build_message(message, self._channel_id)))
-            except (ValueError, TypeError) as error:  # firebase-admin validates while encoding
+                fcm_message = build_message(message, self._channel_id)
+                str(fcm_message)  # encode now: send_each validates all first and would fail the chunk
+                built.append((index, fcm_message))
+            except (ValueError, TypeError) as error:
                 results[index] = PushResult(message.device_id, FAILED, error_code="INVALID_PAYLOAD", detail=str(error)[:500])
         if built:
             try:
@@ -137,18 +139,24 @@ def _result(message: PushMessage, response: messaging.SendResponse) -> PushResul
 
 
 def _tune_messaging_service(app: firebase_admin.App, base_url: str) -> None:
-    """The two things firebase-admin offers no option for, in one place.
+    """The things firebase-admin and google-auth offer no option for, in one place.
 
-    Both touch private attributes of `messaging._MessagingService` (checked against
-    firebase-admin 7.7): the FCM URL is fixed at construction, and the session's
-    adapter for a non-Google host keeps 10 connections while send_each runs up to 500
-    threads (surplus connections are opened, then thrown away).
+    All touch private attributes (checked against firebase-admin 7.7, google-auth 2.62):
+    - the FCM URL is fixed when `messaging._MessagingService` is built;
+    - the session's adapter for a non-Google host keeps 10 connections while send_each
+      runs up to 500 threads (surplus connections are opened, then thrown away);
+    - with another endpoint (the fake FCM server), google-auth must not look up the
+      account's regional access boundary on iamcredentials.googleapis.com in the
+      background: nothing outside that endpoint and the key's token_uri is contacted.
     """
     service = messaging._get_messaging_service(app)  # noqa: SLF001
     base_url = base_url.rstrip("/")
     service._fcm_url = f"{base_url}/v1/projects/{app.project_id}/messages:send"  # noqa: SLF001
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=CHUNK_SIZE, max_retries=TRANSPORT_RETRY)
     service._client.session.mount(base_url, adapter)  # noqa: SLF001
+    credential = service._credential  # noqa: SLF001
+    if base_url != FCM_BASE_URL and hasattr(credential, "_is_regional_access_boundary_lookup_required"):
+        credential._is_regional_access_boundary_lookup_required = lambda: False  # noqa: SLF001
 
 
 def build_message(message: PushMessage, channel_id: str | None = None) -> messaging.Message:

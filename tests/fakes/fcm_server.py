@@ -99,7 +99,7 @@ class FakeFcmServer:
         return f"{self.url}/token"
 
     def start(self) -> FakeFcmServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-fcm", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-fcm", daemon=True)
         self._thread.start()
         return self
 
