@@ -1,0 +1,117 @@
+"""The dispatcher process: APScheduler as its clock, the outbox rows as its work (decisions 1-2).
+
+Only this process runs a scheduler; the API never does (every gunicorn worker
+would start one). The job store is in memory because the jobs are fixed and
+the work lives in the database, which any number of dispatchers share.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from companion.core.clock import clock
+from companion.reminders.dispatch import Dispatcher
+
+log = logging.getLogger("companion.reminders.jobs")
+
+# Expiry and lease release need not run every second; a released lease waits this long at most.
+HOUSEKEEPING_MIN_SECONDS = 5.0
+
+
+class DispatcherService:
+    def __init__(self, app: Flask, dispatcher: Dispatcher, *, interval: float) -> None:
+        self.app = app
+        self.dispatcher = dispatcher
+        self.interval = interval
+        self.housekeeping_interval = max(HOUSEKEEPING_MIN_SECONDS, interval * 5)
+        self._in_flight = threading.Lock()
+        self._scheduler: BlockingScheduler | None = None
+
+    # -- jobs -------------------------------------------------------------------------
+
+    def dispatch_job(self) -> None:
+        with self._in_flight, self.app.app_context():
+            if not self.dispatcher.stop.is_set():
+                self.dispatcher.run_pass()
+
+    def housekeeping_job(self) -> None:
+        with self._in_flight, self.app.app_context():
+            if not self.dispatcher.stop.is_set():
+                self.dispatcher.housekeeping()
+
+    # -- modes ------------------------------------------------------------------------
+
+    def run_once(self) -> dict[str, Any]:
+        """Housekeeping, then drain everything due, then give back anything still held."""
+        with handle_signals(self._stop_once):
+            with self.app.app_context():
+                housekeeping = self.dispatcher.housekeeping()
+                stats = self.dispatcher.run_pass(budget_seconds=None)
+                released = self.dispatcher.release_all()
+        return {
+            "name": self.dispatcher.name, **stats.as_dict(), "released": stats.released + released,
+            "housekeeping": housekeeping,
+        }
+
+    def run_forever(self) -> int:
+        """Block until SIGTERM/SIGINT; then finish the chunk in flight and release the rest."""
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+        scheduler = BlockingScheduler(timezone="UTC")
+        now = clock.now()
+        scheduler.add_job(
+            self.dispatch_job, "interval", seconds=self.interval, id="dispatch",
+            max_instances=1, coalesce=True, next_run_time=now,
+        )
+        scheduler.add_job(
+            self.housekeeping_job, "interval", seconds=self.housekeeping_interval, id="housekeeping",
+            max_instances=1, coalesce=True, next_run_time=now,
+        )
+        self._scheduler = scheduler
+        log.info(
+            "dispatcher %s started: interval=%ss batch=%d sender=%s", self.dispatcher.name, self.interval,
+            self.dispatcher.settings.batch_size, self.dispatcher.sender.name,
+        )
+        with handle_signals(self._stop_scheduler):
+            scheduler.start()  # returns once a signal shut it down
+            # The pass in flight sees the stop flag between chunks and releases what it holds.
+            finished = self._in_flight.acquire(timeout=self.dispatcher.settings.lease_seconds)
+        with self.app.app_context():
+            released = self.dispatcher.release_all()
+        if finished:
+            self._in_flight.release()
+        log.info("dispatcher %s stopped; released %d claimed reminders", self.dispatcher.name, released)
+        return 0
+
+    # -- signals ----------------------------------------------------------------------
+
+    def _stop_once(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %s: stopping after the chunk in flight", signum)
+        self.dispatcher.stop.set()
+
+    def _stop_scheduler(self, signum: int, frame: FrameType | None) -> None:
+        self._stop_once(signum, frame)
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
+
+
+@contextmanager
+def handle_signals(handler: Callable[[int, FrameType | None], None]) -> Iterator[None]:
+    """SIGTERM and SIGINT go to `handler` inside the block; the old handlers come back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
