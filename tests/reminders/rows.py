@@ -103,23 +103,29 @@ def many_due(count: int, *, patients: int = 20, now: datetime | None = None, las
 
 def fresh(model: type, ident: Any) -> Any:
     """The row as committed now, not as this session last saw it."""
-    db.session.expire_all()
+    _end_snapshot()
     return db.session.get(model, ident)
 
 
 def sent_counts() -> dict[int, int]:
     """Deliveries with outcome `sent` per reminder."""
-    db.session.expire_all()
+    _end_snapshot()
     query = select(Delivery.reminder_id, func.count()).where(Delivery.outcome == "sent").group_by(Delivery.reminder_id)
     return dict(db.session.execute(query).all())
 
 
 def deliveries(reminder_id: int) -> list[Delivery]:
-    db.session.expire_all()
+    _end_snapshot()
     return list(db.session.scalars(select(Delivery).where(Delivery.reminder_id == reminder_id).order_by(Delivery.id)))
 
 
 def statuses() -> dict[str, int]:
-    db.session.expire_all()
+    _end_snapshot()
     query = select(Reminder.status, func.count()).group_by(Reminder.status)
     return dict(db.session.execute(query).all())
+
+
+def _end_snapshot() -> None:
+    """Start a new read: a session transaction keeps seeing the database as it first read it."""
+    db.session.rollback()
+    db.session.expire_all()
