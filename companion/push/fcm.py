@@ -114,8 +114,8 @@ class FcmSender:
             request = google.auth.transport.requests.Request(self._token_session)
             try:
                 self._credential.refresh(functools.partial(request, timeout=self._timeout))
-            except google.auth.exceptions.GoogleAuthError as error:
-                retryable = getattr(error, "retryable", True)
+            except Exception as error:  # TransportError, RefreshError, or a garbled answer
+                retryable = not isinstance(error, google.auth.exceptions.RefreshError) or error.retryable
                 log.log(logging.WARNING if retryable else logging.ERROR,
                         "fcm: could not get an OAuth token (operator: check the service-account key): %s", error)
                 return False
@@ -129,6 +129,8 @@ def _all(messages: list[PushMessage], outcome: str, code: str) -> list[PushResul
 def _result(message: PushMessage, response: messaging.SendResponse) -> PushResult:
     if response.success:
         return PushResult(message.device_id, SENT, message_id=response.message_id)
+    if response.exception is None:  # a 2xx without a message name: delivery unknown
+        return PushResult(message.device_id, RETRY, error_code="NO_MESSAGE_NAME")
     verdict = classify(response.exception)
     if verdict.operator_error:
         log.error("fcm operator error %s for device %s: %s", verdict.error_code, message.device_id, verdict.detail)
