@@ -43,6 +43,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     register_blueprints(api)
 
+    from companion.checkins.webhook import register as register_webhook_channel
+
+    register_webhook_channel()
+
     from companion.cli import register_cli
 
     register_cli(app)

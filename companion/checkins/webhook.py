@@ -1,0 +1,105 @@
+"""Alert events POSTed to a clinic's webhook, signed, retried through the outbox.
+
+Signature: `X-Companion-Signature: sha256=<hex>` is HMAC-SHA256 with the clinic's
+webhook secret over `"<X-Companion-Timestamp>." + raw body`, so a receiver can
+reject replays by age and forgeries by signature.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import requests
+from flask import current_app
+from sqlalchemy import insert, select
+
+from companion.clinics.models import Clinic
+from companion.core.clock import clock
+from companion.extensions import db
+from companion.push.models import Delivery
+from companion.reminders.claiming import ClaimedReminder
+from companion.reminders.dispatch import Lease, register_channel_handler
+from companion.reminders.models import EXPIRED, FAILED, PENDING, SENT, WEBHOOK
+from companion.reminders.outcomes import RetryPolicy
+
+log = logging.getLogger("companion.checkins.webhook")
+
+# The receiver's answer decides: 2xx done; these are worth another try; other 4xx are final.
+_RETRYABLE_STATUS = {408, 425, 429}
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def _post(url: str, secret: str, row: ClaimedReminder, timeout: float) -> tuple[str, str | None]:
+    """Returns (outcome, error code): outcome is sent, retry or failed."""
+    body = json.dumps({"id": f"evt_{row.id}", **row.payload}, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = int(clock.now().timestamp())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "aftercare-companion-webhook/1",
+        "X-Companion-Event": row.kind,
+        "X-Companion-Delivery": str(row.id),
+        "X-Companion-Timestamp": str(timestamp),
+        "X-Companion-Signature": sign(secret, timestamp, body),
+    }
+    try:
+        response = requests.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
+    except requests.RequestException as err:
+        return "retry", type(err).__name__
+    if 200 <= response.status_code < 300:
+        return "sent", None
+    if response.status_code >= 500 or response.status_code in _RETRYABLE_STATUS:
+        return "retry", f"HTTP {response.status_code}"
+    return "failed", f"HTTP {response.status_code}"
+
+
+def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
+    config = current_app.config
+    policy = RetryPolicy(config["RETRY_BASE_SECONDS"], config["RETRY_MAX_SECONDS"], config["QUOTA_BACKOFF_SECONDS"])
+    with lease.engine.connect() as conn:
+        clinics = {
+            c.id: c for c in conn.execute(
+                select(Clinic.id, Clinic.webhook_url, Clinic.webhook_secret)
+                .where(Clinic.id.in_({r.clinic_id for r in rows}))
+            )
+        }
+    counts: dict[str, int] = {}
+    for row in rows:
+        clinic = clinics.get(row.clinic_id)
+        if clinic is None or not clinic.webhook_url or not clinic.webhook_secret:
+            outcome, error = "failed", "webhook_not_configured"
+        else:
+            outcome, error = _post(clinic.webhook_url, clinic.webhook_secret, row, config["WEBHOOK_TIMEOUT_SECONDS"])
+        now = clock.now()
+        values: dict[str, Any] = {"attempts": row.attempts + 1, "last_error": error}
+        if outcome == "sent":
+            values.update(status=SENT, sent_at=now)
+        elif outcome == "failed":
+            values.update(status=FAILED)
+            log.warning("webhook for clinic %s failed for good: %s", row.clinic_id, error)
+        else:
+            retry_at = now + timedelta(seconds=policy.retry_delay(row.attempts))
+            if retry_at < row.expires_at:
+                values.update(status=PENDING, available_at=retry_at)
+            else:
+                values.update(status=EXPIRED)
+        with lease.engine.begin() as conn:
+            conn.execute(insert(Delivery.__table__).values(
+                reminder_id=row.id, device_id=None, backend="webhook", outcome=outcome,
+                error_code=error, created_at=now,
+            ))
+        lease.finish([row.id], **values)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def register() -> None:
+    register_channel_handler(WEBHOOK, deliver)
