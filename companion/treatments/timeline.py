@@ -114,7 +114,7 @@ class _Planner:
             "weeks_max": series["spacing_weeks_max"],
             "due_months": maintenance["due_months"],
             "until_months": maintenance["until_months"],
-            "spf": self.content["restrictions"]["sun"].get("spf", 30),
+            "spf": self.content["restrictions"]["sun"]["spf"],
         }
 
     def text(self, message: Mapping[str, str], **extra: Any) -> str:
