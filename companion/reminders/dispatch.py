@@ -68,18 +68,21 @@ ChannelHandler = Callable[[list[ClaimedReminder], Lease], Mapping[str, int] | No
 _handlers: dict[str, ChannelHandler] = {}
 
 
-def register_channel_handler(channel: str, handler: ChannelHandler) -> None:
+def register_channel_handler(channel: str, handler: ChannelHandler) -> ChannelHandler | None:
     """Let another channel (the clinic webhook) ride on the same claiming and leases.
 
     Rows of a channel with no handler are never claimed, so they wait untouched.
+    Returns the handler it replaces, if any.
     """
     if channel in PUSH_CHANNELS:
         raise ValueError(f"{channel!r} is delivered by push")
+    previous = _handlers.get(channel)
     _handlers[channel] = handler
+    return previous
 
 
-def unregister_channel_handler(channel: str) -> None:
-    _handlers.pop(channel, None)
+def unregister_channel_handler(channel: str) -> ChannelHandler | None:
+    return _handlers.pop(channel, None)
 
 
 @dataclass

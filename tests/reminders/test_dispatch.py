@@ -293,9 +293,7 @@ def test_webhook_rows_wait_for_their_handler(make_dispatcher, frozen):
     owner = rows.clinic()
     hook = rows.reminder(clinic_of=owner, channel=models.WEBHOOK, kind="alert")
     dispatcher = make_dispatcher()
-    assert dispatcher.run_pass().claimed == 0
-    assert rows.fresh(Reminder, hook.id).status == models.PENDING
-
+    installed = unregister_channel_handler(models.WEBHOOK)  # the app registers the real one
     seen = []
 
     def deliver(claimed, lease):
@@ -303,11 +301,15 @@ def test_webhook_rows_wait_for_their_handler(make_dispatcher, frozen):
         lease.finish([r.id for r in claimed], status=models.SENT, sent_at=lease.now)
         return {"sent": len(claimed)}
 
-    register_channel_handler(models.WEBHOOK, deliver)
     try:
+        assert dispatcher.run_pass().claimed == 0
+        assert rows.fresh(Reminder, hook.id).status == models.PENDING
+        register_channel_handler(models.WEBHOOK, deliver)
         stats = dispatcher.run_pass()
     finally:
         unregister_channel_handler(models.WEBHOOK)
+        if installed is not None:
+            register_channel_handler(models.WEBHOOK, installed)
 
     assert seen == [hook.id]
     assert stats.handled == {"webhook.sent": 1}
