@@ -12,11 +12,12 @@ def register_blueprints(api: Api) -> None:
     from companion.patients.session_views import blp as patient_sessions
     from companion.treatments.views import blp as treatments
     from companion.treatments.protocol_views import blp as protocols
+    from companion.reminders.views import blp as metrics
     from companion.checkins.views import blp as alerts, history as checkin_history, me as my_checkins
 
     blueprints = (
         health, clinics, patients, patient_sessions, patient_app, treatments, protocols,
-        my_checkins, alerts, checkin_history,
+        my_checkins, alerts, checkin_history, metrics,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -33,3 +33,18 @@ def test_openapi_document_and_docs(client):
     assert "/v1/patients/{patient_id}/treatments" in spec["paths"]
     assert "clinicKey" in spec["components"]["securitySchemes"]
     assert client.get("/docs").status_code == 200
+
+
+def test_metrics_report_the_due_backlog(app, client):
+    from datetime import timedelta
+
+    from companion.core.clock import clock
+    from tests.factories import create_clinic, enroll, record_treatment
+
+    clinic = create_clinic(app)
+    patient = enroll(client, clinic)
+    record_treatment(client, clinic, patient["id"])
+    clock.freeze(clock.now() + timedelta(days=3))
+    text = client.get("/metrics").get_data(as_text=True)
+    backlog = next(line for line in text.splitlines() if line.startswith("companion_reminders_due_backlog "))
+    assert float(backlog.split()[1]) > 0
