@@ -44,7 +44,7 @@ def test_metrics_report_the_due_backlog(app, client):
     clinic = create_clinic(app)
     patient = enroll(client, clinic)
     record_treatment(client, clinic, patient["id"])
-    clock.freeze(clock.now() + timedelta(days=3))
+    clock.freeze(clock.now() + timedelta(days=30))  # the next-session reminder is due, not yet stale
     text = client.get("/metrics").get_data(as_text=True)
     backlog = next(line for line in text.splitlines() if line.startswith("companion_reminders_due_backlog "))
     assert float(backlog.split()[1]) > 0
