@@ -119,3 +119,18 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_the_api_process_never_starts_a_scheduler():
+    """Every gunicorn worker imports wsgi; none may bring a scheduler with it (decision 2)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, threading, wsgi; "
+        "print(sorted(m for m in sys.modules if m.startswith('apscheduler.schedulers')), "
+        "sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=procs.PROJECT_ROOT, env=procs.environment("sqlite://"),
+                         capture_output=True, text=True, timeout=30, check=True).stdout
+    assert out.strip() == "[] []"
