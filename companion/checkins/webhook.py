@@ -22,8 +22,8 @@ from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.push.models import Delivery
-from companion.reminders.claiming import ClaimedReminder
-from companion.reminders.dispatch import Lease, register_channel_handler
+from companion.reminders.claiming import ClaimedReminder, write_transaction
+from companion.reminders.dispatch import Lease, register_channel_handler, register_housekeeping_task
 from companion.reminders.models import EXPIRED, FAILED, PENDING, SENT, WEBHOOK
 from companion.reminders.outcomes import RetryPolicy
 
@@ -91,7 +91,7 @@ def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
                 values.update(status=PENDING, available_at=retry_at)
             else:
                 values.update(status=EXPIRED)
-        with lease.engine.begin() as conn:
+        with write_transaction(lease.engine) as conn:
             conn.execute(insert(Delivery.__table__).values(
                 reminder_id=row.id, device_id=None, backend="webhook", outcome=outcome,
                 error_code=error, created_at=now,
@@ -101,5 +101,13 @@ def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
     return counts
 
 
+def _resend_urgent() -> int:
+    from companion.checkins.escalation import resend_unacknowledged_urgent
+
+    return resend_unacknowledged_urgent(timedelta(minutes=current_app.config["URGENT_RESEND_MINUTES"]))
+
+
 def register() -> None:
+    """Alerts ride on the dispatcher: webhook rows, and re-sends of unacknowledged urgent alerts."""
     register_channel_handler(WEBHOOK, deliver)
+    register_housekeeping_task("urgent_resends", _resend_urgent)

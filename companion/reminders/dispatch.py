@@ -28,11 +28,11 @@ from companion.patients.models import Device, Patient
 from companion.push import base as push
 from companion.push import texts
 from companion.push.models import Delivery
-from companion.reminders import heartbeat, metrics
+from companion.reminders import heartbeat, metrics, quiet
 from companion.reminders.claiming import (
     ClaimedReminder, claim_due, expire_stale, finish, release_claims, release_dead_leases, write_transaction,
 )
-from companion.reminders.models import PATIENT_PUSH, PENDING, SENT, STAFF_PUSH
+from companion.reminders.models import EXPIRED, PATIENT_PUSH, PENDING, SENT, STAFF_PUSH
 from companion.reminders.outcomes import DELIVERY_OUTCOME, Decision, RetryPolicy, decide, defer
 
 log = logging.getLogger("companion.reminders.dispatch")
@@ -85,6 +85,16 @@ def unregister_channel_handler(channel: str) -> ChannelHandler | None:
     return _handlers.pop(channel, None)
 
 
+HousekeepingTask = Callable[[], int]
+_housekeeping_tasks: dict[str, HousekeepingTask] = {}
+
+
+def register_housekeeping_task(name: str, task: HousekeepingTask) -> None:
+    """Periodic work of other domains (re-sending unacknowledged urgent alerts) on the
+    dispatcher's clock; runs inside an app context and returns a count for the log."""
+    _housekeeping_tasks[name] = task
+
+
 @dataclass
 class PassStats:
     claimed: int = 0
@@ -96,6 +106,7 @@ class PassStats:
     undeliverable: int = 0
     lost: int = 0
     released: int = 0
+    held: int = 0
     pushes: int = 0
     deactivated: int = 0
     operator_errors: int = 0
@@ -242,7 +253,13 @@ class Dispatcher:
             log.info("dispatch housekeeping released_leases=%d expired=%d", released, expired)
         if expired:
             metrics.REMINDERS.labels("expired").inc(expired)
-        return {"released_leases": released, "expired": expired, "pruned_heartbeats": pruned}
+        report = {"released_leases": released, "expired": expired, "pruned_heartbeats": pruned}
+        for name, task in list(_housekeeping_tasks.items()):
+            try:
+                report[name] = task()
+            except Exception:  # one domain's failure must not stop dispatching
+                log.exception("housekeeping task %s failed", name)
+        return report
 
     def release_all(self) -> int:
         """Give back whatever this dispatcher still holds (shutdown)."""
@@ -251,6 +268,7 @@ class Dispatcher:
     # -- sending ------------------------------------------------------------------------
 
     def _push(self, rows: list[ClaimedReminder], stats: PassStats) -> None:
+        rows = self._hold_quiet(rows, stats)
         items = self._plan(rows)
         chunks = list(_chunks(items, self.settings.chunk_size))
         quota_until: datetime | None = None
@@ -271,6 +289,25 @@ class Dispatcher:
                 self._paused_until = quota_until
                 log.warning("push quota exceeded; backing off until %s", quota_until.isoformat())
             self._record(chunk, messages, results, stats, quota_until=quota_until)
+
+    def _hold_quiet(self, rows: list[ClaimedReminder], stats: PassStats) -> list[ClaimedReminder]:
+        """Late patient pushes inside quiet hours wait for the morning (or expire)."""
+        now = clock.now()
+        with self.engine.connect() as connection:
+            held = quiet.held_until(connection, rows, now)
+        if not held:
+            return rows
+        with write_transaction(self.engine) as connection:
+            for reminder_id, until in held.items():
+                values: dict[str, Any] = {"updated_at": now}
+                if until is None:
+                    values["status"] = EXPIRED
+                    stats.expired += 1
+                else:
+                    values.update(status=PENDING, available_at=until)
+                    stats.held += 1
+                finish(connection, claimer=self.name, ids=[reminder_id], values=values)
+        return [r for r in rows if r.id not in held]
 
     def _send(self, messages: list[push.PushMessage], stats: PassStats) -> list[push.PushResult]:
         results: list[push.PushResult] = []

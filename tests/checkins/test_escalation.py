@@ -62,21 +62,19 @@ def test_expected_checkin_pushes_nothing_to_staff(app, client, world, dispatcher
 
 
 def test_unacknowledged_urgent_alert_is_sent_again(app, client, world, dispatcher, fake_fcm):  # noqa: F811
-    from companion.checkins.escalation import resend_unacknowledged_urgent
-
     alert_id = client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}},
                            headers=world["headers"]).get_json()["alert_id"]
     _pass(app, dispatcher)
-    with app.app_context():
-        assert resend_unacknowledged_urgent(timedelta(minutes=15)) == 0  # too early
+    with app.app_context():  # the dispatcher's housekeeping re-sends after 15 minutes
+        assert dispatcher.housekeeping()["urgent_resends"] == 0  # too early
         clock.advance(timedelta(minutes=16))
-        assert resend_unacknowledged_urgent(timedelta(minutes=15)) == 1
+        assert dispatcher.housekeeping()["urgent_resends"] == 1
     _pass(app, dispatcher)
     assert fake_fcm.messages_for("nurse-phone") == 2
     client.post(f"/v1/alerts/{alert_id}/acknowledge", headers=world["clinic"]["headers"])
     clock.advance(timedelta(minutes=30))
     with app.app_context():
-        assert resend_unacknowledged_urgent(timedelta(minutes=15)) == 0
+        assert dispatcher.housekeeping()["urgent_resends"] == 0
 
 
 def test_webhook_is_signed_and_retried(app, client, world, dispatcher):

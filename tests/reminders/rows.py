@@ -24,8 +24,14 @@ def clinic(*, descriptive: bool = False, name: str = "Clinic") -> Clinic:
     return row
 
 
-def patient(owner: Clinic, *, locale: str = "en", timezone: str = "Europe/Madrid") -> Patient:
-    row = Patient(clinic_id=owner.id, display_name=f"Patient {next(_serial)}", timezone=timezone, locale=locale)
+def patient(
+    owner: Clinic, *, locale: str = "en", timezone: str = "Europe/Madrid", quiet: tuple[str, str] = ("00:00", "00:00"),
+) -> Patient:
+    """No quiet hours unless asked: dispatch tests must not depend on the time of day they run."""
+    row = Patient(
+        clinic_id=owner.id, display_name=f"Patient {next(_serial)}", timezone=timezone, locale=locale,
+        quiet_start=quiet[0], quiet_end=quiet[1],
+    )
     db.session.add(row)
     db.session.commit()
     return row

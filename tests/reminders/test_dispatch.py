@@ -329,3 +329,27 @@ def test_large_batches_go_out_in_chunks_of_at_most_500(make_dispatcher, frozen):
 
     assert stats.sent == 500 and stats.pushes == 900
     assert max(service.calls) <= 500 and sum(service.calls) == 900
+
+
+def test_late_patient_push_waits_for_the_end_of_quiet_hours(ctx, make_dispatcher):
+    """Due at 20:00 but the dispatcher only gets to it at 23:00 local: it waits until 08:00."""
+    from datetime import datetime, timezone as tz
+
+    night = datetime(2026, 11, 20, 22, 0, tzinfo=tz.utc)  # 23:00 in Madrid
+    clock.freeze(night)
+    owner = rows.clinic()
+    sleeper = rows.patient(owner, quiet=("21:00", "08:00"))
+    rows.device(of=sleeper)
+    late = rows.reminder(sleeper, due_in=timedelta(hours=-3), lasts=timedelta(days=2))
+    stale = rows.reminder(sleeper, due_in=timedelta(hours=-3), lasts=timedelta(hours=5))
+    dispatcher = make_dispatcher()
+    stats = dispatcher.run_pass()
+    assert stats.sent == 0 and stats.held == 1
+    from companion.extensions import db
+
+    db.session.expire_all()
+    held, gone = db.session.get(Reminder, late.id), db.session.get(Reminder, stale.id)
+    assert held.status == "pending" and held.available_at == datetime(2026, 11, 21, 7, 0, tzinfo=tz.utc)
+    assert gone.status == "expired"
+    clock.freeze(datetime(2026, 11, 21, 7, 0, 1, tzinfo=tz.utc))
+    assert dispatcher.run_pass().sent == 1

@@ -1,0 +1,52 @@
+"""Late patient pushes wait for the end of the patient's quiet hours.
+
+The timeline already places every reminder outside quiet hours; a reminder
+reaches the dispatcher inside them only when it is late (a retry, a dispatcher
+that was down). It then waits for the morning, or expires if its window closes
+first. Clinic staff alerts never come through here.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from companion.patients.models import Patient
+from companion.reminders.claiming import ClaimedReminder
+from companion.reminders.models import PATIENT_PUSH
+from companion.treatments.localtime import QuietHours
+
+_patients = Patient.__table__
+
+
+def _hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def held_until(
+    connection: Connection, rows: Iterable[ClaimedReminder], now: datetime
+) -> dict[int, datetime | None]:
+    """Reminder id → when its quiet hours end (None: its window closes first, so expire it)."""
+    candidates = [r for r in rows if r.channel == PATIENT_PUSH and r.patient_id is not None]
+    if not candidates:
+        return {}
+    settings = {
+        row.id: row for row in connection.execute(
+            select(_patients.c.id, _patients.c.timezone, _patients.c.quiet_start, _patients.c.quiet_end)
+            .where(_patients.c.id.in_({r.patient_id for r in candidates}))
+        )
+    }
+    held: dict[int, datetime | None] = {}
+    for reminder in candidates:
+        patient = settings.get(reminder.patient_id)
+        if patient is None:
+            continue
+        quiet = QuietHours(ZoneInfo(patient.timezone), _hhmm(patient.quiet_start), _hhmm(patient.quiet_end))
+        if not quiet.contains(now):
+            continue
+        end = quiet.period_end(now)
+        held[reminder.id] = end if end is not None and end < reminder.expires_at else None
+    return held
