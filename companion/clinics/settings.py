@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from companion.clinics.models import Clinic
 from companion.core.errors import NotFound
 from companion.extensions import db
-from companion.patients.devices import deactivate
+from companion.patients.devices import deactivate, revive_undeliverable
+from companion.reminders.models import STAFF_PUSH
 from companion.patients.models import Device
 
 
@@ -48,6 +49,7 @@ def register_staff_device(clinic: Clinic, data: dict[str, Any]) -> tuple[Device,
         device.patient_id, device.clinic_id = None, clinic.id
         device.staff_name = data.get("staff_name")
         device.active, device.deactivated_reason, device.deactivated_at = True, None, None
+        revive_undeliverable(STAFF_PUSH, clinic_id=clinic.id)
         try:
             db.session.commit()
             return device, created

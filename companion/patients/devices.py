@@ -9,6 +9,7 @@ from companion.core.clock import utcnow
 from companion.core.errors import NotFound
 from companion.extensions import db
 from companion.patients.models import Device, Patient
+from companion.reminders.models import PATIENT_PUSH, PENDING, UNDELIVERABLE, Reminder
 
 
 def register_device(patient: Patient, data: dict[str, Any]) -> tuple[Device, bool]:
@@ -30,6 +31,7 @@ def register_device(patient: Patient, data: dict[str, Any]) -> tuple[Device, boo
         device.active = True
         device.deactivated_reason = None
         device.deactivated_at = None
+        revive_undeliverable(PATIENT_PUSH, patient_id=patient.id)
         try:
             db.session.commit()
             return device, created
@@ -48,6 +50,20 @@ def remove_device(patient: Patient, identifier: str) -> None:
         raise NotFound("No such device.")
     deactivate(device, "removed_by_app")  # kept, not deleted: deliveries point at it
     db.session.commit()
+
+
+def revive_undeliverable(channel: str, *, patient_id: int | None = None, clinic_id: int | None = None) -> None:
+    """A phone arrived after reminders found none: those still worth sending go out now.
+
+    The common case: the clinic records the session before the app has signed in.
+    """
+    now = utcnow()
+    owner = Reminder.patient_id == patient_id if patient_id is not None else Reminder.clinic_id == clinic_id
+    db.session.execute(
+        db.update(Reminder)
+        .where(owner, Reminder.channel == channel, Reminder.status == UNDELIVERABLE, Reminder.expires_at > now)
+        .values(status=PENDING, available_at=now, updated_at=now)
+    )
 
 
 def deactivate(device: Device, reason: str) -> None:

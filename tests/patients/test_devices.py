@@ -50,3 +50,29 @@ def test_bad_device_bodies(app, client):
         response = client.post("/v1/me/devices", json=body, headers=headers)
         assert response.status_code == 422, body
         assert response.get_json()["error"]["fields"]
+
+
+def test_reminders_that_found_no_phone_go_out_once_one_registers(app, client):
+    """The clinic records the session before the app signs in: nothing due meanwhile is lost."""
+    from datetime import datetime, timedelta, timezone
+
+    from companion.core.clock import clock
+    from companion.reminders.dispatch import Dispatcher
+    from tests.factories import record_treatment
+
+    clock.freeze(datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc))  # 10:30 in Madrid
+    clinic = create_clinic(app)
+    patient = enroll(client, clinic)
+    record_treatment(client, clinic, patient["id"], performed_at=clock.now() - timedelta(minutes=5))
+    clock.advance(timedelta(hours=4))  # 14:30 local: the 14:00 hydration reminder is due
+    dispatcher = Dispatcher.from_app(app, name="devices-test")
+    with app.app_context():
+        assert dispatcher.run_pass().undeliverable >= 1
+    headers = sign_in(client, patient["enrollment_code"])
+    states = lambda: [r["state"] for t in client.get("/v1/me/timeline", headers=headers).get_json()["treatments"]
+                      for r in t["reminders"] if r["kind"] == "hydration"]
+    assert "undeliverable" in states()
+    client.post("/v1/me/devices", json={"fid": "late-phone", "platform": "ios"}, headers=headers)
+    with app.app_context():
+        assert dispatcher.run_pass().sent >= 1
+    assert "sent" in states() and "undeliverable" not in states()
