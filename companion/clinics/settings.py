@@ -4,13 +4,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from companion.clinics.models import Clinic
 from companion.core.errors import NotFound
 from companion.extensions import db
-from companion.patients.devices import deactivate, revive_undeliverable
-from companion.reminders.models import STAFF_PUSH
+from companion.patients.devices import deactivate, upsert_device
 from companion.patients.models import Device
 
 
@@ -38,24 +35,7 @@ def staff_devices(clinic: Clinic) -> list[Device]:
 
 
 def register_staff_device(clinic: Clinic, data: dict[str, Any]) -> tuple[Device, bool]:
-    kind = "fid" if "fid" in data else "token"
-    for _ in range(2):
-        device = db.session.scalar(db.select(Device).where(Device.identifier == data[kind]))
-        created = device is None
-        if created:
-            device = Device(identifier=data[kind])
-            db.session.add(device)
-        device.kind, device.platform = kind, data["platform"]
-        device.patient_id, device.clinic_id = None, clinic.id
-        device.staff_name = data.get("staff_name")
-        device.active, device.deactivated_reason, device.deactivated_at = True, None, None
-        revive_undeliverable(STAFF_PUSH, clinic_id=clinic.id)
-        try:
-            db.session.commit()
-            return device, created
-        except IntegrityError:
-            db.session.rollback()
-    raise RuntimeError("device registration raced twice")
+    return upsert_device(data, clinic_id=clinic.id, staff_name=data.get("staff_name"))
 
 
 def remove_staff_device(clinic: Clinic, identifier: str) -> None:

@@ -9,35 +9,37 @@ from companion.core.clock import utcnow
 from companion.core.errors import NotFound
 from companion.extensions import db
 from companion.patients.models import Device, Patient
-from companion.reminders.models import PATIENT_PUSH, PENDING, UNDELIVERABLE, Reminder
+from companion.reminders.models import PATIENT_PUSH, PENDING, STAFF_PUSH, UNDELIVERABLE, Reminder
 
 
-def register_device(patient: Patient, data: dict[str, Any]) -> tuple[Device, bool]:
+def upsert_device(data: dict[str, Any], *, patient_id: int | None = None, clinic_id: int | None = None,
+                  staff_name: str | None = None) -> tuple[Device, bool]:
     """Idempotent: the same identifier again is the same device; an identifier that
-    belonged to someone else moves here (the phone changed hands or re-enrolled)."""
+    belonged to someone else moves to this owner (the phone changed hands or re-enrolled)."""
     kind = "fid" if "fid" in data else "token"
-    identifier = data[kind]
     for _ in range(2):
-        device = db.session.scalar(db.select(Device).where(Device.identifier == identifier))
+        device = db.session.scalar(db.select(Device).where(Device.identifier == data[kind]))
         created = device is None
         if created:
-            device = Device(identifier=identifier)
+            device = Device(identifier=data[kind])
             db.session.add(device)
-        device.kind = kind
-        device.platform = data["platform"]
-        device.patient_id = patient.id
-        device.clinic_id = None
-        device.staff_name = None
-        device.active = True
-        device.deactivated_reason = None
-        device.deactivated_at = None
-        revive_undeliverable(PATIENT_PUSH, patient_id=patient.id)
+        device.kind, device.platform = kind, data["platform"]
+        device.patient_id, device.clinic_id, device.staff_name = patient_id, clinic_id, staff_name
+        device.active, device.deactivated_reason, device.deactivated_at = True, None, None
+        if patient_id is not None:
+            revive_undeliverable(PATIENT_PUSH, patient_id=patient_id)
+        else:
+            revive_undeliverable(STAFF_PUSH, clinic_id=clinic_id)
         try:
             db.session.commit()
             return device, created
         except IntegrityError:  # registered concurrently: retry as an update
             db.session.rollback()
     raise RuntimeError("device registration raced twice")
+
+
+def register_device(patient: Patient, data: dict[str, Any]) -> tuple[Device, bool]:
+    return upsert_device(data, patient_id=patient.id)
 
 
 def remove_device(patient: Patient, identifier: str) -> None:
