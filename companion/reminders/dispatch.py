@@ -23,12 +23,11 @@ from sqlalchemy import Engine, Table, insert, select, update
 
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.clinics.models import Clinic
-from companion.patients.models import Device, Patient
+from companion.patients.models import Device
 from companion.push import base as push
-from companion.push import texts
 from companion.push.models import Delivery
 from companion.reminders import heartbeat, metrics, quiet
+from companion.reminders import messages as planner
 from companion.reminders.claiming import (
     ClaimedReminder, claim_due, expire_stale, finish, release_claims, release_dead_leases, write_transaction,
 )
@@ -44,8 +43,6 @@ _DEFAULT_BUDGET = object()
 
 devices: Table = Device.__table__  # type: ignore[assignment]
 deliveries: Table = Delivery.__table__  # type: ignore[assignment]
-patients: Table = Patient.__table__  # type: ignore[assignment]
-clinics: Table = Clinic.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -149,13 +146,6 @@ class DispatchSettings:
             channel_id=str(config.get("ANDROID_CHANNEL_ID") or "aftercare"),
             pass_budget_seconds=float(config.get("DISPATCH_PASS_BUDGET_SECONDS", 5.0)),
         )
-
-
-@dataclass
-class _Item:
-    reminder: ClaimedReminder
-    messages: list[push.PushMessage]
-    sent_before: bool
 
 
 def default_name() -> str:
@@ -269,7 +259,7 @@ class Dispatcher:
 
     def _push(self, rows: list[ClaimedReminder], stats: PassStats) -> None:
         rows = self._hold_quiet(rows, stats)
-        items = self._plan(rows)
+        items = planner.plan(self.engine, rows, channel_id=self.settings.channel_id)
         chunks = list(_chunks(items, self.settings.chunk_size))
         quota_until: datetime | None = None
         for index, chunk in enumerate(chunks):
@@ -337,7 +327,7 @@ class Dispatcher:
 
     def _record(
         self,
-        chunk: list[_Item],
+        chunk: list[planner.Item],
         messages: list[push.PushMessage],
         results: list[push.PushResult],
         stats: PassStats,
@@ -395,70 +385,6 @@ class Dispatcher:
                 lag = (now - due[reminder_id]).total_seconds()
                 stats.lag(lag)
                 metrics.LAG.observe(max(0.0, lag))
-
-    def _plan(self, rows: list[ClaimedReminder]) -> list[_Item]:
-        """One message per (reminder, active device) that has not already received it."""
-        ids = [r.id for r in rows]
-        patient_ids = {r.patient_id for r in rows if r.channel == PATIENT_PUSH and r.patient_id is not None}
-        staff_clinics = {r.clinic_id for r in rows if r.channel == STAFF_PUSH}
-        by_patient: dict[int, list[Any]] = defaultdict(list)
-        by_clinic: dict[int, list[Any]] = defaultdict(list)
-        delivered: dict[int, set[int | None]] = defaultdict(set)
-        with self.engine.connect() as connection:
-            if patient_ids:
-                for device in connection.execute(
-                    select(devices).where(devices.c.patient_id.in_(patient_ids), devices.c.active.is_(True))
-                ):
-                    by_patient[device.patient_id].append(device)
-            if staff_clinics:
-                for device in connection.execute(
-                    select(devices).where(
-                        devices.c.clinic_id.in_(staff_clinics), devices.c.patient_id.is_(None), devices.c.active.is_(True),
-                    )
-                ):
-                    by_clinic[device.clinic_id].append(device)
-            locales = dict(connection.execute(
-                select(patients.c.id, patients.c.locale).where(patients.c.id.in_(patient_ids))
-            ).all()) if patient_ids else {}
-            descriptive = dict(connection.execute(
-                select(clinics.c.id, clinics.c.descriptive_push).where(clinics.c.id.in_({r.clinic_id for r in rows}))
-            ).all())
-            for reminder_id, device_id in connection.execute(
-                select(deliveries.c.reminder_id, deliveries.c.device_id)
-                .where(deliveries.c.reminder_id.in_(ids), deliveries.c.outcome == "sent")
-            ):
-                delivered[reminder_id].add(device_id)
-        items = []
-        for r in rows:
-            targets = by_patient.get(r.patient_id or -1, []) if r.channel == PATIENT_PUSH else by_clinic.get(r.clinic_id, [])
-            title, body = self._text(r, locales.get(r.patient_id or -1), bool(descriptive.get(r.clinic_id)))
-            messages = [
-                self._message(r, device, title, body) for device in targets if device.id not in delivered[r.id]
-            ]
-            items.append(_Item(r, messages, sent_before=bool(delivered[r.id])))
-        return items
-
-    def _text(self, r: ClaimedReminder, locale: str | None, descriptive: bool) -> tuple[str, str]:
-        if descriptive:
-            return r.title, r.body
-        return texts.neutral_text(locale, texts.STAFF if r.channel == STAFF_PUSH else texts.PATIENT)
-
-    def _message(self, r: ClaimedReminder, device: Any, title: str, body: str) -> push.PushMessage:
-        return push.PushMessage(
-            reminder_id=r.id,
-            device_id=device.id,
-            identifier=device.identifier,
-            identifier_kind=device.kind,
-            platform=device.platform,
-            title=title,
-            body=body,
-            data={"reminder_id": str(r.id), "kind": r.kind},
-            priority="high" if r.priority == "high" else "normal",
-            expires_at=r.expires_at,
-            collapse_key=f"reminder-{r.id}",
-            thread_id="clinic-alerts" if r.channel == STAFF_PUSH else "aftercare",
-            channel_id=self.settings.channel_id,
-        )
 
     def _hand_over(
         self, handler: ChannelHandler, channel: str, rows: list[ClaimedReminder], now: datetime, stats: PassStats,
@@ -519,9 +445,9 @@ def _delivery(message: push.PushMessage, result: push.PushResult, backend: str, 
     }
 
 
-def _chunks(items: list[_Item], size: int) -> Iterator[list[_Item]]:
+def _chunks(items: list[planner.Item], size: int) -> Iterator[list[planner.Item]]:
     """Whole reminders per chunk, at most `size` messages (a reminder with more gets its own)."""
-    chunk: list[_Item] = []
+    chunk: list[planner.Item] = []
     count = 0
     for item in items:
         n = len(item.messages)
