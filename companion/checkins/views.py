@@ -65,5 +65,6 @@ def acknowledge(alert_id):
 @blp.doc(security=CLINIC_SECURITY)
 @blp.arguments(s.ResolveSchema)
 @blp.response(200, s.AlertSchema)
+@blp.alt_response(409, response="CONFLICT", description="Already resolved")
 def resolve(data, alert_id):
     return alerts.resolve(current_clinic(), alert_id, data["note"])

@@ -13,6 +13,7 @@ blp = Blueprint("patient_sessions", __name__, url_prefix="/v1/patient-sessions",
 @blp.route("", methods=["POST"])
 @blp.arguments(s.SessionCreateSchema)
 @blp.response(201, s.SessionSchema)
+@blp.alt_response(401, response="UNAUTHORIZED", description="Unknown, used or expired enrollment code")
 def start(data):
     """Trade the enrollment code (works once) for a patient bearer token."""
     return sessions.start_session(data["enrollment_code"])

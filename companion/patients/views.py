@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.errors import Invalid
 from companion.core.fields import PageArgsSchema
 from companion.patients import schemas as s
 from companion.patients import service
@@ -29,6 +30,7 @@ class Patients(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(s.PatientCreateSchema)
     @blp.response(201, s.EnrolledPatientSchema)
+    @blp.alt_response(409, response="CONFLICT", description="external_ref already used in your clinic")
     def post(self, data):
         """Enroll a patient; the one-time enrollment code is shown only in this response."""
         return service.enroll_patient(current_clinic(), data)
@@ -67,8 +69,11 @@ class PatientTreatments(MethodView):
     )
     @blp.arguments(TreatmentCreateSchema)
     @blp.response(201, TreatmentSchema)
+    @blp.alt_response(409, response="CONFLICT", description="Clearance required, or Idempotency-Key reused")
     def post(self, data, patient_id):
         """Record a session: its restrictions and reminders are written with it, at once."""
         key = request.headers.get("Idempotency-Key") or None
+        if key is not None and (len(key) > 200 or "\x00" in key):
+            raise Invalid("Idempotency-Key is invalid.", fields={"Idempotency-Key": ["At most 200 characters, no NUL."]})
         treatment, replayed = treatments.record_treatment(current_clinic(), patient_id, data, key)
         return treatment, 201, {"Idempotent-Replayed": "true" if replayed else "false"}

@@ -23,6 +23,7 @@ class TreatmentDetail(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(TreatmentUpdateSchema)
     @blp.response(200, TreatmentSchema)
+    @blp.alt_response(409, response="CONFLICT", description="Cancelled, or clearance required")
     def patch(self, data, treatment_id):
         """Correct the record; reminders not yet sent are planned again."""
         return service.correct_treatment(current_clinic(), treatment_id, data)
