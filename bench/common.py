@@ -1,0 +1,602 @@
+"""Shared plumbing for the benchmarks: databases, bulk rows, the FCM sink, dispatchers, figures.
+
+Everything stays on 127.0.0.1. PostgreSQL: COMPANION_BENCH_PG_URL, default
+postgresql://postgres@127.0.0.1/companion_bench (created if missing, its `public`
+schema dropped and rebuilt by the migrations on every run). SQLite: a temp file.
+
+The FCM sink (`python -m bench.common sink --port N [--record]`) is a small asyncio
+HTTP/1.1 server in its own process, answering the OAuth token endpoint and
+`messages:send` like FCM v1 does on success. It is far faster than any client
+here (tens of thousands of requests/s on one core), so what is measured is the
+client. With --record it keeps (reminder_id, receive time) per message for the
+timeliness benchmark. The project's fake (tests/fakes/fcm_server.py) does error
+injection and schema checks, but as a ThreadingHTTPServer it would itself be the
+ceiling; `--sink fake` in dispatch_throughput runs it instead, to show that.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+FLASK = str(BIN / "flask")
+PG_URL = os.environ.get("COMPANION_BENCH_PG_URL", "postgresql://postgres@127.0.0.1/companion_bench")
+PROJECT_ID = "aftercare-bench"
+
+if str(PROJECT_ROOT) not in sys.path:  # `python bench/x.py` as well as `python -m bench.x`
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+
+# ---------------------------------------------------------------------------------------
+# arguments and output
+# ---------------------------------------------------------------------------------------
+
+def parser(description: str, *, db_default: str = "both") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--quick", action="store_true", help="small sizes (under a minute)")
+    p.add_argument("--db", choices=("sqlite", "postgres", "both"), default=db_default)
+    p.add_argument("--pg-url", default=PG_URL)
+    p.add_argument("--keep", action="store_true", help="keep the temp directory (logs, SQLite file)")
+    return p
+
+
+def databases(choice: str) -> list[str]:
+    return ["sqlite", "postgres"] if choice == "both" else [choice]
+
+
+def print_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    rows = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h)) for i, h in enumerate(headers)]
+    print(f"\n{title}")
+    print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths)))
+    sys.stdout.flush()
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        if value == 0 or abs(value) >= 100:
+            return f"{value:,.0f}"
+        if abs(value) >= 10:
+            return f"{value:.1f}"
+        return f"{value:.3g}" if abs(value) < 1 else f"{value:.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    return bool(text) and text.replace(",", "").replace(".", "").replace("-", "").replace("×", "").isdigit()
+
+
+def emit_json(figures: dict[str, Any]) -> None:
+    """The last line of every benchmark: its figures, one JSON object."""
+    print(json.dumps(figures, separators=(",", ":"), default=str), flush=True)
+
+
+def note(message: str) -> None:
+    print(f"# {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def median(values: Sequence[float]) -> float:
+    return percentile(values, 50)
+
+
+def workdir(keep: bool) -> Path:
+    path = Path(tempfile.mkdtemp(prefix="companion-bench-"))
+    if keep:
+        note(f"temp directory kept: {path}")
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# databases
+# ---------------------------------------------------------------------------------------
+
+def sqlalchemy_url(url: str) -> str:
+    from companion.config import _sqlalchemy_url
+
+    return _sqlalchemy_url(url)
+
+
+def ensure_pg_database(url: str) -> None:
+    """CREATE DATABASE if it is missing (through the `postgres` maintenance database)."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    info = conninfo_to_dict(url)
+    name = info.get("dbname")
+    if not name:
+        raise SystemExit(f"{url}: no database name")
+    admin = make_conninfo(url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+            note(f"created database {name}")
+
+
+def fresh_database(kind: str, work: Path, *, pg_url: str = PG_URL, tag: str = "bench") -> str:
+    """An empty database at the latest migration; returns its URL."""
+    if kind == "sqlite":
+        path = work / f"{tag}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    elif kind == "postgres":
+        import psycopg
+
+        ensure_pg_database(pg_url)
+        with psycopg.connect(pg_url, autocommit=True, connect_timeout=5) as connection:
+            connection.execute("DROP SCHEMA IF EXISTS public CASCADE")
+            connection.execute("CREATE SCHEMA public")
+        url = pg_url
+    else:
+        raise ValueError(kind)
+    migrate(url)
+    return url
+
+
+def migrate(url: str) -> None:
+    env = base_env(url)
+    result = subprocess.run(
+        [FLASK, "--app", "wsgi", "db", "upgrade"], cwd=PROJECT_ROOT, env=env,
+        capture_output=True, text=True, timeout=120,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"flask db upgrade failed on {url}:\n{result.stderr[-3000:]}")
+
+
+def base_env(url: str, **settings: Any) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
+    env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
+    env.update(COMPANION_DATABASE_URL=url, COMPANION_PUSH_BACKEND="log", PYTHONUNBUFFERED="1")
+    env.update({f"COMPANION_{k}": str(v) for k, v in settings.items()})
+    return env
+
+
+def engine_for(url: str):
+    from sqlalchemy import create_engine
+
+    from companion.core.sqlite import tune_sqlite_engine
+
+    engine = create_engine(sqlalchemy_url(url), pool_size=5)
+    tune_sqlite_engine(engine)
+    return engine
+
+
+def tables():
+    import companion.models  # noqa: F401  (registers every table)
+    from companion.extensions import db
+
+    return db.metadata.tables
+
+
+# ---------------------------------------------------------------------------------------
+# rows
+# ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeviceRow:
+    id: int
+    patient_id: int
+    identifier: str
+    kind: str
+    platform: str
+
+
+@dataclass
+class Backlog:
+    """What was inserted: enough to build the very messages the dispatcher will send."""
+
+    reminder_ids: list[int]
+    patient_of: dict[int, int]  # reminder id -> patient id
+    due_of: dict[int, datetime]
+    expires_of: dict[int, datetime]
+    locale_of: dict[int, str]  # patient id -> locale
+    devices_of: dict[int, list[DeviceRow]] = field(default_factory=dict)  # patient id -> devices
+    kind: str = "hydrate"
+
+    @property
+    def pushes(self) -> int:
+        return sum(len(self.devices_of[self.patient_of[r]]) for r in self.reminder_ids)
+
+    def messages(self, channel_id: str = "aftercare"):
+        """The dispatcher's messages for these rows, in its order (due_at, id)."""
+        from companion.push import base as push
+        from companion.push import texts
+
+        out = []
+        for rid in sorted(self.reminder_ids, key=lambda r: (self.due_of[r], r)):
+            patient = self.patient_of[rid]
+            title, body = texts.neutral_text(self.locale_of[patient], texts.PATIENT)
+            for device in self.devices_of[patient]:
+                out.append(push.PushMessage(
+                    reminder_id=rid, device_id=device.id, identifier=device.identifier,
+                    identifier_kind=device.kind, platform=device.platform, title=title, body=body,
+                    data={"reminder_id": str(rid), "kind": self.kind}, priority="normal",
+                    expires_at=self.expires_of[rid], collapse_key=f"reminder-{rid}", thread_id="aftercare",
+                    channel_id=channel_id,
+                ))
+        return out
+
+
+def seed_people(engine, *, patients: int, two_device_every: int = 4) -> tuple[dict[int, str], dict[int, list[DeviceRow]]]:
+    """One clinic, `patients` patients, one device each and a second for every n-th patient.
+
+    Devices mix Firebase installation ids and legacy tokens, Android and iOS, as a
+    real install base would. No quiet hours (00:00-00:00), so that late rows are not
+    held for the morning and the figures do not depend on the time of day of the run.
+    """
+    from sqlalchemy import insert
+
+    t = tables()
+    now = datetime.now(UTC)
+    locale_of = {p: ("es-ES" if p % 3 == 0 else "en") for p in range(1, patients + 1)}
+    devices_of: dict[int, list[DeviceRow]] = {}
+    device_rows = []
+    next_id = 1
+    for p in range(1, patients + 1):
+        count = 2 if two_device_every and p % two_device_every == 0 else 1
+        devices_of[p] = []
+        for k in range(count):
+            kind = "token" if next_id % 5 == 0 else "fid"
+            platform = "ios" if (p + k) % 3 == 0 else "android"
+            identifier = f"{kind}-{next_id:08d}-" + "x" * (140 if kind == "token" else 12)
+            row = DeviceRow(next_id, p, identifier, kind, platform)
+            devices_of[p].append(row)
+            device_rows.append(dict(
+                id=next_id, identifier=identifier, kind=kind, platform=platform, patient_id=p, clinic_id=None,
+                staff_name=None, active=True, created_at=now, updated_at=now,
+            ))
+            next_id += 1
+    with engine.begin() as connection:
+        connection.execute(insert(t["clinics"]), [dict(id=1, name="Bench clinic", descriptive_push=False, created_at=now)])
+        connection.execute(insert(t["patients"]), [
+            dict(id=p, clinic_id=1, display_name=f"Patient {p}", timezone="Europe/Madrid", locale=locale_of[p],
+                 quiet_start="00:00", quiet_end="00:00", screening={}, created_at=now, updated_at=now)
+            for p in range(1, patients + 1)
+        ])
+        for start in range(0, len(device_rows), 5000):
+            connection.execute(insert(t["devices"]), device_rows[start:start + 5000])
+        _fix_sequences(connection, ("clinics", "patients", "devices"))
+    return locale_of, devices_of
+
+
+def seed_backlog(
+    engine, count: int, *, due: Callable[[int], datetime], lasts: timedelta = timedelta(hours=2),
+    patients: int | None = None, two_device_every: int = 4, first_id: int = 1,
+) -> Backlog:
+    """`count` patient pushes; reminder i falls due at due(i). Core executemany, 5,000 rows a statement."""
+    from sqlalchemy import insert
+
+    t = tables()
+    patients = patients or max(1, count // 4)
+    locale_of, devices_of = seed_people(engine, patients=patients, two_device_every=two_device_every)
+    now = datetime.now(UTC)
+    backlog = Backlog([], {}, {}, {}, locale_of, devices_of)
+    rows = []
+    for i in range(count):
+        rid = first_id + i
+        patient = (i % patients) + 1
+        at = due(i)
+        backlog.reminder_ids.append(rid)
+        backlog.patient_of[rid] = patient
+        backlog.due_of[rid] = at
+        backlog.expires_of[rid] = at + lasts
+        rows.append(dict(
+            id=rid, channel="patient_push", clinic_id=1, patient_id=patient, treatment_id=None, alert_id=None,
+            kind=backlog.kind, plan_key=f"bench-{rid}", title="Hydrate", body="Moisturise now.", priority="normal",
+            payload={}, due_at=at, expires_at=at + lasts, available_at=at, status="pending", attempts=0,
+            created_at=now, updated_at=now,
+        ))
+    with engine.begin() as connection:
+        for start in range(0, len(rows), 5000):
+            connection.execute(insert(t["reminders"]), rows[start:start + 5000])
+        _fix_sequences(connection, ("reminders",))
+    _analyze(engine)
+    return backlog
+
+
+def _fix_sequences(connection, names: Iterable[str]) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    for name in names:
+        connection.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), COALESCE((SELECT max(id) FROM {name}), 1))"
+        )
+
+
+def _analyze(engine) -> None:
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+
+
+def duplicate_sends(engine) -> int:
+    """(reminder, device) pairs with more than one `sent` delivery: must be 0."""
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(
+            "SELECT count(*) FROM (SELECT reminder_id, device_id FROM deliveries WHERE outcome = 'sent' "
+            "GROUP BY reminder_id, device_id HAVING count(*) > 1) AS d"
+        ).scalar_one()
+
+
+def status_counts(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return dict(connection.exec_driver_sql("SELECT status, count(*) FROM reminders GROUP BY status").all())
+
+
+def sent_deliveries(engine) -> int:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT count(*) FROM deliveries WHERE outcome = 'sent'").scalar_one()
+
+
+# ---------------------------------------------------------------------------------------
+# the FCM sink
+# ---------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sink:
+    """The fast sink (or, with fake=True, the project's FakeFcmServer) in its own process."""
+
+    def __init__(self, work: Path, *, record: bool = False, fake: bool = False) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.credentials = work / "service-account.json"
+        self.fake = fake
+        self.log = open(work / ("fake-fcm.log" if fake else "sink.log"), "w")  # noqa: SIM115
+        if fake:
+            args = [sys.executable, "-m", "tests.fakes.fcm_server", "--port", str(self.port),
+                    "--credentials", str(self.credentials), "--project", PROJECT_ID]
+        else:
+            from tests.fakes.service_account import write_service_account
+
+            write_service_account(self.credentials, f"{self.url}/token", project_id=PROJECT_ID)
+            args = [sys.executable, "-m", "bench.common", "sink", "--port", str(self.port)]
+            if record:
+                args.append("--record")
+        self.process = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise SystemExit("the FCM sink did not start")
+                time.sleep(0.05)
+        if fake:  # it writes the key after it listens
+            while not self.credentials.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+    def settings(self) -> dict[str, str]:
+        """COMPANION_* settings (without the prefix) that point a dispatcher at this sink."""
+        return {"PUSH_BACKEND": "fcm", "FIREBASE_CREDENTIALS": str(self.credentials), "FCM_ENDPOINT": self.url}
+
+    def overrides(self) -> dict[str, Any]:
+        """The same, as create_app() overrides."""
+        return {"PUSH_BACKEND": "fcm", "FIREBASE_CREDENTIALS": str(self.credentials), "FCM_ENDPOINT": self.url}
+
+    def _get(self, path: str) -> Any:
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=30) as response:
+            return json.loads(response.read())
+
+    def stats(self) -> dict[str, int]:
+        return self._get("/stats")
+
+    def received(self) -> list[tuple[int, float]]:
+        """(reminder_id, time.time() when the body arrived) per message, with --record."""
+        return [tuple(x) for x in self._get("/received")]
+
+    def reset(self) -> None:
+        request = urllib.request.Request(f"{self.url}/reset", data=b"", method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.log.close()
+
+
+class _SinkProtocol(asyncio.Protocol):
+    state: dict[str, Any]
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.buffer = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self.buffer
+        buffer += data
+        while True:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            lines = bytes(buffer[:end]).split(b"\r\n")
+            length = 0
+            for line in lines[1:]:
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            total = end + 4 + length
+            if len(buffer) < total:
+                return
+            body = bytes(buffer[end + 4:total])
+            del buffer[:total]
+            method, path = lines[0].split(b" ", 2)[:2]
+            self._handle(method, path, body)
+
+    def _handle(self, method: bytes, path: bytes, body: bytes) -> None:
+        state = self.state
+        if path.endswith(b"/messages:send"):
+            state["sends"] += 1
+            if state["record"]:
+                try:
+                    rid = int(json.loads(body)["message"]["data"]["reminder_id"])
+                except Exception:  # noqa: BLE001
+                    rid = -1
+                state["received"].append((rid, time.time()))
+            project = path.split(b"/")[3].decode()
+            return self._reply(200, {"name": f"projects/{project}/messages/0:{state['sends']}"})
+        if path == b"/token":
+            state["tokens"] += 1
+            return self._reply(200, {"access_token": f"sink-{state['tokens']}", "expires_in": 3600, "token_type": "Bearer"})
+        if path == b"/stats":
+            return self._reply(200, {"sends": state["sends"], "tokens": state["tokens"]})
+        if path == b"/received":
+            return self._reply(200, state["received"])
+        if path == b"/reset" and method == b"POST":
+            state.update(sends=0, tokens=0, received=[])
+            return self._reply(200, {})
+        return self._reply(404, {"error": {"code": 404, "message": "no such endpoint", "status": "NOT_FOUND"}})
+
+    def _reply(self, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        reason = b"OK" if status == 200 else b"Not Found"
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: %d\r\n\r\n"
+            % (status, reason, len(data)) + data
+        )
+
+
+def run_sink(port: int, record: bool) -> None:
+    _SinkProtocol.state = {"sends": 0, "tokens": 0, "received": [], "record": record}
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(_SinkProtocol, "127.0.0.1", port, backlog=2048, reuse_address=True)
+        stop = asyncio.Event()
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+        loop.add_signal_handler(signal.SIGINT, stop.set)
+        print(f"sink listening on 127.0.0.1:{port}", flush=True)
+        async with server:
+            await stop.wait()
+        print(f"sink: sends={_SinkProtocol.state['sends']} tokens={_SinkProtocol.state['tokens']}", flush=True)
+
+    asyncio.run(main())
+
+
+# ---------------------------------------------------------------------------------------
+# the application and dispatchers
+# ---------------------------------------------------------------------------------------
+
+def make_app(url: str, **overrides: Any):
+    """The real app, configured for this database (and sink), as the dispatcher CLI builds it."""
+    import logging
+
+    from companion import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), **overrides})
+    logging.getLogger("companion").setLevel(logging.WARNING)
+    return app
+
+
+def spawn_dispatcher(url: str, sink: Sink | None, *args: str, log_path: Path | None = None,
+                     **settings: Any) -> subprocess.Popen[str]:
+    """`flask --app wsgi companion dispatcher ARGS`, exactly as an operator starts it."""
+    env = base_env(url, **({**sink.settings()} if sink else {}), **settings)
+    stderr = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        return subprocess.Popen(
+            [FLASK, "--app", "wsgi", "companion", "dispatcher", *args],
+            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
+        )
+    finally:
+        if log_path:
+            stderr.close()
+
+
+def wait_with_rusage(process: subprocess.Popen[str], timeout: float) -> tuple[int, int, str]:
+    """Wait for a child; (return code, peak RSS in KiB, stdout). Kills it after `timeout`."""
+    deadline = time.monotonic() + timeout
+    out_chunks: list[str] = []
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() > deadline:
+            process.kill()
+            pid, status, usage = os.wait4(process.pid, 0)
+            break
+        time.sleep(0.05)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.stdout:
+        out_chunks.append(process.stdout.read())
+        process.stdout.close()
+    return process.returncode, usage.ru_maxrss, "".join(out_chunks)
+
+
+def stop_process(process: subprocess.Popen[str], timeout: float = 30) -> int | None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    if process.stdout:
+        process.stdout.close()
+    return process.returncode
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, every: float = 0.2) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description="bench helpers")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sink", help="the fast FCM sink")
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--record", action="store_true")
+    args = p.parse_args(argv)
+    if args.command == "sink":
+        run_sink(args.port, args.record)
+
+
+if __name__ == "__main__":
+    main()
