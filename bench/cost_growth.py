@@ -1,0 +1,172 @@
+"""Benchmark 3: does a claim (and the dispatcher) cost more as pending reminders pile up?
+
+    python -m bench.cost_growth [--quick] [--sizes 10000,100000,1000000] [--due 5000]
+
+For each size: a fresh PostgreSQL schema holding SIZE pending patient pushes
+(INSERT ... SELECT generate_series), of which DUE are due now and the rest fall due
+over the coming days; VACUUM ANALYZE. Then:
+- claim: the median (and p90) of 20 `claim_due(limit=500)` calls, the very function
+  the dispatcher uses; after each claim the 500 rows are reset to pending;
+- EXPLAIN (ANALYZE, BUFFERS) of the claim statement as the dispatcher sends it
+  (captured from the driver), to show it reads the partial index ix_reminders_claimable;
+- dispatcher: `flask --app wsgi companion dispatcher --once` (fcm sender, fast sink)
+  drains the DUE rows; its peak RSS (wait4) and its time per batch of 500.
+Target: the 1M figures within 1.5x of the 10k figures.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+from bench import common
+
+CHANNELS = ("patient_push", "staff_push", "webhook")
+
+
+def fill(engine, size: int, due: int, patients: int) -> float:
+    started = time.perf_counter()
+    with engine.begin() as c:
+        c.exec_driver_sql(
+            """
+            INSERT INTO reminders (channel, clinic_id, patient_id, kind, plan_key, title, body, priority, payload,
+                                   due_at, expires_at, available_at, status, attempts, created_at, updated_at)
+            SELECT 'patient_push', 1, 1 + g %% %(patients)s, 'hydrate', 'bench-' || g, 'Hydrate', 'Moisturise now.',
+                   'normal', '{}'::jsonb, d, d + interval '2 hours', d, 'pending', 0, now(), now()
+            FROM generate_series(1, %(size)s) AS g,
+                 LATERAL (SELECT CASE WHEN g <= %(due)s THEN now() - interval '1 minute' + g * interval '1 millisecond'
+                                      ELSE now() + interval '1 hour' + g * interval '1 second' END AS d) AS t
+            """,
+            {"size": size, "due": due, "patients": patients},
+        )
+    with engine.connect() as c:
+        c = c.execution_options(isolation_level="AUTOCOMMIT")
+        c.exec_driver_sql("VACUUM ANALYZE reminders")
+    return time.perf_counter() - started
+
+
+def explain_claim(engine) -> tuple[str, bool]:
+    """The claim statement exactly as claim_due sends it, explained (and rolled back)."""
+    from companion.reminders.claiming import claim_due
+
+    captured: list[tuple[str, Any]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        if statement.lstrip().upper().startswith(("WITH", "UPDATE")) and "reminders" in statement:
+            captured.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        claim_due(engine, claimer="bench-explain", limit=500, lease_seconds=120, now=datetime.now(UTC), channels=CHANNELS)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    reset(engine)
+    statement, parameters = captured[0]
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        raw.rollback()
+    finally:
+        raw.close()
+    return plan, "ix_reminders_claimable" in plan
+
+
+def reset(engine) -> None:
+    with engine.begin() as c:
+        c.exec_driver_sql("UPDATE reminders SET status = 'pending', claimed_by = NULL, lease_until = NULL "
+                          "WHERE status = 'claimed'")
+
+
+def claim_times(engine, repeats: int) -> list[float]:
+    from companion.reminders.claiming import claim_due
+
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        rows = claim_due(engine, claimer="bench-claim", limit=500, lease_seconds=120, now=datetime.now(UTC),
+                         channels=CHANNELS)
+        times.append(time.perf_counter() - started)
+        if len(rows) != 500:
+            raise SystemExit(f"claimed {len(rows)} rows, expected 500")
+        reset(engine)
+    return times
+
+
+def dispatcher_run(url: str, sink: common.Sink, work: Path, size: int) -> dict[str, Any]:
+    process = common.spawn_dispatcher(url, sink, "--once", "--name", f"bench-cost-{size}",
+                                      log_path=work / f"cost-{size}.log")
+    code, rss_kib, out = common.wait_with_rusage(process, timeout=300)
+    if code != 0:
+        raise SystemExit(f"dispatcher --once exited {code}; see {work / f'cost-{size}.log'}")
+    summary = json.loads(out.strip().splitlines()[-1])
+    return {"peak_rss_mib": rss_kib / 1024, "batches": summary["batches"], "sent": summary["sent"],
+            "pass_ms": summary["duration_ms"], "ms_per_batch": summary["duration_ms"] / max(1, summary["batches"])}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = common.parser(__doc__.splitlines()[0], db_default="postgres")
+    p.add_argument("--sizes", help="pending reminders per step (default 10000,100000,1000000; --quick 10000,30000,100000)")
+    p.add_argument("--due", type=int, help="of which due now (default 5,000; --quick 1,000)")
+    p.add_argument("--repeats", type=int, default=20, help="claims per size")
+    p.add_argument("--show-plans", action="store_true", help="print every EXPLAIN, not only the largest")
+    args = p.parse_args(argv)
+    if args.db != "postgres":
+        p.error("cost growth is measured on PostgreSQL")
+    sizes = [int(x) for x in (args.sizes or ("10000,30000,100000" if args.quick else "10000,100000,1000000")).split(",")]
+    due = args.due or (1_000 if args.quick else 5_000)
+    work = common.workdir(args.keep)
+    sink = common.Sink(work)
+    results = []
+    plans = {}
+    try:
+        for size in sizes:
+            common.note(f"{size:,} pending, {due:,} due ...")
+            url = common.fresh_database("postgres", work, pg_url=args.pg_url, tag=f"cost{size}")
+            engine = common.engine_for(url)
+            common.seed_people(engine, patients=1000)
+            fill_s = fill(engine, size, due, 1000)
+            plan, uses_index = explain_claim(engine)
+            plans[size] = plan
+            times = claim_times(engine, args.repeats)
+            engine.dispose()
+            run = dispatcher_run(url, sink, work, size)
+            results.append({"size": size, "fill_s": fill_s, "claim_ms": common.median(times) * 1000,
+                            "claim_p90_ms": common.percentile(times, 90) * 1000, "uses_index": uses_index, **run})
+    finally:
+        sink.stop()
+    first, last = results[0], results[-1]
+    common.print_table(
+        f"Cost growth on PostgreSQL, {due:,} due, claims of 500 "
+        f"(python -m bench.cost_growth{' --quick' if args.quick else ''})",
+        ["pending", "insert s", "claim ms (median)", "claim ms (p90)", "partial index", "dispatch ms/batch",
+         "batches", "sent", "peak RSS MiB"],
+        [[r["size"], r["fill_s"], r["claim_ms"], r["claim_p90_ms"], "yes" if r["uses_index"] else "NO",
+          r["ms_per_batch"], r["batches"], r["sent"], r["peak_rss_mib"]] for r in results],
+    )
+    for size in sizes if args.show_plans else sizes[-1:]:
+        print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the claim, {size:,} pending:")
+        print(plans[size])
+    claim_ratio = last["claim_ms"] / first["claim_ms"]
+    batch_ratio = last["ms_per_batch"] / first["ms_per_batch"]
+    rss_ratio = last["peak_rss_mib"] / first["peak_rss_mib"]
+    print(f"\n{last['size']:,} vs {first['size']:,}: claim x{claim_ratio:.2f}, dispatch batch x{batch_ratio:.2f}, "
+          f"peak RSS x{rss_ratio:.2f}")
+    common.emit_json({
+        "benchmark": "cost_growth", "due": due,
+        **{f"claim_ms_{r['size']}": round(r["claim_ms"], 2) for r in results},
+        **{f"batch_ms_{r['size']}": round(r["ms_per_batch"], 1) for r in results},
+        **{f"peak_rss_mib_{r['size']}": round(r["peak_rss_mib"], 1) for r in results},
+        "claim_ratio": round(claim_ratio, 2), "batch_ratio": round(batch_ratio, 2), "rss_ratio": round(rss_ratio, 2),
+        "partial_index_used": all(r["uses_index"] for r in results),
+        "targets": {"claim<=1.5x": claim_ratio <= 1.5, "rss<=1.5x": rss_ratio <= 1.5},
+    })
+
+
+if __name__ == "__main__":
+    main()
