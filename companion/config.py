@@ -42,6 +42,9 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     credentials = firebase_credentials_path()
     return {
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(_env("DATABASE_URL", default_db)),  # type: ignore[arg-type]
+        # A pooled connection that died with a database restart is replaced before use,
+        # so the first request after the restart does not fail.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", 64 * 1024),
         "SCHEDULES_DIR": _env("SCHEDULES_DIR", str(PROJECT_ROOT / "schedules")),
         "ENROLLMENT_CODE_TTL_HOURS": _int("ENROLLMENT_CODE_TTL_HOURS", 72),
