@@ -3,10 +3,13 @@
 WAL lets readers run beside a writer, the busy timeout makes writers queue
 instead of failing, and the driver's own transaction handling is replaced by
 explicit BEGINs so a claim can take the write lock up front (BEGIN IMMEDIATE).
+An API request that may write (POST, PUT, PATCH, DELETE) takes it up front too: a
+transaction that reads first and writes later cannot wait for the lock (SQLite fails
+it at once with "database is locked" when another process wrote in between).
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -21,8 +24,13 @@ def _on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def _on_begin(connection) -> None:
-    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    immediate = connection.get_execution_options().get("sqlite_immediate", False) or (
+        has_request_context() and request.method in _WRITE_METHODS
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
