@@ -110,28 +110,37 @@ def many_due(count: int, *, patients: int = 20, now: datetime | None = None, las
 def fresh(model: type, ident: Any) -> Any:
     """The row as committed now, not as this session last saw it."""
     _end_snapshot()
-    return db.session.get(model, ident)
+    return _done_reading(db.session.get(model, ident))
 
 
 def sent_counts() -> dict[int, int]:
     """Deliveries with outcome `sent` per reminder."""
     _end_snapshot()
     query = select(Delivery.reminder_id, func.count()).where(Delivery.outcome == "sent").group_by(Delivery.reminder_id)
-    return dict(db.session.execute(query).all())
+    return _done_reading(dict(db.session.execute(query).all()))
 
 
 def deliveries(reminder_id: int) -> list[Delivery]:
     _end_snapshot()
-    return list(db.session.scalars(select(Delivery).where(Delivery.reminder_id == reminder_id).order_by(Delivery.id)))
+    query = select(Delivery).where(Delivery.reminder_id == reminder_id).order_by(Delivery.id)
+    return _done_reading(list(db.session.scalars(query)))
 
 
 def statuses() -> dict[str, int]:
     _end_snapshot()
     query = select(Reminder.status, func.count()).group_by(Reminder.status)
-    return dict(db.session.execute(query).all())
+    return _done_reading(dict(db.session.execute(query).all()))
 
 
 def _end_snapshot() -> None:
     """Start a new read: a session transaction keeps seeing the database as it first read it."""
     db.session.rollback()
     db.session.expire_all()
+
+
+def _done_reading(result: Any) -> Any:
+    """End the read transaction at once (objects stay loaded): on SQLite a write that later
+    follows a read in the same transaction fails instead of waiting when a dispatcher
+    subprocess wrote in between."""
+    db.session.commit()
+    return result
