@@ -13,11 +13,11 @@ def register_blueprints(api: Api) -> None:
     from companion.treatments.views import blp as treatments
     from companion.treatments.protocol_views import blp as protocols
     from companion.reminders.views import blp as metrics
-    from companion.checkins.views import blp as alerts, history as checkin_history, me as my_checkins
+    from companion.checkins.views import blp as alerts, history as checkin_history, me as my_checkins, rules
 
     blueprints = (
         health, clinics, patients, patient_sessions, patient_app, treatments, protocols,
-        my_checkins, alerts, checkin_history, metrics,
+        my_checkins, alerts, checkin_history, rules, metrics,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

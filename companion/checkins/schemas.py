@@ -57,3 +57,14 @@ class AlertListArgsSchema(Schema):
 
 class ResolveSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TriageRuleSchema(Schema):
+    id = fields.String()
+    condition = fields.String()
+    outcome = fields.String()
+    advice_key = fields.String()
+    kind = fields.String()
+    subject = fields.String(allow_none=True)
+    ratings = fields.List(fields.Integer(), allow_none=True)
+    timing = fields.String()

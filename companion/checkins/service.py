@@ -99,3 +99,9 @@ def patient_checkins(patient: Patient) -> list[CheckIn]:
 
 def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckIn]:
     return patient_checkins(get_patient(clinic, patient_id))
+
+
+def triage_rules() -> list[dict[str, Any]]:
+    from companion.checkins.triage import triage_table
+
+    return triage_table()

@@ -68,3 +68,15 @@ def acknowledge(alert_id):
 @blp.alt_response(409, response="CONFLICT", description="Already resolved")
 def resolve(data, alert_id):
     return alerts.resolve(current_clinic(), alert_id, data["note"])
+
+
+rules = Blueprint("triage_rules", __name__, url_prefix="/v1/triage-rules", description="Clinic: triage rules")
+rules.before_request(require_clinic)
+
+
+@rules.route("", methods=["GET"])
+@rules.doc(security=CLINIC_SECURITY)
+@rules.response(200, s.TriageRuleSchema(many=True))
+def triage_rules():
+    """The rules a check-in is triaged by, most severe first: what your patients are told and why."""
+    return service.triage_rules()

@@ -128,3 +128,11 @@ def test_clinic_cannot_see_another_clinics_alerts(app, client, world):
     assert client.get("/v1/alerts", headers=other).get_json() == []
     assert client.get(f"/v1/alerts/{alert_id}", headers=other).status_code == 404
     assert client.post(f"/v1/alerts/{alert_id}/acknowledge", headers=other).status_code == 404
+
+
+def test_clinic_reads_the_triage_rules(client, world):
+    table = client.get("/v1/triage-rules", headers=world["clinic"]["headers"]).get_json()
+    outcomes = [row["outcome"] for row in table]
+    assert outcomes[0] == "urgent" and outcomes[-1] == "expected"
+    assert {"flag_pus", "worsening_trend", "redness_beyond_window"} <= {row["id"] for row in table}
+    assert client.get("/v1/triage-rules", headers=world["headers"]).status_code == 401
