@@ -318,6 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not interrupt the summary
         server._httpd.server_close()
         print(f"messages:send requests={server.requests} token requests={server.token_requests}", flush=True)
 
