@@ -44,6 +44,7 @@ def service_account_info(token_uri: str, project_id: str = DEFAULT_PROJECT) -> d
 
 def write_service_account(path: str | Path, token_uri: str, project_id: str = DEFAULT_PROJECT) -> Path:
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(service_account_info(token_uri, project_id), indent=2))
     target.chmod(0o600)
     return target
