@@ -12,7 +12,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from companion import config
     from companion.core.errors import register_error_handlers
     from companion.core.requests import register_request_guards
-    from companion.extensions import api, db, migrate
+    from companion.core.api import CompanionApi
+    from companion.extensions import db, migrate
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config.from_environment(app.instance_path))
@@ -31,7 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     configure_sqlite(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
-    api.init_app(app)
+    api = CompanionApi(app)
     register_error_handlers(app)
     register_request_guards(app)
 

@@ -1,10 +1,11 @@
-"""Unbound extensions, bound to an app in create_app()."""
+"""Unbound extensions, bound to an app in create_app().
+
+The flask-smorest Api is not here: it holds the OpenAPI document, so each app gets its own.
+"""
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from companion.core.api import CompanionApi
 from companion.core.db import Base, render_item
 
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True, render_item=render_item)
-api = CompanionApi()

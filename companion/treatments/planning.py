@@ -78,23 +78,26 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
             )
         )
     )
-    # A claimed row may be in flight: superseding it makes the dispatcher's finish a lost claim.
-    db.session.execute(
-        db.update(r.Reminder)
-        .where(
-            r.Reminder.treatment_id == treatment.id,
-            r.Reminder.status.in_(r.OPEN_STATES),
-            # follow-up prompts after a check-in are not part of the plan
-            db.not_(db.func.coalesce(r.Reminder.plan_key, "").startswith("followup:")),
+    planned = db.not_(db.func.coalesce(r.Reminder.plan_key, "").startswith("followup:"))  # check-in follow-ups stay
+    open_rows = {
+        row.plan_key: row
+        for row in db.session.scalars(
+            db.select(r.Reminder).where(
+                r.Reminder.treatment_id == treatment.id, r.Reminder.status.in_(r.OPEN_STATES), planned
+            )
         )
-        .values(status=SUPERSEDED, lease_until=None, updated_at=now)
-    )
+    }
     treatment.restrictions = [
         Restriction(kind=x.kind, starts_at=x.starts_at, ends_at=x.ends_at, title=x.title, detail=x.detail)
         for x in plan.restrictions
     ]
+    kept: set[int] = set()
     for item in plan.reminders:
         if item.plan_key in delivered or item.expires_at <= now:
+            continue
+        row = open_rows.get(item.plan_key)
+        if row is not None and _unchanged(row, item):
+            kept.add(row.id)  # same id for the app, same retry state for the dispatcher
             continue
         db.session.add(
             r.Reminder(
@@ -112,10 +115,25 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
                 available_at=item.due_at,
             )
         )
+    replaced = [row.id for row in open_rows.values() if row.id not in kept]
+    if replaced:
+        # A claimed row may be in flight: superseding it makes the dispatcher's finish a lost claim.
+        db.session.execute(
+            db.update(r.Reminder)
+            .where(r.Reminder.id.in_(replaced), r.Reminder.status.in_(r.OPEN_STATES))
+            .values(status=SUPERSEDED, lease_until=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     treatment.protocol_snapshot = {
         "protocol": protocol.as_dict(),
         "expected_course": asdict(plan.expected_course),
     }
+
+
+def _unchanged(row: r.Reminder, item) -> bool:
+    return (row.kind, row.due_at, row.expires_at, row.title, row.body, row.priority) == (
+        item.kind, item.due_at, item.expires_at, item.title, item.body, item.priority
+    )
 
 
 def cancel_open_reminders(treatment: Treatment) -> None:

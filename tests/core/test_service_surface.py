@@ -48,3 +48,16 @@ def test_metrics_report_the_due_backlog(app, client):
     text = client.get("/metrics").get_data(as_text=True)
     backlog = next(line for line in text.splitlines() if line.startswith("companion_reminders_due_backlog "))
     assert float(backlog.split()[1]) > 0
+
+
+def test_each_app_keeps_its_own_api_document(app, client, tmp_path):
+    """A second app that fails at start-up (a broken protocol file) leaves the first one's docs intact."""
+    import pytest
+
+    from companion import create_app
+    from companion.treatments.protocols import ProtocolError
+
+    (tmp_path / "broken.toml").write_text("key = 'broken'\n")
+    with pytest.raises(ProtocolError):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SCHEDULES_DIR": str(tmp_path)})
+    assert "/v1/patients" in client.get("/openapi.json").get_json()["paths"]

@@ -81,3 +81,15 @@ def test_bad_preferences_are_refused(client, patient):
         response = client.patch("/v1/me", json=body, headers=patient["headers"])
         assert response.status_code == 422, body
     assert client.get("/v1/me", headers=patient["headers"]).get_json()["timezone"] == "Europe/Madrid"
+
+
+def test_replanning_keeps_unchanged_reminders_and_replaces_changed_ones(client, patient):
+    def pending_ids():
+        [treatment] = client.get("/v1/me/timeline", headers=patient["headers"]).get_json()["treatments"]
+        return {r["id"] for r in treatment["reminders"] if r["state"] == "pending"}
+
+    before = pending_ids()
+    client.patch("/v1/me", json={"timezone": "Europe/Madrid"}, headers=patient["headers"])  # nothing moves
+    assert pending_ids() == before  # ids the app already holds from pushes stay valid
+    client.patch("/v1/me", json={"locale": "es"}, headers=patient["headers"])  # every text changes
+    assert pending_ids().isdisjoint(before)

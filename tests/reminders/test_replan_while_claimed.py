@@ -54,7 +54,7 @@ def test_edit_during_send_leaves_the_new_plan_alone(app, client, scene, action):
 
     def edit():
         if action == "correct":
-            moved = (PERFORMED + timedelta(hours=1)).isoformat()
+            moved = (PERFORMED + timedelta(days=1)).isoformat()  # the session was really the next day
             assert client.patch(url, json={"performed_at": moved}, headers=headers).status_code == 200
         else:
             assert client.delete(url, headers=headers).status_code == 204
@@ -75,13 +75,18 @@ def test_edit_during_send_leaves_the_new_plan_alone(app, client, scene, action):
         assert all(r["state"] == "pending" for r in shown)
 
 
-def test_claimed_rows_are_superseded_by_a_correction(app, client, scene):
+def test_claimed_rows_stay_claimed_unless_the_correction_changes_them(app, client, scene):
     with app.app_context():
         held = claim_due(db.engine, claimer="slow-one", limit=100, lease_seconds=60, now=clock.now(),
                          channels=("patient_push",))
     assert held
-    url = f"/v1/treatments/{scene['treatment']['id']}"
-    client.patch(url, json={"needle_depth_mm": 1.5}, headers=scene["clinic"]["headers"])
-    with app.app_context():
-        statuses = {db.session.get(Reminder, r.id).status for r in held}
-    assert statuses == {"superseded"}
+    url, headers = f"/v1/treatments/{scene['treatment']['id']}", scene["clinic"]["headers"]
+
+    def statuses():
+        with app.app_context():
+            return {db.session.get(Reminder, r.id).status for r in held}
+
+    client.patch(url, json={"needle_depth_mm": 1.5}, headers=headers)  # same reminders, same times
+    assert statuses() == {"claimed"}
+    client.patch(url, json={"performed_at": (PERFORMED + timedelta(days=1)).isoformat()}, headers=headers)
+    assert statuses() == {"superseded"}

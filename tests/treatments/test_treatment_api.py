@@ -106,9 +106,14 @@ def test_correcting_the_time_replans_pending_reminders(client, setup):
     assert response.status_code == 200
     makeup = _restrictions(response.get_json())["makeup"]
     assert datetime.fromisoformat(makeup["ends_at"]) == later + timedelta(hours=24)
-    ids_before = {r["id"] for r in body["reminders"]}
-    ids_after = {r["id"] for r in response.get_json()["reminders"]}
-    assert ids_before.isdisjoint(ids_after)  # old rows superseded, not shown twice
+    def ended(reminders):
+        return {r["id"]: r["due_at"] for r in reminders if r["kind"] == "restriction_ended"}
+
+    moved, kept = ended(response.get_json()["reminders"]), ended(body["reminders"])
+    assert set(moved).isdisjoint(kept)  # "you can … again" notices move with the windows, shown once
+    assert min(moved.values()) >= (later + timedelta(hours=24)).isoformat()
+    same_slot = {r["id"] for r in body["reminders"] if r["kind"] == "hydration"}
+    assert same_slot <= {r["id"] for r in response.get_json()["reminders"]}  # fixed local times: untouched
 
 
 def test_cancel_cancels_pending_keeps_history(app, client, setup):
