@@ -38,24 +38,30 @@ def raise_alert(checkin: CheckIn, patient: Patient) -> Alert | None:
     return alert
 
 
-def queue_staff_push(alert: Alert) -> None:
+def _queue(alert: Alert, *, channel: str, kind: str, title: str, body: str, priority: str,
+           payload: dict, lifetime: timedelta) -> None:
+    """An outbox row for this alert, due now (clinic staff have no quiet hours)."""
     now = utcnow()
-    urgent = alert.severity == "urgent"
     db.session.add(
         r.Reminder(
-            channel=r.STAFF_PUSH,
-            clinic_id=alert.clinic_id,
-            patient_id=alert.patient_id,
-            alert_id=alert.id,
-            kind="alert_urgent" if urgent else "alert",
-            title="Urgent patient check-in" if urgent else "Patient check-in needs review",
-            body=f"Patient #{alert.patient_id}: {', '.join(alert.reasons) or alert.severity}",
-            priority=PUSHED[alert.severity],
-            payload={"alert_id": alert.id, "severity": alert.severity},
-            due_at=now,
-            expires_at=now + _STAFF_PUSH_LIFETIME,
-            available_at=now,
+            channel=channel, clinic_id=alert.clinic_id, patient_id=alert.patient_id, alert_id=alert.id,
+            kind=kind, title=title, body=body, priority=priority, payload=payload,
+            due_at=now, expires_at=now + lifetime, available_at=now,
         )
+    )
+
+
+def queue_staff_push(alert: Alert) -> None:
+    urgent = alert.severity == "urgent"
+    _queue(
+        alert,
+        channel=r.STAFF_PUSH,
+        kind="alert_urgent" if urgent else "alert",
+        title="Urgent patient check-in" if urgent else "Patient check-in needs review",
+        body=f"Patient #{alert.patient_id}: {', '.join(alert.reasons) or alert.severity}",
+        priority=PUSHED[alert.severity],
+        payload={"alert_id": alert.id, "severity": alert.severity},
+        lifetime=_STAFF_PUSH_LIFETIME,
     )
 
 
@@ -63,32 +69,24 @@ def queue_webhook(alert: Alert, event: str) -> None:
     clinic = db.session.get(Clinic, alert.clinic_id)
     if clinic is None or not clinic.webhook_url:
         return
-    now = utcnow()
-    db.session.add(
-        r.Reminder(
-            channel=r.WEBHOOK,
-            clinic_id=alert.clinic_id,
-            patient_id=alert.patient_id,
-            alert_id=alert.id,
-            kind=event,
-            title=event,
-            body="",
-            priority="high" if alert.severity == "urgent" else "normal",
-            payload={
-                "event": event,
-                "alert": {
-                    "id": alert.id,
-                    "patient_id": alert.patient_id,
-                    "checkin_id": alert.checkin_id,
-                    "severity": alert.severity,
-                    "reasons": list(alert.reasons),
-                    "created_at": alert.created_at.isoformat() if alert.created_at else now.isoformat(),
-                },
-            },
-            due_at=now,
-            expires_at=now + _WEBHOOK_LIFETIME,
-            available_at=now,
-        )
+    created = alert.created_at or utcnow()
+    event_body = {
+        "id": alert.id,
+        "patient_id": alert.patient_id,
+        "checkin_id": alert.checkin_id,
+        "severity": alert.severity,
+        "reasons": list(alert.reasons),
+        "created_at": created.isoformat(),
+    }
+    _queue(
+        alert,
+        channel=r.WEBHOOK,
+        kind=event,
+        title=event,
+        body="",
+        priority="high" if alert.severity == "urgent" else "normal",
+        payload={"event": event, "alert": event_body},
+        lifetime=_WEBHOOK_LIFETIME,
     )
 
 
