@@ -100,14 +100,14 @@ def resend_unacknowledged_urgent(resend_after: timedelta, max_resends: int = 3) 
             Alert.resend_count < max_resends,
         )
     ).all()
+    last_push = dict(db.session.execute(
+        db.select(r.Reminder.alert_id, db.func.max(r.Reminder.created_at))
+        .where(r.Reminder.alert_id.in_([a.id for a in alerts]), r.Reminder.channel == r.STAFF_PUSH)
+        .group_by(r.Reminder.alert_id)
+    ).all()) if alerts else {}
     count = 0
     for alert in alerts:
-        last = db.session.scalar(
-            db.select(db.func.max(r.Reminder.created_at)).where(
-                r.Reminder.alert_id == alert.id, r.Reminder.channel == r.STAFF_PUSH
-            )
-        ) or alert.created_at
-        if now - last >= resend_after:
+        if now - last_push.get(alert.id, alert.created_at) >= resend_after:
             alert.resend_count += 1
             queue_staff_push(alert)
             count += 1

@@ -22,7 +22,7 @@ from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.push.models import Delivery
-from companion.reminders.claiming import ClaimedReminder, write_transaction
+from companion.reminders.claiming import ClaimedReminder, finish, write_transaction
 from companion.reminders.dispatch import Lease, register_channel_handler, register_housekeeping_task
 from companion.reminders.models import EXPIRED, FAILED, PENDING, SENT, WEBHOOK
 from companion.reminders.outcomes import RetryPolicy
@@ -96,7 +96,7 @@ def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
                 reminder_id=row.id, device_id=None, backend="webhook", outcome=outcome,
                 error_code=error, created_at=now,
             ))
-        lease.finish([row.id], **values)
+            finish(conn, claimer=lease.claimer, ids=[row.id], values={"updated_at": now, **values})
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 

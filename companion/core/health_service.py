@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from companion.extensions import db
+from companion.reminders.heartbeat import dispatcher_health
 
 log = logging.getLogger(__name__)
 
@@ -16,11 +17,6 @@ def check() -> dict[str, Any]:
         log.exception("health check: database unreachable")
         db.session.rollback()
         return {"status": "degraded", "database": "unreachable", "dispatcher": {}}
-    try:
-        from companion.reminders.heartbeat import dispatcher_health
-
-        dispatcher = dispatcher_health()
-    except ImportError:
-        dispatcher = {"state": "unknown"}
+    dispatcher = dispatcher_health()
     status = "ok" if not dispatcher.get("stale", False) else "degraded"
     return {"status": status, "database": database, "dispatcher": dispatcher}

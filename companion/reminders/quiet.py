@@ -8,7 +8,7 @@ first. Clinic staff alerts never come through here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
@@ -16,14 +16,9 @@ from sqlalchemy import Connection, select
 from companion.patients.models import Patient
 from companion.reminders.claiming import ClaimedReminder
 from companion.reminders.models import PATIENT_PUSH
-from companion.treatments.localtime import QuietHours
+from companion.treatments.localtime import QuietHours, parse_hhmm
 
 _patients = Patient.__table__
-
-
-def _hhmm(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
 
 
 def held_until(
@@ -44,7 +39,7 @@ def held_until(
         patient = settings.get(reminder.patient_id)
         if patient is None:
             continue
-        quiet = QuietHours(ZoneInfo(patient.timezone), _hhmm(patient.quiet_start), _hhmm(patient.quiet_end))
+        quiet = QuietHours(ZoneInfo(patient.timezone), parse_hhmm(patient.quiet_start), parse_hhmm(patient.quiet_end))
         if not quiet.contains(now):
             continue
         end = quiet.period_end(now)

@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+
+def parse_hhmm(text: str) -> time:
+    """'21:00' as stored for quiet hours and written in protocol files."""
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
 _SECOND = timedelta(seconds=1)
 # A quiet period is shorter than a day, but a DST change can stretch it by a few hours.
 _SEARCH = timedelta(hours=30)

@@ -6,7 +6,6 @@ written (or re-planned) together or not at all.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import time
 
 from companion.core.clock import utcnow
 from companion.core.errors import Invalid
@@ -15,6 +14,7 @@ from companion.clinics.models import ProtocolOverride
 from companion.patients.models import Patient
 from companion.reminders import models as r
 from companion.treatments.facts import PatientPrefs, TreatmentFacts
+from companion.treatments.localtime import parse_hhmm
 from companion.treatments.models import Restriction, Treatment
 from companion.treatments.protocols import Protocol, ProtocolOverrideError, get_registry
 
@@ -22,17 +22,12 @@ from companion.treatments.protocols import Protocol, ProtocolOverrideError, get_
 SUPERSEDED = "superseded"
 
 
-def _hhmm(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
 def prefs_of(patient: Patient) -> PatientPrefs:
     return PatientPrefs(
         timezone=patient.timezone,
         locale=patient.locale,
-        quiet_start=_hhmm(patient.quiet_start),
-        quiet_end=_hhmm(patient.quiet_end),
+        quiet_start=parse_hhmm(patient.quiet_start),
+        quiet_end=parse_hhmm(patient.quiet_end),
     )
 
 

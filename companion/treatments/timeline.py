@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from companion.treatments.facts import (
     TimelinePlan,
     TreatmentFacts,
 )
-from companion.treatments.localtime import QuietHours, add_months, local_date, wall_to_utc
+from companion.treatments.localtime import QuietHours, add_months, local_date, parse_hhmm, wall_to_utc
 from companion.treatments.protocols import Protocol, localize
 
 MIN_DEPTH_MM, MAX_DEPTH_MM = 0.25, 3.0
@@ -91,11 +91,6 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 1)
 
 
-def _clock(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
-
-
 class _Planner:
     def __init__(self, protocol: Protocol, facts: TreatmentFacts, prefs: PatientPrefs):
         self.content = protocol.content
@@ -121,7 +116,7 @@ class _Planner:
         return localize(message, self.locale).format_map({**self.values, **extra})
 
     def at(self, day: date, clock: str) -> datetime:
-        return wall_to_utc(day, _clock(clock), self.zone)
+        return wall_to_utc(day, parse_hhmm(clock), self.zone)
 
     def restrictions(self) -> list[PlannedRestriction]:
         return [
