@@ -25,10 +25,7 @@ import itertools
 import json
 import os
 import random
-import socket
-import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -40,8 +37,8 @@ from typing import Any
 
 import requests
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from devtools import processes, stats
+
 SCREENING = {name: False for name in (
     "active_infection", "keloid_prone", "active_severe_acne", "eczema", "psoriasis", "bleeding_disorder",
     "relevant_medications",
@@ -63,32 +60,11 @@ class Samples:
                 self.error_examples.append(detail[:200])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _env(database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
-    env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
-    env.update(COMPANION_DATABASE_URL=database_url, COMPANION_PUSH_BACKEND="log", PYTHONUNBUFFERED="1")
-    return env
-
-
-def _flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return done.stdout
-
-
 def _start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
-    command = [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+    command = [str(processes.BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                "--threads", str(threads), "--log-level", "warning", "wsgi:app"]
     with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=processes.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -190,17 +166,11 @@ def _phase(world: World, pick: Callable[[random.Random], str], seconds: float, c
     return results
 
 
-def _quantile(values: list[float], q: float) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1]
-
-
 def _row(label: str, samples: Samples, seconds: float) -> dict[str, Any]:
     return {
         "endpoint": label, "requests": len(samples.latencies), "rps": round(len(samples.latencies) / seconds, 1),
-        "p50_ms": round(_quantile(samples.latencies, 0.50) * 1000, 1),
-        "p99_ms": round(_quantile(samples.latencies, 0.99) * 1000, 1), "errors": samples.errors,
+        "p50_ms": round(stats.percentile(samples.latencies, 50) * 1000, 1),
+        "p99_ms": round(stats.percentile(samples.latencies, 99) * 1000, 1), "errors": samples.errors,
         "error_examples": samples.error_examples,
     }
 
@@ -227,10 +197,10 @@ def main(argv: list[str] | None = None) -> int:
             database_url = args.pg_url
         else:
             database_url = f"sqlite:///{Path(tmp) / 'load.db'}"
-        env = _env(database_url)
-        _flask(env, "db", "upgrade")
-        api_key = json.loads(_flask(env, "companion", "clinic", "create", "Load Test Clinic", "--json"))["api_key"]
-        port = _free_port()
+        env = processes.environment(database_url)
+        processes.flask(env, "db", "upgrade")
+        api_key = json.loads(processes.flask(env, "companion", "clinic", "create", "Load Test Clinic", "--json"))["api_key"]
+        port = processes.free_port()
         server = _start_gunicorn(env, port, args.workers, args.threads, Path(tmp) / "gunicorn.log")
         try:
             world = World(f"http://127.0.0.1:{port}", api_key, args.patients)

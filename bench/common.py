@@ -1,32 +1,17 @@
-"""Shared plumbing for the benchmarks: databases, bulk rows, the FCM sink, dispatchers, figures.
+"""Shared plumbing for the benchmarks: databases, bulk rows, the app, figures.
 
 Everything stays on 127.0.0.1. PostgreSQL: COMPANION_BENCH_PG_URL, default
 postgresql://postgres@127.0.0.1/companion_bench (created if missing, its `public`
 schema dropped and rebuilt by the migrations on every run). SQLite: a temp file.
-
-The FCM sink (`python -m bench.common sink --port N [--record]`) is a small asyncio
-HTTP/1.1 server in its own process, answering the OAuth token endpoint and
-`messages:send` like FCM v1 does on success. It is far faster than any client
-here (tens of thousands of requests/s on one core), so what is measured is the
-client. With --record it keeps (reminder_id, receive time) per message for the
-timeliness benchmark. The project's fake (tests/fakes/fcm_server.py) does error
-injection and schema checks, but as a ThreadingHTTPServer it would itself be the
-ceiling; `--sink fake` in dispatch_throughput runs it instead, to show that.
+The FCM sinks, processes and percentiles live in `devtools`, shared with the tests.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import math
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -34,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-FLASK = str(BIN / "flask")
 PG_URL = os.environ.get("COMPANION_BENCH_PG_URL", "postgresql://postgres@127.0.0.1/companion_bench")
-PROJECT_ID = "aftercare-bench"
 
 if str(PROJECT_ROOT) not in sys.path:  # `python bench/x.py` as well as `python -m bench.x`
     sys.path.insert(0, str(PROJECT_ROOT))
+
+from devtools import processes  # noqa: E402  (after the path fix above)
 
 
 # ---------------------------------------------------------------------------------------
@@ -94,20 +78,6 @@ def emit_json(figures: dict[str, Any]) -> None:
 
 def note(message: str) -> None:
     print(f"# {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = math.floor(k), math.ceil(k)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def median(values: Sequence[float]) -> float:
-    return percentile(values, 50)
 
 
 def workdir(keep: bool) -> Path:
@@ -165,21 +135,7 @@ def fresh_database(kind: str, work: Path, *, pg_url: str = PG_URL, tag: str = "b
 
 
 def migrate(url: str) -> None:
-    env = base_env(url)
-    result = subprocess.run(
-        [FLASK, "--app", "wsgi", "db", "upgrade"], cwd=PROJECT_ROOT, env=env,
-        capture_output=True, text=True, timeout=120,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"flask db upgrade failed on {url}:\n{result.stderr[-3000:]}")
-
-
-def base_env(url: str, **settings: Any) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
-    env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
-    env.update(COMPANION_DATABASE_URL=url, COMPANION_PUSH_BACKEND="log", PYTHONUNBUFFERED="1")
-    env.update({f"COMPANION_{k}": str(v) for k, v in settings.items()})
-    return env
+    processes.flask(processes.environment(url), "db", "upgrade")
 
 
 def engine_for(url: str):
@@ -361,161 +317,6 @@ def sent_deliveries(engine) -> int:
 
 
 # ---------------------------------------------------------------------------------------
-# the FCM sink
-# ---------------------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sink:
-    """The fast sink (or, with fake=True, the project's FakeFcmServer) in its own process."""
-
-    def __init__(self, work: Path, *, record: bool = False, fake: bool = False) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.credentials = work / "service-account.json"
-        self.fake = fake
-        self.log = open(work / ("fake-fcm.log" if fake else "sink.log"), "w")  # noqa: SIM115
-        if fake:
-            args = [sys.executable, "-m", "tests.fakes.fcm_server", "--port", str(self.port),
-                    "--credentials", str(self.credentials), "--project", PROJECT_ID]
-        else:
-            from tests.fakes.service_account import write_service_account
-
-            write_service_account(self.credentials, f"{self.url}/token", project_id=PROJECT_ID)
-            args = [sys.executable, "-m", "bench.common", "sink", "--port", str(self.port)]
-            if record:
-                args.append("--record")
-        self.process = subprocess.Popen(args, cwd=PROJECT_ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise SystemExit("the FCM sink did not start")
-                time.sleep(0.05)
-        if fake:  # it writes the key after it listens
-            while not self.credentials.exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
-
-    def settings(self) -> dict[str, str]:
-        """COMPANION_* settings (without the prefix) that point a dispatcher at this sink."""
-        return {"PUSH_BACKEND": "fcm", "FIREBASE_CREDENTIALS": str(self.credentials), "FCM_ENDPOINT": self.url}
-
-    def overrides(self) -> dict[str, Any]:
-        """The same, as create_app() overrides."""
-        return {"PUSH_BACKEND": "fcm", "FIREBASE_CREDENTIALS": str(self.credentials), "FCM_ENDPOINT": self.url}
-
-    def _get(self, path: str) -> Any:
-        with urllib.request.urlopen(f"{self.url}{path}", timeout=30) as response:
-            return json.loads(response.read())
-
-    def stats(self) -> dict[str, int]:
-        return self._get("/stats")
-
-    def received(self) -> list[tuple[int, float]]:
-        """(reminder_id, time.time() when the body arrived) per message, with --record."""
-        return [tuple(x) for x in self._get("/received")]
-
-    def reset(self) -> None:
-        request = urllib.request.Request(f"{self.url}/reset", data=b"", method="POST")
-        urllib.request.urlopen(request, timeout=10).close()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
-
-
-class _SinkProtocol(asyncio.Protocol):
-    state: dict[str, Any]
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        self.buffer = bytearray()
-
-    def data_received(self, data: bytes) -> None:
-        buffer = self.buffer
-        buffer += data
-        while True:
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            lines = bytes(buffer[:end]).split(b"\r\n")
-            length = 0
-            for line in lines[1:]:
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            total = end + 4 + length
-            if len(buffer) < total:
-                return
-            body = bytes(buffer[end + 4:total])
-            del buffer[:total]
-            method, path = lines[0].split(b" ", 2)[:2]
-            self._handle(method, path, body)
-
-    def _handle(self, method: bytes, path: bytes, body: bytes) -> None:
-        state = self.state
-        if path.endswith(b"/messages:send"):
-            state["sends"] += 1
-            if state["record"]:
-                try:
-                    rid = int(json.loads(body)["message"]["data"]["reminder_id"])
-                except Exception:  # noqa: BLE001
-                    rid = -1
-                state["received"].append((rid, time.time()))
-            project = path.split(b"/")[3].decode()
-            return self._reply(200, {"name": f"projects/{project}/messages/0:{state['sends']}"})
-        if path == b"/token":
-            state["tokens"] += 1
-            return self._reply(200, {"access_token": f"sink-{state['tokens']}", "expires_in": 3600, "token_type": "Bearer"})
-        if path == b"/stats":
-            return self._reply(200, {"sends": state["sends"], "tokens": state["tokens"]})
-        if path == b"/received":
-            return self._reply(200, state["received"])
-        if path == b"/reset" and method == b"POST":
-            state.update(sends=0, tokens=0, received=[])
-            return self._reply(200, {})
-        return self._reply(404, {"error": {"code": 404, "message": "no such endpoint", "status": "NOT_FOUND"}})
-
-    def _reply(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        reason = b"OK" if status == 200 else b"Not Found"
-        self.transport.write(
-            b"HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: %d\r\n\r\n"
-            % (status, reason, len(data)) + data
-        )
-
-
-def run_sink(port: int, record: bool) -> None:
-    _SinkProtocol.state = {"sends": 0, "tokens": 0, "received": [], "record": record}
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        server = await loop.create_server(_SinkProtocol, "127.0.0.1", port, backlog=2048, reuse_address=True)
-        stop = asyncio.Event()
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
-        loop.add_signal_handler(signal.SIGINT, stop.set)
-        print(f"sink listening on 127.0.0.1:{port}", flush=True)
-        async with server:
-            await stop.wait()
-        print(f"sink: sends={_SinkProtocol.state['sends']} tokens={_SinkProtocol.state['tokens']}", flush=True)
-
-    asyncio.run(main())
-
-
-# ---------------------------------------------------------------------------------------
 # the application and dispatchers
 # ---------------------------------------------------------------------------------------
 
@@ -528,75 +329,3 @@ def make_app(url: str, **overrides: Any):
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), **overrides})
     logging.getLogger("companion").setLevel(logging.WARNING)
     return app
-
-
-def spawn_dispatcher(url: str, sink: Sink | None, *args: str, log_path: Path | None = None,
-                     **settings: Any) -> subprocess.Popen[str]:
-    """`flask --app wsgi companion dispatcher ARGS`, exactly as an operator starts it."""
-    env = base_env(url, **({**sink.settings()} if sink else {}), **settings)
-    stderr = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    try:
-        return subprocess.Popen(
-            [FLASK, "--app", "wsgi", "companion", "dispatcher", *args],
-            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
-        )
-    finally:
-        if log_path:
-            stderr.close()
-
-
-def wait_with_rusage(process: subprocess.Popen[str], timeout: float) -> tuple[int, int, str]:
-    """Wait for a child; (return code, peak RSS in KiB, stdout). Kills it after `timeout`."""
-    deadline = time.monotonic() + timeout
-    out_chunks: list[str] = []
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
-            process.kill()
-            pid, status, usage = os.wait4(process.pid, 0)
-            break
-        time.sleep(0.05)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.stdout:
-        out_chunks.append(process.stdout.read())
-        process.stdout.close()
-    return process.returncode, usage.ru_maxrss, "".join(out_chunks)
-
-
-def stop_process(process: subprocess.Popen[str], timeout: float = 30) -> int | None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    if process.stdout:
-        process.stdout.close()
-    return process.returncode
-
-
-def wait_until(condition: Callable[[], Any], timeout: float, every: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(every)
-
-
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="bench helpers")
-    sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("sink", help="the fast FCM sink")
-    s.add_argument("--port", type=int, required=True)
-    s.add_argument("--record", action="store_true")
-    args = p.parse_args(argv)
-    if args.command == "sink":
-        run_sink(args.port, args.record)
-
-
-if __name__ == "__main__":
-    main()

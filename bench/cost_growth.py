@@ -24,6 +24,8 @@ from typing import Any
 from sqlalchemy import event
 
 from bench import common
+from devtools import processes, stats
+from devtools.sink import Sink
 
 CHANNELS = ("patient_push", "staff_push", "webhook")
 
@@ -98,10 +100,11 @@ def claim_times(engine, repeats: int) -> list[float]:
     return times
 
 
-def dispatcher_run(url: str, sink: common.Sink, work: Path, size: int) -> dict[str, Any]:
-    process = common.spawn_dispatcher(url, sink, "--once", "--name", f"bench-cost-{size}",
-                                      log_path=work / f"cost-{size}.log")
-    code, rss_kib, out = common.wait_with_rusage(process, timeout=300)
+def dispatcher_run(url: str, sink: Sink, work: Path, size: int) -> dict[str, Any]:
+    process = processes.spawn_dispatcher(url, "--once", "--name", f"bench-cost-{size}",
+                                         log_path=work / f"cost-{size}.log", **sink.settings())
+    code, usage, out = processes.wait_with_rusage(process, timeout=300)
+    rss_kib = usage.ru_maxrss
     if code != 0:
         raise SystemExit(f"dispatcher --once exited {code}; see {work / f'cost-{size}.log'}")
     summary = json.loads(out.strip().splitlines()[-1])
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [int(x) for x in (args.sizes or ("10000,30000,100000" if args.quick else "10000,100000,1000000")).split(",")]
     due = args.due or (1_000 if args.quick else 5_000)
     work = common.workdir(args.keep)
-    sink = common.Sink(work)
+    sink = Sink(work)
     results = []
     plans = {}
     try:
@@ -136,8 +139,8 @@ def main(argv: list[str] | None = None) -> None:
             times = claim_times(engine, args.repeats)
             engine.dispose()
             run = dispatcher_run(url, sink, work, size)
-            results.append({"size": size, "fill_s": fill_s, "claim_ms": common.median(times) * 1000,
-                            "claim_p90_ms": common.percentile(times, 90) * 1000, "uses_index": uses_index, **run})
+            results.append({"size": size, "fill_s": fill_s, "claim_ms": stats.median(times) * 1000,
+                            "claim_p90_ms": stats.percentile(times, 90) * 1000, "uses_index": uses_index, **run})
     finally:
         sink.stop()
     first, last = results[0], results[-1]

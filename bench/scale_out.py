@@ -12,18 +12,19 @@ so start-up is excluded. Duplicates = (reminder, device) pairs with more than on
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench import common
+from devtools import processes
+from devtools.sink import Sink
 
 PASS_LINE = re.compile(r"dispatch pass name=(\S+) .*?\bpushes=(\d+)")
 
 
-def run(k: int, n: int, sink: common.Sink, work: Path, pg_url: str, interval: float) -> dict[str, Any]:
+def run(k: int, n: int, sink: Sink, work: Path, pg_url: str, interval: float) -> dict[str, Any]:
     url = common.fresh_database("postgres", work, pg_url=pg_url, tag=f"scale{k}")
     engine = common.engine_for(url)
     parked = datetime.now(UTC) + timedelta(days=1)
@@ -31,7 +32,7 @@ def run(k: int, n: int, sink: common.Sink, work: Path, pg_url: str, interval: fl
     names = [f"bench-scale{k}-{i}" for i in range(k)]
     logs = [work / f"scale{k}-{i}.log" for i in range(k)]
     procs = [
-        common.spawn_dispatcher(url, sink, "--name", name, "--interval", str(interval), log_path=log)
+        processes.spawn_dispatcher(url, "--name", name, "--interval", str(interval), log_path=log, **sink.settings())
         for name, log in zip(names, logs)
     ]
     try:
@@ -42,8 +43,10 @@ def run(k: int, n: int, sink: common.Sink, work: Path, pg_url: str, interval: fl
             if any(p.poll() is not None for p in procs):
                 raise SystemExit(f"a dispatcher exited early; see {work}")
             return up >= k
-        if not common.wait_until(all_up, timeout=60):
-            raise SystemExit("dispatchers did not start within 60 s")
+        try:
+            processes.wait_until(all_up, timeout=60, every=0.2)
+        except AssertionError:
+            raise SystemExit("dispatchers did not start within 60 s") from None
         with engine.begin() as c:
             t0 = c.exec_driver_sql(
                 "UPDATE reminders SET due_at = now() - (id * interval '1 microsecond'), "
@@ -56,13 +59,15 @@ def run(k: int, n: int, sink: common.Sink, work: Path, pg_url: str, interval: fl
                 return c.exec_driver_sql(
                     "SELECT count(*) FROM reminders WHERE status IN ('pending', 'claimed')").scalar_one() == 0
         limit = max(120.0, backlog.pushes / 100)
-        if not common.wait_until(drained, timeout=limit, every=0.1):
+        try:
+            processes.wait_until(drained, timeout=limit, every=0.1)
+        except AssertionError:
             common.note(f"{k} dispatchers: not drained after {limit:.0f}s")
         with engine.connect() as c:
             last = c.exec_driver_sql("SELECT max(sent_at) FROM reminders").scalar_one()
     finally:
         for p in procs:
-            common.stop_process(p)
+            processes.stop(p, timeout=30)
     sent = common.sent_deliveries(engine)
     duplicates = common.duplicate_sends(engine)
     statuses = common.status_counts(engine)
@@ -86,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
         p.error("scale-out needs PostgreSQL (SKIP LOCKED); SQLite serialises writers")
     n = args.n or (2_000 if args.quick else 20_000)
     work = common.workdir(args.keep)
-    sink = common.Sink(work)
+    sink = Sink(work)
     results = []
     try:
         for k in (int(x) for x in args.procs.split(",")):

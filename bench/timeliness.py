@@ -18,17 +18,19 @@ from typing import Any
 from sqlalchemy import bindparam, update
 
 from bench import common
+from devtools import processes, stats
+from devtools.sink import Sink
 
 
-def run(kind: str, args: Any, sink: common.Sink, work: Path) -> dict[str, Any]:
+def run(kind: str, args: Any, sink: Sink, work: Path) -> dict[str, Any]:
     count = int(args.rate * args.seconds)
     url = common.fresh_database(kind, work, pg_url=args.pg_url, tag=f"timely-{kind}")
     engine = common.engine_for(url)
     parked = datetime.now(UTC) + timedelta(days=1)
     backlog = common.seed_backlog(engine, count, due=lambda i: parked + timedelta(microseconds=i))
     name = f"bench-timely-{kind}"
-    process = common.spawn_dispatcher(url, sink, "--name", name, "--interval", str(args.interval),
-                                      log_path=work / f"timely-{kind}.log")
+    process = processes.spawn_dispatcher(url, "--name", name, "--interval", str(args.interval),
+                                         log_path=work / f"timely-{kind}.log", **sink.settings())
     try:
         def up() -> bool:
             if process.poll() is not None:
@@ -36,8 +38,10 @@ def run(kind: str, args: Any, sink: common.Sink, work: Path) -> dict[str, Any]:
             with engine.connect() as c:
                 return bool(c.exec_driver_sql(
                     "SELECT count(*) FROM dispatcher_heartbeats WHERE name = '%s'" % name).scalar_one())
-        if not common.wait_until(up, timeout=60):
-            raise SystemExit("the dispatcher did not start within 60 s")
+        try:
+            processes.wait_until(up, timeout=60, every=0.2)
+        except AssertionError:
+            raise SystemExit("the dispatcher did not start within 60 s") from None
         sink.reset()
         t0 = datetime.now(UTC) + timedelta(seconds=2)  # room for this UPDATE to commit first
         due_of = {rid: t0 + timedelta(seconds=i / args.rate) for i, rid in enumerate(backlog.reminder_ids)}
@@ -55,10 +59,13 @@ def run(kind: str, args: Any, sink: common.Sink, work: Path) -> dict[str, Any]:
             with engine.connect() as c:
                 return c.exec_driver_sql(
                     "SELECT count(*) FROM reminders WHERE status IN ('pending', 'claimed')").scalar_one() == 0
-        common.wait_until(drained, timeout=30, every=0.2)
+        try:
+            processes.wait_until(drained, timeout=30, every=0.2)
+        except AssertionError:
+            common.note("not drained 30 s after the last reminder fell due")
         time.sleep(0.5)
     finally:
-        common.stop_process(process)
+        processes.stop(process, timeout=30)
     received = sink.received()
     statuses = common.status_counts(engine)
     duplicates = common.duplicate_sends(engine)
@@ -66,8 +73,8 @@ def run(kind: str, args: Any, sink: common.Sink, work: Path) -> dict[str, Any]:
     lateness = [at - due_of[rid].timestamp() for rid, at in received if rid in due_of]
     return {
         "db": kind, "reminders": count, "pushes_expected": backlog.pushes, "pushes": len(lateness),
-        "p50": common.percentile(lateness, 50), "p90": common.percentile(lateness, 90),
-        "p99": common.percentile(lateness, 99), "max": max(lateness) if lateness else float("nan"),
+        "p50": stats.percentile(lateness, 50), "p90": stats.percentile(lateness, 90),
+        "p99": stats.percentile(lateness, 99), "max": max(lateness) if lateness else float("nan"),
         "early": sum(x < 0 for x in lateness), "statuses": statuses, "duplicates": duplicates,
     }
 
@@ -80,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     args.seconds = args.seconds or (20.0 if args.quick else 60.0)
     work = common.workdir(args.keep)
-    sink = common.Sink(work, record=True)
+    sink = Sink(work, record=True)
     results = []
     try:
         for kind in common.databases(args.db):

@@ -24,6 +24,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if app.config.get("WEBHOOK_ALLOW_PRIVATE"):
+        logging.getLogger("companion").warning(
+            "COMPANION_WEBHOOK_ALLOW_PRIVATE is on: clinic webhooks may reach loopback and private addresses "
+            "over plain http. For development and tests only; never in production."
+        )
 
     import companion.models  # noqa: F401  (registers every table)
 
@@ -35,18 +40,30 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api = CompanionApi(app)
     register_error_handlers(app)
     register_request_guards(app)
+    from companion.core.http_security import register_security_headers
 
-    from companion.treatments.protocols import init_protocols
+    register_security_headers(app)
+
+    from companion.protocols.registry import init_protocols
 
     init_protocols(app)
 
-    from companion.blueprints import register_blueprints
+    from companion.blueprints import register_blueprints, register_rate_limits
+    from companion.console.views import register_console
 
-    register_blueprints(api)
+    with app.app_context():  # the document lists values the app loaded (protocol keys)
+        register_blueprints(api)
+    register_console(app)
+    register_rate_limits(app)
 
-    from companion.checkins.webhook import register as register_webhook_channel
+    from companion.alerts import service as alerts, webhooks
+    from companion.courses import service as courses
+    from companion.reminders import service as reminders
 
-    register_webhook_channel()
+    reminders.connect_signals()
+    alerts.connect_signals()
+    courses.connect_signals()
+    webhooks.register()
 
     from companion.cli import register_cli
 

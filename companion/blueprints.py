@@ -1,23 +1,49 @@
-"""Every domain's blueprint, registered on the API in one place."""
+"""Every domain's blueprints, registered on the API in one place."""
 from __future__ import annotations
 
+from flask import Flask
 from flask_smorest import Api
+
+from companion.core.ratelimit import (
+    WRITE_METHODS, BlueprintLimit, EndpointLimit, client_address, credential_key, init_rate_limits,
+)
+
+CLINIC_BLUEPRINTS = (
+    "clinic", "staff_devices", "patients", "patient_treatments", "treatments", "protocols", "alerts",
+    "patient_checkins", "triage_rules", "privacy",
+)
+# Limits are settings (README, "Rate limits"); each names the config key that holds it.
+ENDPOINT_LIMITS = (
+    EndpointLimit("patient_sessions.start_session", "RATELIMIT_SIGNIN_FAILURES", client_address,
+                  count_failures_only=True),
+    EndpointLimit("console.login", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True),
+    EndpointLimit("me.submit_checkin", "RATELIMIT_CHECKINS", credential_key),
+)
+BLUEPRINT_LIMITS = (
+    BlueprintLimit(("me",), "RATELIMIT_PATIENT_WRITES", "patient-writes", credential_key,
+                   methods=tuple(WRITE_METHODS)),
+    BlueprintLimit(CLINIC_BLUEPRINTS, "RATELIMIT_API_KEY", "api-key", credential_key),
+)
 
 
 def register_blueprints(api: Api) -> None:
-    from companion.core.health import blp as health
-    from companion.clinics.views import blp as clinics
-    from companion.patients.views import blp as patients
-    from companion.patients.app_views import blp as patient_app
-    from companion.patients.session_views import blp as patient_sessions
-    from companion.treatments.views import blp as treatments
-    from companion.treatments.protocol_views import blp as protocols
-    from companion.reminders.views import blp as metrics
-    from companion.checkins.views import blp as alerts, history as checkin_history, me as my_checkins, rules
+    from companion.alerts import views as alerts
+    from companion.checkins import views as checkins
+    from companion.clinics import views as clinics
+    from companion.courses import views as courses
+    from companion.devices import views as devices
+    from companion.me import views as me
+    from companion.ops import views as ops
+    from companion.patients import views as patients
+    from companion.privacy import views as privacy
+    from companion.protocols import views as protocols
+    from companion.treatments import views as treatments
+    from companion.worklist import views as worklist
 
     blueprints = (
-        health, clinics, patients, patient_sessions, patient_app, treatments, protocols,
-        my_checkins, alerts, checkin_history, rules, metrics,
+        ops.blp, clinics.blp, devices.blp, patients.blp, patients.sessions, treatments.patient_treatments,
+        treatments.blp, courses.patient_appointments, courses.blp, protocols.blp, me.blp, alerts.blp,
+        worklist.blp, checkins.history, checkins.rules, privacy.blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
@@ -27,3 +53,7 @@ def register_blueprints(api: Api) -> None:
     api.spec.components.security_scheme(
         "patientToken", {"type": "http", "scheme": "bearer", "description": "Patient app token"}
     )
+
+
+def register_rate_limits(app: Flask) -> None:
+    init_rate_limits(app, ENDPOINT_LIMITS, BLUEPRINT_LIMITS)

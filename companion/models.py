@@ -1,12 +1,19 @@
 """Imports every model so metadata (and Alembic) sees the whole schema."""
-from companion.checkins.models import Alert, CheckIn
-from companion.clinics.models import Clinic, ClinicApiKey, ProtocolOverride
-from companion.patients.models import Device, EnrollmentCode, Patient, PatientToken
+from companion.alerts.models import Alert
+from companion.audit.models import AuditEntry
+from companion.checkins.models import CheckIn
+from companion.clinics.models import Clinic, ClinicApiKey
+from companion.courses.models import Appointment
+from companion.devices.models import Device
+from companion.patients.models import EnrollmentCode, Patient, PatientToken
+from companion.protocols.models import ProtocolOverride
 from companion.push.models import Delivery
 from companion.reminders.models import DispatcherHeartbeat, Reminder
+from companion.staff.models import StaffMember
 from companion.treatments.models import Restriction, Treatment
 
 __all__ = [
-    "Alert", "CheckIn", "Clinic", "ClinicApiKey", "Delivery", "Device", "DispatcherHeartbeat",
-    "EnrollmentCode", "Patient", "PatientToken", "ProtocolOverride", "Reminder", "Restriction", "Treatment",
+    "Alert", "Appointment", "AuditEntry", "CheckIn", "Clinic", "ClinicApiKey", "Delivery", "Device",
+    "DispatcherHeartbeat", "EnrollmentCode", "Patient", "PatientToken", "ProtocolOverride", "Reminder", "Restriction",
+    "StaffMember", "Treatment",
 ]

@@ -4,8 +4,12 @@ import pytest
 
 from companion import create_app
 from companion.core.clock import clock
+from companion.core.ratelimit import reset_rate_limits
 from companion.extensions import db as _db
+from devtools.dns import PUBLIC_TEST_NAMES, FakeDns
 from tests import dbutil
+
+pytest_plugins = ["devtools.pytest_plugin", "tests.dispatcher_fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -25,6 +29,7 @@ def make_app(database_url):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "PUSH_BACKEND": "log",
             "FIREBASE_CREDENTIALS": None,
+            "WEBHOOK_RESOLVER": FakeDns(PUBLIC_TEST_NAMES),
         }
         config.update(overrides)
         return create_app(config)
@@ -48,6 +53,7 @@ def _clean_state(request):
     clock.unfreeze()
     if "app" in request.fixturenames:
         application = request.getfixturevalue("app")
+        reset_rate_limits(application)
         with application.app_context():
             _db.session.remove()
             dbutil.truncate_all(_db)
@@ -62,6 +68,13 @@ def ctx(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def local_webhooks(app, monkeypatch):
+    """Receivers on 127.0.0.1 over plain http: the development setting, on for one test."""
+    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW_PRIVATE", True)
+    return app
 
 
 @pytest.fixture

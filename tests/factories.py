@@ -14,6 +14,7 @@ NO_CONTRAINDICATIONS = {
     "psoriasis": False,
     "bleeding_disorder": False,
     "relevant_medications": False,
+    "other_serious_skin_condition": False,
 }
 
 

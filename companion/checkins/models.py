@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.core.clock import utcnow
 from companion.extensions import db
+
+if TYPE_CHECKING:  # the alerts domain sits above check-ins; the mapper resolves "Alert" by name
+    from companion.alerts.models import Alert
 
 
 class CheckIn(db.Model):
@@ -25,21 +28,15 @@ class CheckIn(db.Model):
     advice: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # The alert this check-in raised, if any (raised by the alerts domain on `checkin_triaged`).
+    alert: Mapped[Alert | None] = relationship("Alert", uselist=False, viewonly=True,
+                                               lazy="selectin", foreign_keys="Alert.checkin_id")
 
-class Alert(db.Model):
-    """An off-course check-in, for the clinic to acknowledge and resolve."""
+    # Set by the alerts domain when this check-in opened or joined an alert (this request only).
+    attached_alert_id = None  # an int once set; a plain attribute, not a column
 
-    __tablename__ = "alerts"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), unique=True)
-    severity: Mapped[str] = mapped_column(String(16))
-    reasons: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default="open")
-    acknowledged_at: Mapped[datetime | None]
-    resolved_at: Mapped[datetime | None]
-    resolution_note: Mapped[str | None] = mapped_column(Text)
-    resend_count: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    @property
+    def alert_id(self) -> int | None:
+        if self.attached_alert_id is not None:
+            return self.attached_alert_id
+        return self.alert.id if self.alert is not None else None

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from companion.checkins.symptoms import MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
+from companion.core.fields import Boolean
 
 _RATING = validate.Range(min=MIN_RATING, max=MAX_RATING, error="Rate 0 (none) to 3 (severe).")
 
@@ -12,7 +13,7 @@ RatingsSchema = Schema.from_dict(
     name="RatingsSchema",
 )
 RedFlagsSchema = Schema.from_dict(
-    {name: fields.Boolean(load_default=False) for name in RED_FLAGS}, name="RedFlagsSchema"
+    {name: Boolean(load_default=False) for name in RED_FLAGS}, name="RedFlagsSchema"
 )
 
 
@@ -35,28 +36,6 @@ class CheckInSchema(Schema):
     advice = fields.String()
     alert_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(format="iso")
-
-
-class AlertSchema(Schema):
-    id = fields.Integer()
-    patient_id = fields.Integer()
-    checkin_id = fields.Integer()
-    severity = fields.String()
-    reasons = fields.List(fields.String())
-    status = fields.String()
-    created_at = fields.DateTime(format="iso")
-    acknowledged_at = fields.DateTime(format="iso", allow_none=True)
-    resolved_at = fields.DateTime(format="iso", allow_none=True)
-    resolution_note = fields.String(allow_none=True)
-    checkin = fields.Nested(CheckInSchema, allow_none=True)
-
-
-class AlertListArgsSchema(Schema):
-    status = fields.String(validate=validate.OneOf(["open", "acknowledged", "resolved"]))
-
-
-class ResolveSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class TriageRuleSchema(Schema):

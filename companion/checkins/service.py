@@ -1,19 +1,33 @@
-"""Check-ins: triaged at once against the treatment's expected course."""
+"""Check-ins: triaged at once against the treatment's expected course.
+
+An off-course check-in is announced with `checkin_triaged`; the alerts domain turns it
+into an alert in the same transaction (check-ins know nothing of alerts).
+"""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 from typing import Any
 
-from companion.checkins import escalation, followup
-from companion.checkins.models import Alert, CheckIn
-from companion.checkins.triage import SymptomReport, triage
+from blinker import Namespace
+
+from companion.checkins.models import CheckIn
+from companion.checkins.triage import SymptomReport, triage, triage_table
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
+from companion.core.i18n import N_, translate
+from companion.core.localtime import QuietHours
+from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.patients.service import get_patient
+from companion.reminders import models as r
 from companion.treatments.facts import ExpectedCourse
 from companion.treatments.models import Treatment
+from companion.treatments.service import prefs_of
+
+signals = Namespace()
+checkin_triaged = signals.signal("checkin-triaged", doc="sender: the new CheckIn; kwargs: patient")
 
 # Without a treatment on record the light-treatment course is the fairest guess.
 _FALLBACK_COURSE = ExpectedCourse(redness_hours=48, swelling_hours=48)
@@ -45,6 +59,7 @@ def _report(row: CheckIn) -> SymptomReport:
     )
 
 
+@unit_of_work
 def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
     """The check-in, its alert and the outbox rows for staff are one transaction."""
     now = utcnow()
@@ -74,27 +89,15 @@ def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
     )
     db.session.add(checkin)
     db.session.flush()
-    alert = escalation.raise_alert(checkin, patient)
-    followup.schedule_followup(checkin, patient, treatment)
-    db.session.commit()
-    checkin.alert_id = alert.id if alert else None  # type: ignore[attr-defined]
+    checkin_triaged.send(checkin, patient=patient)
+    _schedule_followup(checkin, patient, treatment)
     return checkin
 
 
-def _with_alert_ids(rows: list[CheckIn]) -> list[CheckIn]:
-    ids = {a.checkin_id: a.id for a in db.session.scalars(
-        db.select(Alert).where(Alert.checkin_id.in_([row.id for row in rows]))
-    )}
-    for row in rows:
-        row.alert_id = ids.get(row.id)  # type: ignore[attr-defined]
-    return rows
-
-
 def patient_checkins(patient: Patient) -> list[CheckIn]:
-    rows = db.session.scalars(
+    return list(db.session.scalars(
         db.select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
-    ).all()
-    return _with_alert_ids(list(rows))
+    ))
 
 
 def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckIn]:
@@ -102,6 +105,40 @@ def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckIn]:
 
 
 def triage_rules() -> list[dict[str, Any]]:
-    from companion.checkins.triage import triage_table
-
     return triage_table()
+
+
+FOLLOW_UP_OUTCOMES = ("self_care", "contact_clinic")
+FOLLOW_UP_AFTER = timedelta(hours=12)
+FOLLOW_UP_LIFETIME = timedelta(hours=12)
+
+_FOLLOW_UP_TITLE = N_("How is your skin now?")
+_FOLLOW_UP_BODY = N_("Please check in again so we can see how your skin is healing.")
+
+
+def _schedule_followup(checkin: CheckIn, patient: Patient, treatment: Treatment | None) -> None:
+    """After a self-care or contact-clinic outcome the app asks again about 12 h later."""
+    if checkin.outcome not in FOLLOW_UP_OUTCOMES:
+        return
+    prefs = prefs_of(patient)
+    quiet = QuietHours(ZoneInfo(prefs.timezone), prefs.quiet_start, prefs.quiet_end)
+    due = checkin.created_at + FOLLOW_UP_AFTER
+    if quiet.contains(due):
+        due = quiet.period_end(due) or due
+    title, body = translate(_FOLLOW_UP_TITLE, patient.locale), translate(_FOLLOW_UP_BODY, patient.locale)
+    db.session.add(
+        r.Reminder(
+            channel=r.PATIENT_PUSH,
+            clinic_id=patient.clinic_id,
+            patient_id=patient.id,
+            treatment_id=treatment.id if treatment else None,
+            kind="checkin_prompt",
+            plan_key=f"followup:{checkin.id}",
+            title=title,
+            body=body,
+            payload={"checkin_id": checkin.id},
+            due_at=due,
+            expires_at=due + FOLLOW_UP_LIFETIME,
+            available_at=due,
+        )
+    )

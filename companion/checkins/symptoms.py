@@ -26,6 +26,7 @@ RED_FLAGS: tuple[str, ...] = (
     "spreading_redness",  # spreading or hot redness
     "blisters",  # blisters or crusting
     "pigment_change",  # new dark or light patches
+    "wound_not_healing",  # a wound that does not heal, or a scar forming
     "severe_pain",  # severe or worsening pain
     "allergic_reaction",  # hives, facial/lip/throat swelling, trouble breathing
 )
@@ -55,6 +56,7 @@ RED_FLAG_LABELS: Mapping[str, str] = MappingProxyType(
         "spreading_redness": "spreading or hot redness",
         "blisters": "blisters or crusting",
         "pigment_change": "new dark or light patches",
+        "wound_not_healing": "a wound that does not heal or a scar forming",
         "severe_pain": "severe or worsening pain",
         "allergic_reaction": "signs of an allergic reaction",
     }

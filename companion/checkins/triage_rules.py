@@ -80,6 +80,8 @@ TRIAGE_RULES: tuple[Rule, ...] = (
     _flag("allergic_reaction", "urgent", "urgent_allergy", "red flag: signs of an allergic reaction"),
     # --- contact_clinic ---------------------------------------------------
     _flag("pigment_change", "contact_clinic", "clinic_pigment", "red flag: new dark or light patches"),
+    _flag("wound_not_healing", "contact_clinic", "clinic_scarring",
+          "red flag: a wound that does not heal or a scar forming"),
     _rated("severe_redness_after_first_day", "redness", (3, 3), AFTER_FIRST_DAY,
            "contact_clinic", "clinic_redness_swelling", "redness severe (3) after first day"),
     _rated("severe_swelling_after_first_day", "swelling", (3, 3), AFTER_FIRST_DAY,

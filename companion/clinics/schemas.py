@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
-from companion.patients.schemas import DeviceCreateSchema, DeviceSchema
+from companion.core.fields import Boolean, WebUrl
 
 
 class ClinicSchema(Schema):
@@ -10,26 +10,44 @@ class ClinicSchema(Schema):
     name = fields.String()
     descriptive_push = fields.Boolean(metadata={"description": "Pushes show the reminder text (off: neutral text)"})
     webhook_url = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    hours = fields.String(allow_none=True, metadata={"description": "Opening hours, as patients should read them"})
     created_at = fields.DateTime(format="iso")
 
 
 class ClinicWithSecretSchema(ClinicSchema):
     webhook_secret = fields.String(
-        attribute="shown_secret",
         metadata={"description": "HMAC-SHA256 key for webhook signatures; only shown when created or rotated"}
     )
+
+    @post_dump
+    def _only_when_shown(self, data, **kwargs):
+        if data.get("webhook_secret") is None:
+            data.pop("webhook_secret", None)
+        return data
 
 
 class ClinicUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    descriptive_push = fields.Boolean()
-    webhook_url = fields.Url(allow_none=True, schemes={"http", "https"}, require_tld=False,
-                             validate=validate.Length(max=2000))
+    descriptive_push = Boolean()
+    webhook_url = WebUrl(allow_none=True, metadata={
+        "description": "https only; its host must resolve to public addresses only (checked when saved and "
+                       "again at each delivery; 422 otherwise); null removes the webhook",
+    })
+    phone = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^\+?[0-9][0-9 ().-]{3,38}$", error="Use a phone number such as +34 912 345 678."))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=200))
+    hours = fields.String(allow_none=True, validate=validate.Length(min=1, max=500),
+                          metadata={"description": "Opening hours as patients should read them, e.g. Mon-Fri 9:00-19:00"})
 
 
-class StaffDeviceCreateSchema(DeviceCreateSchema):
-    staff_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+class ApiKeySchema(Schema):
+    id = fields.Integer()
+    prefix = fields.String(allow_none=True, metadata={"description": "The key's first characters, to tell keys apart"})
+    created_at = fields.DateTime(format="iso")
+    last_used_at = fields.DateTime(format="iso", allow_none=True)
 
 
-class StaffDeviceSchema(DeviceSchema):
-    staff_name = fields.String(allow_none=True)
+class NewApiKeySchema(ApiKeySchema):
+    key = fields.String(metadata={"description": "The key itself: shown only in this response, stored hashed"})

@@ -1,28 +1,82 @@
-"""Clinics and their API keys."""
+"""Clinics, their API keys and their own settings."""
 from __future__ import annotations
 
-from flask import g
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from companion.core.auth import bearer_token, hash_secret, new_secret
-from companion.core.errors import Unauthorized
+from flask import current_app, g
+
+from companion.audit import service as audit
+from companion.audit.models import API_KEY
 from companion.clinics.models import Clinic, ClinicApiKey
+from companion.core.auth import bearer_token, hash_secret, new_secret
+from companion.core.clock import utcnow
+from companion.core.errors import Invalid, NotFound, Unauthorized
+from companion.core.transaction import unit_of_work
+from companion.core.webhook_targets import UnsafeTarget, check_with_config
 from companion.extensions import db
 
 
+@dataclass(frozen=True)
+class ClinicWithSecret:
+    """A clinic as just saved, with its webhook secret when it was created or rotated (shown once)."""
+
+    clinic: Clinic
+    webhook_secret: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.clinic, name)
+
+
+@unit_of_work
 def create_clinic(name: str) -> tuple[Clinic, str]:
     """A clinic and its first API key; the key is returned once and stored hashed."""
     clinic = Clinic(name=name)
     db.session.add(clinic)
     db.session.flush()
     raw_key = issue_api_key(clinic)
-    db.session.commit()
     return clinic, raw_key
 
 
 def issue_api_key(clinic: Clinic) -> str:
     raw_key = new_secret("ck")
-    db.session.add(ClinicApiKey(clinic_id=clinic.id, key_hash=hash_secret(raw_key)))
+    db.session.add(ClinicApiKey(clinic_id=clinic.id, key_hash=hash_secret(raw_key), prefix=raw_key[:10]))
     return raw_key
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A key as just created: the only time the key itself is shown."""
+
+    row: ClinicApiKey
+    key: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, name)
+
+
+@unit_of_work
+def create_api_key(clinic: Clinic) -> NewApiKey:
+    raw_key = issue_api_key(clinic)
+    db.session.flush()
+    row = db.session.scalar(db.select(ClinicApiKey).where(ClinicApiKey.key_hash == hash_secret(raw_key)))
+    return NewApiKey(row, raw_key)  # type: ignore[arg-type]
+
+
+def list_api_keys(clinic: Clinic) -> list[ClinicApiKey]:
+    return list(db.session.scalars(db.select(ClinicApiKey).where(
+        ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None)).order_by(ClinicApiKey.id)))
+
+
+@unit_of_work
+def revoke_api_key(clinic: Clinic, key_id: int) -> None:
+    """Revoked at once: the next request with it gets 401. The key in use may revoke itself."""
+    key = db.session.get(ClinicApiKey, key_id)
+    if key is None or key.clinic_id != clinic.id or key.revoked_at is not None:
+        raise NotFound("No such API key.")
+    key.revoked_at = utcnow()
 
 
 def authenticate_clinic() -> Clinic:
@@ -33,8 +87,14 @@ def authenticate_clinic() -> Clinic:
     )
     if key is None:
         raise Unauthorized("Unknown or revoked clinic API key.")
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at >= timedelta(minutes=10):
+        # "last used" for the key list, written at most every ten minutes, in its own small commit.
+        db.session.execute(db.update(ClinicApiKey).where(ClinicApiKey.id == key.id).values(last_used_at=now))
+        db.session.commit()
     clinic = db.session.get(Clinic, key.clinic_id)
     g.clinic = clinic
+    audit.set_actor(API_KEY, key.id, clinic.id)
     return clinic
 
 
@@ -45,3 +105,26 @@ def current_clinic() -> Clinic:
 def require_clinic() -> None:
     """Blueprint guard: a before_request hook must return None to let the view run."""
     authenticate_clinic()
+
+
+@unit_of_work
+def update_clinic(clinic: Clinic, data: dict[str, Any]) -> ClinicWithSecret:
+    if data.get("webhook_url"):
+        try:
+            check_with_config(data["webhook_url"], current_app.config)
+        except UnsafeTarget as err:
+            raise Invalid("This webhook URL cannot be used.", fields={"webhook_url": [str(err)]}) from err
+    for name in ("name", "descriptive_push", "webhook_url", "phone", "email", "hours"):
+        if name in data:
+            setattr(clinic, name, data[name])
+    if clinic.webhook_url and not clinic.webhook_secret:
+        return rotate_webhook_secret(clinic)
+    db.session.flush()
+    return ClinicWithSecret(clinic)
+
+
+@unit_of_work
+def rotate_webhook_secret(clinic: Clinic) -> ClinicWithSecret:
+    clinic.webhook_secret = secrets.token_hex(32)
+    db.session.flush()
+    return ClinicWithSecret(clinic, clinic.webhook_secret)

@@ -21,8 +21,8 @@ class ErrorSchema(Schema):
 
 class ErrorResponsesPlugin(BasePlugin):
     """Document the errors every operation of a kind can answer, so clients see them listed:
-    401 where credentials are required, 404 where a path names a row, and 400/413/415/422
-    where a JSON body is read. Operation-specific ones (409) are declared on the view."""
+    401 where credentials are required, 404 where a path names a row, 400/413/415/422
+    where a JSON body is read, and 429 where a rate limit may apply. Operation-specific ones (409) are declared on the view."""
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
         for operation in (operations or {}).values():
@@ -34,9 +34,61 @@ class ErrorResponsesPlugin(BasePlugin):
                 statuses.append(404)
             if "requestBody" in operation:
                 statuses += [400, 413, 415, 422]
+            if operation.get("security") or "requestBody" in operation:
+                statuses.append(429)  # rate limits (README, "Security")
             for status in statuses:
                 # flask-smorest registers one response per HTTPStatus name (names vary by Python version)
                 responses.setdefault(str(status), HTTPStatus(status).name)
+
+
+class SchemaRulesPlugin(BasePlugin):
+    """Rules that span fields (exactly one of two, one field bounding another) are
+    written as JSON Schema on the schema's `Meta.openapi`, beside the validator that
+    enforces them, and copied into the document."""
+
+    def schema_helper(self, name: str, definition: dict, **kwargs: Any) -> dict | None:
+        schema = kwargs.get("schema")
+        meta = getattr(schema, "Meta", None)
+        return dict(getattr(meta, "openapi", None) or {}) or None
+
+
+def _values_known_at_start(converter: Any, field: Any, **kwargs: Any) -> dict:
+    """`metadata={"enum_from": f}`: the `enum` is `f()`, read when the document is built
+    (values the app loads at start-up, such as protocol keys)."""
+    source = field.metadata.get("enum_from")
+    return {"enum": list(source())} if source else {}
+
+
+def link_to(method: str, path: str, **parameters: str) -> dict:
+    """An OpenAPI link: where a response's values (`$response.body#/id`) are used next,
+    so generated clients and stateful tests can follow a resource through its life."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
+
+
+def links(status: int, **named: dict) -> dict:
+    """`@blp.doc(**links(201, GetThing=link_to(...)))`."""
+    return {"responses": {status: {"links": named}}}
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _text_without_nul(converter: Any, field: Any, ret: dict, **kwargs: Any) -> dict:
+    """Every request refuses text holding NUL (PostgreSQL cannot store it): say so on each
+    free-text string (enums, formats and other patterns already exclude it)."""
+    if isinstance(field, fields.String) and not {"pattern", "enum", "format"} & set(ret):
+        return {"pattern": NO_NUL}
+    return {}
+
+
+def _null_means_null(converter: Any, field: Any, ret: dict, **kwargs: Any) -> dict:
+    """apispec writes a nullable nested schema as `anyOf: [{type: object, nullable: true}, $ref]`,
+    whose first branch admits any object; only `null` is meant."""
+    branches = ret.get("anyOf")
+    if not branches:
+        return {}
+    return {"anyOf": [{**b, "enum": [None]} if b == {"type": "object", "nullable": True} else b for b in branches]}
 
 
 class CompanionApi(Api):
@@ -44,8 +96,13 @@ class CompanionApi(Api):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         spec_kwargs = kwargs.pop("spec_kwargs", None) or {}
-        spec_kwargs.setdefault("extra_plugins", [ErrorResponsesPlugin()])
+        spec_kwargs.setdefault("extra_plugins", [ErrorResponsesPlugin(), SchemaRulesPlugin()])
         super().__init__(*args, spec_kwargs=spec_kwargs, **kwargs)
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        for attribute_function in (_values_known_at_start, _text_without_nul, _null_means_null):
+            self.ma_plugin.converter.add_attribute_function(attribute_function)
 
     def _register_error_handlers(self) -> None:  # our handlers are registered by create_app
         return None

@@ -1,15 +1,19 @@
 """Request guards that apply to every endpoint."""
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from companion.core.errors import error_body
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL `integer`, the type of every primary key
+HTML_FORMS_PREFIX = "/console"  # the clinic console posts HTML forms, not JSON
 
 
 class RowIdConverter(IntegerConverter):
@@ -26,7 +30,7 @@ def register_request_guards(app: Flask) -> None:
 
     @app.before_request
     def _require_json_bodies():
-        if request.method not in _BODY_METHODS:
+        if request.method not in _BODY_METHODS or request.path.startswith(HTML_FORMS_PREFIX):
             return None
         has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
         if has_body and not request.is_json:
@@ -34,13 +38,21 @@ def register_request_guards(app: Flask) -> None:
                 415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json."
             )
         if not has_body:
+            if _documents_required_body():
+                return error_body(400, "bad_request", "This request needs a JSON body.")
             return None
         try:
             body = request.get_json(silent=True)
         except RecursionError:  # json raises it, not ValueError, for very deep nesting
             return error_body(400, "bad_request", "The request body is nested too deeply.")
-        if _has_nul(body):
+        if body is None:
+            return _unparsable_body()
+        problem = _bad_text(body)
+        if problem == "nul":
             return error_body(422, "invalid", "Text may not contain NUL (\\u0000) characters.")
+        if problem == "surrogate":
+            # Not encodable as UTF-8: SQLite and PostgreSQL both refuse it, so it must not reach them.
+            return error_body(422, "invalid", "Text may not contain lone surrogate (\\ud800-\\udfff) characters.")
         return None
 
     @app.before_request
@@ -51,16 +63,43 @@ def register_request_guards(app: Flask) -> None:
         return None
 
 
-def _has_nul(value: Any) -> bool:
+def _documents_required_body() -> bool:
+    """Whether the endpoint documents a required JSON body (flask-smorest's `arguments`,
+    the same record the OpenAPI document is built from): its absence is refused, not
+    read as an empty object."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        view = getattr(view_class, request.method.lower(), None)
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(p.get("in") == "json" and p.get("required") for p in parameters)
+
+
+def _unparsable_body():
+    """get_json(silent) said no: say why here, before the view's parser trips on it (a 500)."""
+    try:
+        json.loads(request.get_data(cache=True))
+    except RecursionError:
+        return error_body(400, "bad_request", "The request body is nested too deeply.")
+    except ValueError as err:
+        if "integer string conversion" in str(err):
+            return error_body(422, "invalid", "A number in the body has too many digits.")
+        return None  # plain bad JSON: the view's parser answers 400 as documented
+    return None
+
+
+def _bad_text(value: Any) -> str | None:
     pending = [value]  # iterative: a deeply nested body must not exhaust the stack
     while pending:
         item = pending.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return True
+                return "nul"
+            if _SURROGATE.search(item):
+                return "surrogate"
         elif isinstance(item, dict):
             pending.extend(item.keys())
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
-    return False
+    return None

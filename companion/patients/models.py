@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
 from companion.extensions import db
+from companion.patients.screening import screening_warnings
 
 
 class Patient(db.Model):
@@ -26,6 +27,11 @@ class Patient(db.Model):
     screening: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def warnings(self) -> list[dict[str, str]]:
+        """Positive screening answers, each needing a doctor's clearance before treatment."""
+        return screening_warnings(self.screening)
 
 
 class EnrollmentCode(db.Model):
@@ -48,33 +54,6 @@ class PatientToken(db.Model):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sliding expiry: a token unused for PATIENT_TOKEN_IDLE_DAYS stops working.
+    last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
-
-
-class Device(db.Model):
-    """A phone that receives pushes: a patient's app or a clinic staff member's.
-
-    `kind` records what the app sent: a Firebase installation id (`fid`) or a
-    legacy registration `token`; the sender addresses the message accordingly.
-    """
-
-    __tablename__ = "devices"
-    __table_args__ = (
-        CheckConstraint(
-            "(patient_id IS NOT NULL AND clinic_id IS NULL) OR (patient_id IS NULL AND clinic_id IS NOT NULL)",
-            name="one_owner",
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    identifier: Mapped[str] = mapped_column(String(512), unique=True)
-    kind: Mapped[str] = mapped_column(String(8), default="token")
-    platform: Mapped[str] = mapped_column(String(10))
-    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
-    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
-    staff_name: Mapped[str | None] = mapped_column(String(200))
-    active: Mapped[bool] = mapped_column(default=True)
-    deactivated_reason: Mapped[str | None] = mapped_column(String(64))
-    deactivated_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,16 +1,17 @@
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
-from companion.core.fields import AwareDateTime, Locale, QuietHoursSchema, TimeZoneName
+from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName
 from companion.patients.screening import CONTRAINDICATIONS
 
 
 # Every answer is required: an omitted contraindication must not read as "no".
 ScreeningSchema = Schema.from_dict(
     {
-        **{key: fields.Boolean(required=True) for key in CONTRAINDICATIONS},
+        **{key: Boolean(required=True) for key in CONTRAINDICATIONS},
         "medications_note": fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000)),
+        "condition_note": fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000)),
     },
     name="ScreeningSchema",
 )
@@ -31,6 +32,13 @@ class PatientPrefsSchema(Schema):
     timezone = TimeZoneName()
     locale = Locale()
     quiet_hours = fields.Nested(QuietHoursSchema)
+
+
+class PatientUpdateSchema(Schema):
+    """The screening is restated whole: an omitted answer must not read as "no"."""
+
+    display_name = fields.String(validate=validate.Length(min=1, max=200))
+    screening = fields.Nested(ScreeningSchema)
 
 
 class WarningSchema(Schema):
@@ -79,23 +87,6 @@ class SessionSchema(Schema):
     patient = fields.Nested(PatientSchema)
 
 
-class DeviceCreateSchema(Schema):
-    """The app sends its Firebase installation id (`fid`) or a legacy registration `token`."""
-
-    fid = fields.String(validate=validate.Length(min=1, max=512))
-    token = fields.String(validate=validate.Length(min=1, max=512))
-    platform = fields.String(required=True, validate=validate.OneOf(["ios", "android", "web"]))
-
-    @validates_schema
-    def _exactly_one_identifier(self, data, **kwargs):
-        if ("fid" in data) == ("token" in data):
-            raise ValidationError("Send exactly one of 'fid' or 'token'.", field_name="fid")
-
-
-class DeviceSchema(Schema):
-    id = fields.Integer()
-    identifier = fields.String()
-    kind = fields.String()
-    platform = fields.String()
-    active = fields.Boolean()
-    created_at = fields.DateTime(format="iso")
+class ReissueArgsSchema(Schema):
+    end_sessions = fields.Boolean(load_default=False, metadata={
+        "description": "Also sign out every phone already signed in (default: they stay signed in)"})

@@ -13,6 +13,7 @@ CONTRAINDICATIONS: dict[str, str] = {
     "psoriasis": "Psoriasis",
     "bleeding_disorder": "Bleeding disorder",
     "relevant_medications": "Medications that affect healing or bleeding (e.g. isotretinoin, anticoagulants)",
+    "other_serious_skin_condition": "Another serious skin condition in the area to be treated",
 }
 
 

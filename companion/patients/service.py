@@ -1,23 +1,44 @@
-"""Enrolling patients and the clinic's view of them."""
+"""Patients: enrollment by a clinic, one-time codes, and the app's sign-in with one."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from blinker import Namespace
+from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 
+from companion.audit import service as audit
+from companion.audit.models import PATIENT as PATIENT_SESSION
 from companion.clinics.models import Clinic
-from companion.core.auth import hash_secret
+from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
-from companion.core.errors import Conflict, NotFound
+from companion.core.errors import Conflict, NotFound, Unauthorized
+from companion.core.transaction import unit_of_work
 from companion.extensions import db
-from companion.patients.models import EnrollmentCode, Patient
-from companion.patients.screening import screening_warnings
+from companion.patients.models import EnrollmentCode, Patient, PatientToken
+
+signals = Namespace()
+sessions_ended = signals.signal("sessions-ended", doc="kwargs: session_ids (patient token ids that stopped working)")
 
 # No 0/O/1/I/L: the code is read aloud or typed from a printed card.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+_DEFAULT_QUIET = {"start": "21:00", "end": "08:00"}
+_LAST_USED_PRECISION = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class EnrolledPatient:
+    """A patient just enrolled, with the one-time code shown in this response only."""
+
+    patient: Patient
+    enrollment_code: str
+    enrollment_code_expires_at: datetime
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.patient, name)
 
 
 def _new_code() -> str:
@@ -30,20 +51,16 @@ def normalize_code(code: str) -> str:
     return f"{compact[:4]}-{compact[4:8]}-{compact[8:]}"
 
 
-def decorate(patient: Patient) -> Patient:
-    patient.warnings = screening_warnings(patient.screening)  # type: ignore[attr-defined]
-    return patient
-
-
-def _issue_code(patient: Patient) -> tuple[str, Any]:
+def _issue_code(patient: Patient) -> tuple[str, datetime]:
     code = _new_code()
     expires_at = utcnow() + timedelta(hours=current_app.config["ENROLLMENT_CODE_TTL_HOURS"])
     db.session.add(EnrollmentCode(patient_id=patient.id, code_hash=hash_secret(normalize_code(code)), expires_at=expires_at))
     return code, expires_at
 
 
-def enroll_patient(clinic: Clinic, data: dict[str, Any]) -> Patient:
-    quiet = data.get("quiet_hours") or {"start": "21:00", "end": "08:00"}
+@unit_of_work
+def enroll_patient(clinic: Clinic, data: dict[str, Any]) -> EnrolledPatient:
+    quiet = data.get("quiet_hours") or _DEFAULT_QUIET
     patient = Patient(
         clinic_id=clinic.id,
         display_name=data["display_name"].strip(),
@@ -54,54 +71,65 @@ def enroll_patient(clinic: Clinic, data: dict[str, Any]) -> Patient:
         quiet_end=quiet["end"],
         screening=data["screening"],
     )
-    db.session.add(patient)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(patient)
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(
             "A patient with this external_ref already exists in your clinic.",
             fields={"external_ref": ["Already used."]},
         ) from None
     code, expires_at = _issue_code(patient)
-    db.session.commit()
-    patient.enrollment_code = code  # type: ignore[attr-defined]
-    patient.enrollment_code_expires_at = expires_at  # type: ignore[attr-defined]
-    return decorate(patient)
+    audit.record(patient.id)
+    return EnrolledPatient(patient, code, expires_at)
 
 
-def reissue_enrollment_code(clinic: Clinic, patient_id: int) -> dict[str, Any]:
-    """A new code for a patient who lost theirs; unused older codes stop working."""
+@unit_of_work
+def reissue_enrollment_code(clinic: Clinic, patient_id: int, *, end_sessions: bool = False) -> dict[str, Any]:
+    """A new code for a patient who lost theirs; unused older codes stop working. Signed-in
+    phones stay signed in (a new phone beside the old one) unless `end_sessions` is asked."""
+    if end_sessions:
+        end_all_sessions(clinic, patient_id)
     patient = get_patient(clinic, patient_id)
-    now = utcnow()
     db.session.execute(
         db.update(EnrollmentCode)
         .where(EnrollmentCode.patient_id == patient.id, EnrollmentCode.used_at.is_(None))
-        .values(expires_at=now)
+        .values(expires_at=utcnow())
     )
     code, expires_at = _issue_code(patient)
-    db.session.commit()
     return {"enrollment_code": code, "enrollment_code_expires_at": expires_at}
+
+
+@unit_of_work
+def update_patient(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> Patient:
+    """A changed screening applies to the next treatment: a positive answer needs clearance then."""
+    patient = get_patient(clinic, patient_id)
+    if "display_name" in data:
+        patient.display_name = data["display_name"].strip()
+    if "screening" in data:
+        patient.screening = data["screening"]
+    db.session.flush()
+    return patient
 
 
 def get_patient(clinic: Clinic, patient_id: int) -> Patient:
     patient = db.session.get(Patient, patient_id)
     if patient is None or patient.clinic_id != clinic.id:
         raise NotFound("No such patient.")
-    return decorate(patient)
+    audit.record(patient.id)
+    return patient
 
 
 def list_patients(clinic: Clinic, limit: int, offset: int) -> dict[str, Any]:
     query = db.select(Patient).where(Patient.clinic_id == clinic.id)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Patient.id).limit(limit).offset(offset)).all()
-    return {"items": [decorate(p) for p in rows], "total": total, "limit": limit, "offset": offset}
+    return {"items": list(rows), "total": total, "limit": limit, "offset": offset}
 
 
-def update_preferences(patient: Patient, data: dict[str, Any]) -> Patient:
-    """Zone, locale or quiet hours changed: pending reminders move with them."""
-    from companion.treatments.planning import replan_patient
-
+def set_preferences(patient: Patient, data: dict[str, Any]) -> bool:
+    """Zone, locale or quiet hours; returns whether anything that plans reminders changed."""
     if "timezone" in data:
         patient.timezone = data["timezone"]
     if "locale" in data:
@@ -109,7 +137,83 @@ def update_preferences(patient: Patient, data: dict[str, Any]) -> Patient:
     if "quiet_hours" in data:
         patient.quiet_start = data["quiet_hours"]["start"]
         patient.quiet_end = data["quiet_hours"]["end"]
-    if data:
-        replan_patient(patient)
-    db.session.commit()
-    return decorate(patient)
+    db.session.flush()
+    return bool(data)
+
+
+# -- the app's sign-in ------------------------------------------------------------------
+
+@unit_of_work
+def start_session(code: str) -> dict[str, Any]:
+    now = utcnow()
+    row = db.session.scalar(
+        db.select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_secret(normalize_code(code)))
+    )
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise Unauthorized("This enrollment code is unknown, used or expired; ask your clinic for a new one.",
+                           code="invalid_enrollment_code")
+    # Conditional update: of two simultaneous sign-ins with one code, exactly one wins.
+    claimed = db.session.execute(
+        db.update(EnrollmentCode)
+        .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
+        .values(used_at=now)
+    ).rowcount
+    if claimed != 1:
+        raise Unauthorized("This enrollment code was already used.", code="invalid_enrollment_code")
+    token = new_secret("pt")
+    db.session.add(PatientToken(patient_id=row.patient_id, token_hash=hash_secret(token)))
+    return {"token": token, "patient": db.session.get(Patient, row.patient_id)}
+
+
+def authenticate_patient() -> Patient:
+    token = db.session.scalar(
+        db.select(PatientToken).where(
+            PatientToken.token_hash == hash_secret(bearer_token()), PatientToken.revoked_at.is_(None)
+        )
+    )
+    now = utcnow()
+    idle = timedelta(days=current_app.config["PATIENT_TOKEN_IDLE_DAYS"])
+    if token is None or (token.last_used_at or token.created_at) + idle <= now:
+        raise Unauthorized("Unknown, expired or revoked patient token; sign in again with a new code.")
+    if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_PRECISION:
+        # Sliding expiry, written at most daily; its own small commit, so read-only requests keep it too.
+        db.session.execute(db.update(PatientToken).where(PatientToken.id == token.id).values(last_used_at=now))
+        db.session.commit()
+    g.patient_token = token
+    g.patient = db.session.get(Patient, token.patient_id)
+    audit.set_actor(PATIENT_SESSION, token.id, g.patient.clinic_id)
+    audit.record_request(g.patient.id)
+    return g.patient
+
+
+def current_session_id() -> int:
+    return g.patient_token.id
+
+
+def current_patient() -> Patient:
+    return g.patient
+
+
+def require_patient() -> None:
+    """Blueprint guard: a before_request hook must return None to let the view run."""
+    authenticate_patient()
+
+
+@unit_of_work
+def end_session() -> None:
+    """Sign out: this token stops working, and phones registered with it are freed."""
+    authenticate_patient()
+    g.patient_token.revoked_at = utcnow()
+    sessions_ended.send(None, session_ids=[g.patient_token.id])
+
+
+@unit_of_work
+def end_all_sessions(clinic: Clinic, patient_id: int) -> int:
+    """A lost phone: every token of the patient stops working; returns how many did."""
+    patient = get_patient(clinic, patient_id)
+    ids = list(db.session.scalars(db.select(PatientToken.id).where(
+        PatientToken.patient_id == patient.id, PatientToken.revoked_at.is_(None))))
+    if ids:
+        db.session.execute(db.update(PatientToken).where(PatientToken.id.in_(ids)).values(revoked_at=utcnow()))
+        sessions_ended.send(None, session_ids=ids)
+    return len(ids)

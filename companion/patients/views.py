@@ -1,21 +1,27 @@
-"""Clinic API: enrolling patients and recording their treatments."""
+"""Clinic API: enrolling patients; the app's sign-in with its one-time code."""
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from companion.clinics.service import current_clinic, require_clinic
-from companion.core.auth import CLINIC_SECURITY
-from companion.core.errors import Invalid
+from companion.core.api import link_to, links
+from companion.core.auth import CLINIC_SECURITY, PATIENT_SECURITY
 from companion.core.fields import PageArgsSchema
 from companion.patients import schemas as s
 from companion.patients import service
-from companion.treatments import service as treatments
-from companion.treatments.schemas import TreatmentCreateSchema, TreatmentSchema
 
-blp = Blueprint("patients", __name__, url_prefix="/v1/patients", description="Clinic: patients and treatments")
+blp = Blueprint("patients", __name__, url_prefix="/v1/patients", description="Clinic: patients")
 blp.before_request(require_clinic)
+_PATIENT = {"patient_id": "$response.body#/id"}
+_ENROLLED = links(
+    201,
+    ShowPatient=link_to("GET", "/v1/patients/{patient_id}", **_PATIENT),
+    NewEnrollmentCode=link_to("POST", "/v1/patients/{patient_id}/enrollment-code", **_PATIENT),
+    RecordTreatment=link_to("POST", "/v1/patients/{patient_id}/treatments", **_PATIENT),
+    ListTreatments=link_to("GET", "/v1/patients/{patient_id}/treatments", **_PATIENT),
+    ListCheckIns=link_to("GET", "/v1/patients/{patient_id}/checkins", **_PATIENT),
+)
 
 
 @blp.route("")
@@ -27,7 +33,7 @@ class Patients(MethodView):
         """List your clinic's patients."""
         return service.list_patients(current_clinic(), args["limit"], args["offset"])
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(security=CLINIC_SECURITY, **_ENROLLED)
     @blp.arguments(s.PatientCreateSchema)
     @blp.response(201, s.EnrolledPatientSchema)
     @blp.alt_response(409, response="CONFLICT", description="external_ref already used in your clinic")
@@ -43,37 +49,47 @@ class PatientDetail(MethodView):
     def get(self, patient_id):
         return service.get_patient(current_clinic(), patient_id)
 
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.arguments(s.PatientUpdateSchema)
+    @blp.response(200, s.PatientSchema)
+    def patch(self, data, patient_id):
+        """Update the screening (restated whole) or the name; warnings come back with it."""
+        return service.update_patient(current_clinic(), patient_id, data)
+
 
 @blp.route("/<int:patient_id>/enrollment-code", methods=["POST"])
 @blp.doc(security=CLINIC_SECURITY)
+@blp.arguments(s.ReissueArgsSchema, location="query")
 @blp.response(201, s.EnrollmentCodeSchema)
-def new_enrollment_code(patient_id):
-    """Issue a new one-time code (the old unused one stops working)."""
-    return service.reissue_enrollment_code(current_clinic(), patient_id)
+def new_enrollment_code(args, patient_id):
+    """Issue a new one-time code (the old unused one stops working). Phones already signed in
+    stay signed in unless `end_sessions=true` (a lost phone)."""
+    return service.reissue_enrollment_code(current_clinic(), patient_id, end_sessions=args["end_sessions"])
 
 
-@blp.route("/<int:patient_id>/treatments")
-class PatientTreatments(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
-    @blp.response(200, TreatmentSchema(many=True))
-    def get(self, patient_id):
-        return treatments.list_patient_treatments(current_clinic(), patient_id)
+@blp.route("/<int:patient_id>/sessions", methods=["DELETE"])
+@blp.doc(security=CLINIC_SECURITY)
+@blp.response(204)
+def end_sessions(patient_id):
+    """Sign the patient out everywhere (a lost phone); their phones stop receiving pushes."""
+    service.end_all_sessions(current_clinic(), patient_id)
 
-    @blp.doc(
-        security=CLINIC_SECURITY,
-        parameters=[{
-            "in": "header", "name": "Idempotency-Key", "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Retrying with the same key returns the first result instead of a second treatment.",
-        }],
-    )
-    @blp.arguments(TreatmentCreateSchema)
-    @blp.response(201, TreatmentSchema)
-    @blp.alt_response(409, response="CONFLICT", description="Clearance required, or Idempotency-Key reused")
-    def post(self, data, patient_id):
-        """Record a session: its restrictions and reminders are written with it, at once."""
-        key = request.headers.get("Idempotency-Key") or None
-        if key is not None and (len(key) > 200 or "\x00" in key):
-            raise Invalid("Idempotency-Key is invalid.", fields={"Idempotency-Key": ["At most 200 characters, no NUL."]})
-        treatment, replayed = treatments.record_treatment(current_clinic(), patient_id, data, key)
-        return treatment, 201, {"Idempotent-Replayed": "true" if replayed else "false"}
+
+sessions = Blueprint("patient_sessions", __name__, url_prefix="/v1/patient-sessions", description="Patient app sign-in")
+
+
+@sessions.route("", methods=["POST"])
+@sessions.arguments(s.SessionCreateSchema)
+@sessions.response(201, s.SessionSchema)
+@sessions.alt_response(401, response="UNAUTHORIZED", description="Unknown, used or expired enrollment code")
+def start_session(data):
+    """Trade the enrollment code (works once) for a patient bearer token."""
+    return service.start_session(data["enrollment_code"])
+
+
+@sessions.route("/current", methods=["DELETE"])
+@sessions.doc(security=PATIENT_SECURITY)
+@sessions.response(204)
+def end_session():
+    """Sign out: this token stops working."""
+    service.end_session()

@@ -12,6 +12,9 @@ RETRY = "retry"  # transient: try again with backoff while before expires_at
 BACKOFF = "backoff"  # quota: the whole batch waits at least retry_after
 FAILED = "failed"  # permanent for this message: do not retry
 
+# FCM's own limit per batch; the dispatcher groups whole reminders into chunks of at most this.
+MAX_BATCH = 500
+
 
 @dataclass(frozen=True)
 class PushMessage:
@@ -28,6 +31,12 @@ class PushMessage:
     collapse_key: str
     thread_id: str
     channel_id: str = "aftercare"
+    # Every reminder this one push carries (a patient's bundle); empty means just `reminder_id`.
+    reminder_ids: tuple[int, ...] = ()
+
+    @property
+    def covers(self) -> tuple[int, ...]:
+        return self.reminder_ids or (self.reminder_id,)
 
 
 @dataclass(frozen=True)

@@ -1,57 +1,63 @@
-"""The real push sender: firebase-admin's `messaging.send_each` against FCM HTTP v1."""
+"""The real push sender: FCM HTTP v1 over a pooled async HTTP client.
+
+firebase-admin stays in charge of what it does well: the service-account credential
+and its OAuth token, building and encoding each `messaging.Message`, and turning FCM's
+error answers into its exception classes (which `fcm_errors` maps to outcomes). The
+requests themselves go out over aiohttp from one event loop (`fcm_transport`): the
+SDK's `send_each` runs a thread and a requests call per message, which caps one
+process at about 800 pushes/s.
+"""
 from __future__ import annotations
 
 import functools
+import json
 import logging
-import os
-import urllib.request
 import threading
 import uuid
-import warnings
-from datetime import timedelta
+from concurrent.futures import Future
 from typing import Any, Mapping
 
 import firebase_admin
 import google.auth.exceptions
 import google.auth.transport.requests
+import httpx
 import requests
-import requests.adapters
-from firebase_admin import credentials, messaging
-from urllib3.util.retry import Retry
+from firebase_admin import credentials, exceptions, messaging
 
-from companion.core.clock import utcnow
 from companion.push.base import FAILED, RETRY, SENT, PushMessage, PushResult
 from companion.push.fcm_errors import classify
+from companion.push.fcm_message import build_message, encode
+from companion.push.fcm_transport import Answer, HttpPool, TransportError
 
 log = logging.getLogger("companion.push.fcm")
 
 FCM_BASE_URL = "https://fcm.googleapis.com"
-CHUNK_SIZE = 500  # send_each refuses more, and opens one thread per message
-MAX_TTL = timedelta(days=28)  # FCM's ceiling for android.ttl
-APNS_COLLAPSE_ID_MAX_BYTES = 64
-PLATFORMS = frozenset({"android", "ios", "web"})
-
-# firebase-admin retries 500/503 up to four times with exponential backoff inside one
-# send_each call, holding the whole chunk for ~8 s and hiding the failure. Our dispatcher
-# owns retries (jittered backoff until expires_at), so here: no status or read retries
-# (a POST that reached FCM may have been delivered), one retry only when the connection
-# could not be opened (nothing was sent).
-TRANSPORT_RETRY = Retry(
-    total=None, connect=1, read=False, status=0, redirect=0, other=0,
-    raise_on_status=False, allowed_methods=None,
-)
+SUBMIT_EVERY = 50  # messages encoded before they are handed to the event loop
 
 
 class FcmSender:
     name = "fcm"
 
-    def __init__(self, app: firebase_admin.App, *, timeout: float, channel_id: str) -> None:
+    def __init__(
+        self, app: firebase_admin.App, *, base_url: str, timeout: float, channel_id: str,
+        max_in_flight: int = 500, max_connections: int = 500,
+    ) -> None:
         self._app = app
         self._timeout = timeout
         self._channel_id = channel_id
+        # firebase-admin internals (pinned in pyproject, checked in tests/push/test_sdk_internals.py):
+        # the service's FCM headers and its two error translators.
+        self._service = messaging._get_messaging_service(app)  # noqa: SLF001
         self._credential = app.credential.get_credential()
+        self._url = f"{base_url.rstrip('/')}/v1/projects/{app.project_id}/messages:send"
         self._token_lock = threading.Lock()
         self._token_session = requests.Session()
+        self._pool = HttpPool(timeout=timeout, max_in_flight=max_in_flight, max_connections=max_connections)
+        if base_url.rstrip("/") != FCM_BASE_URL and hasattr(self._credential, "_is_regional_access_boundary_lookup_required"):
+            # google-auth would look up the account's regional access boundary on
+            # iamcredentials.googleapis.com in the background: with another endpoint (the
+            # fake FCM server) nothing but it and the key's token_uri is contacted.
+            self._credential._is_regional_access_boundary_lookup_required = lambda: False  # noqa: SLF001
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FcmSender:
@@ -65,160 +71,103 @@ class FcmSender:
             options={"projectId": certificate.project_id, "httpTimeout": timeout},
             name=f"companion-fcm-{uuid.uuid4().hex}",  # several senders may live in one process
         )
-        _tune_messaging_service(app, config.get("FCM_ENDPOINT") or FCM_BASE_URL)
-        return cls(app, timeout=timeout, channel_id=str(config.get("ANDROID_CHANNEL_ID") or "aftercare"))
+        return cls(
+            app,
+            base_url=config.get("FCM_ENDPOINT") or FCM_BASE_URL,
+            timeout=timeout,
+            channel_id=str(config.get("ANDROID_CHANNEL_ID") or "aftercare"),
+            max_in_flight=int(config.get("FCM_MAX_IN_FLIGHT") or 500),
+            max_connections=int(config.get("FCM_MAX_CONNECTIONS") or 500),
+        )
+
+    @property
+    def trust_env(self) -> bool:
+        """Whether proxy settings from the environment are honoured (only when some are set)."""
+        return self._pool.trust_env
 
     def close(self) -> None:
+        self._pool.close()
         firebase_admin.delete_app(self._app)
         self._token_session.close()
 
     def send(self, messages: list[PushMessage]) -> list[PushResult]:
-        results: list[PushResult] = []
-        for start in range(0, len(messages), CHUNK_SIZE):
-            chunk = messages[start:start + CHUNK_SIZE]
-            if not self._ensure_token():  # nothing can be sent until the token endpoint answers
-                results.extend(_all(messages[start:], RETRY, "AUTH_TOKEN_UNAVAILABLE"))
-                break
-            results.extend(self._send_chunk(chunk))
-        return results
-
-    def _send_chunk(self, chunk: list[PushMessage]) -> list[PushResult]:
-        built: list[tuple[int, messaging.Message]] = []
-        results: list[PushResult | None] = [None] * len(chunk)
-        for index, message in enumerate(chunk):
+        headers = self._headers()
+        if headers is None:  # nothing can be sent until the token endpoint answers
+            return [PushResult(m.device_id, RETRY, error_code="AUTH_TOKEN_UNAVAILABLE") for m in messages]
+        results: list[PushResult | None] = [None] * len(messages)
+        in_flight: list[tuple[list[int], Future[list[Answer | TransportError]]]] = []
+        bodies: list[bytes] = []
+        sent: list[int] = []
+        for index, message in enumerate(messages):
             try:
-                fcm_message = build_message(message, self._channel_id)
-                str(fcm_message)  # encode now: send_each validates all first and would fail the chunk
-                built.append((index, fcm_message))
+                bodies.append(encode(build_message(message, self._channel_id)))
             except (ValueError, TypeError) as error:
                 results[index] = PushResult(message.device_id, FAILED, error_code="INVALID_PAYLOAD", detail=str(error)[:500])
-        if built:
-            try:
-                batch = messaging.send_each([m for _, m in built], app=self._app)
-            except Exception as error:  # the whole call failed: nothing is known to be sent
-                log.warning("fcm send_each failed for %d messages: %r", len(built), error)
-                for index, _ in built:
-                    results[index] = PushResult(chunk[index].device_id, RETRY, error_code=type(error).__name__, detail=str(error)[:500])
             else:
-                for (index, _), response in zip(built, batch.responses):
-                    results[index] = _result(chunk[index], response)
+                sent.append(index)
+            if len(bodies) == SUBMIT_EVERY:  # the first requests leave while the rest are encoded
+                in_flight.append((sent, self._pool.submit(self._url, headers, bodies)))
+                bodies, sent = [], []
+        if bodies:
+            in_flight.append((sent, self._pool.submit(self._url, headers, bodies)))
+        for indexes, future in in_flight:
+            for index, answer in zip(indexes, future.result()):
+                results[index] = self._result(messages[index], answer)
         return [r for r in results if r is not None]
 
-    def _ensure_token(self) -> bool:
-        """Fetch the OAuth token once, here, before send_each starts its threads.
+    def _headers(self) -> dict[str, str] | None:
+        """Request headers with a valid token; one refresh at a time, before it expires.
 
-        google-auth refreshes without a lock, so 500 threads starting with no token
-        would each ask the token endpoint for one.
+        google-auth counts a token as invalid a few minutes before its expiry, so the
+        refresh happens while the old token still works.
         """
+        headers = dict(self._service._fcm_headers)  # noqa: SLF001
+        headers["Content-Type"] = "application/json"
         with self._token_lock:
-            if self._credential.valid:
-                return True
             request = google.auth.transport.requests.Request(self._token_session)
             try:
-                self._credential.refresh(functools.partial(request, timeout=self._timeout))
+                self._credential.before_request(functools.partial(request, timeout=self._timeout), "POST", self._url, headers)
             except Exception as error:  # TransportError, RefreshError, or a garbled answer
                 retryable = not isinstance(error, google.auth.exceptions.RefreshError) or error.retryable
                 log.log(logging.WARNING if retryable else logging.ERROR,
                         "fcm: could not get an OAuth token (operator: check the service-account key): %s", error)
-                return False
-            return True
+                return None
+        return headers
 
-
-def _all(messages: list[PushMessage], outcome: str, code: str) -> list[PushResult]:
-    return [PushResult(m.device_id, outcome, error_code=code) for m in messages]
-
-
-def _result(message: PushMessage, response: messaging.SendResponse) -> PushResult:
-    if response.success:
-        return PushResult(message.device_id, SENT, message_id=response.message_id)
-    if response.exception is None:  # a 2xx without a message name: delivery unknown
-        return PushResult(message.device_id, RETRY, error_code="NO_MESSAGE_NAME")
-    verdict = classify(response.exception)
-    if verdict.operator_error:
-        log.error("fcm operator error %s for device %s: %s", verdict.error_code, message.device_id, verdict.detail)
-    return PushResult(
-        message.device_id, verdict.outcome, error_code=verdict.error_code,
-        retry_after=verdict.retry_after, detail=verdict.detail,
-    )
-
-
-def _tune_messaging_service(app: firebase_admin.App, base_url: str) -> None:
-    """The things firebase-admin and google-auth offer no option for, in one place.
-
-    All touch private attributes (checked against firebase-admin 7.7, google-auth 2.62):
-    - the FCM URL is fixed when `messaging._MessagingService` is built;
-    - the session's adapter for a non-Google host keeps 10 connections while send_each
-      runs up to 500 threads (surplus connections are opened, then thrown away);
-    - with another endpoint (the fake FCM server), google-auth must not look up the
-      account's regional access boundary on iamcredentials.googleapis.com in the
-      background: nothing outside that endpoint and the key's token_uri is contacted.
-    """
-    service = messaging._get_messaging_service(app)  # noqa: SLF001
-    base_url = base_url.rstrip("/")
-    service._fcm_url = f"{base_url}/v1/projects/{app.project_id}/messages:send"  # noqa: SLF001
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=CHUNK_SIZE, max_retries=TRANSPORT_RETRY)
-    session = service._client.session  # noqa: SLF001
-    session.mount(base_url, adapter)
-    # requests re-reads proxy variables and ~/.netrc for every request when trust_env is
-    # on: ~15% of the CPU per push (profiled). Keep it only where the environment asks
-    # for a proxy or a CA bundle.
-    session.trust_env = _environment_shapes_requests()
-    credential = service._credential  # noqa: SLF001
-    if base_url != FCM_BASE_URL and hasattr(credential, "_is_regional_access_boundary_lookup_required"):
-        credential._is_regional_access_boundary_lookup_required = lambda: False  # noqa: SLF001
-
-
-def _environment_shapes_requests() -> bool:
-    bundle = any(os.environ.get(name) for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"))
-    return bundle or bool(urllib.request.getproxies())
-
-
-def build_message(message: PushMessage, channel_id: str | None = None) -> messaging.Message:
-    """One FCM message for one device, carrying only the block for its platform."""
-    expires_in = min(max(message.expires_at - utcnow(), timedelta(0)), MAX_TTL)
-    ttl = timedelta(seconds=int(expires_in.total_seconds()))
-    high = message.priority == "high"
-    blocks: dict[str, Any] = {}
-    unknown = message.platform not in PLATFORMS  # then send every block and let FCM pick
-    if unknown or message.platform == "android":
-        blocks["android"] = messaging.AndroidConfig(
-            priority="high" if high else "normal",
-            ttl=ttl,
-            collapse_key=message.collapse_key,
-            notification=messaging.AndroidNotification(
-                channel_id=message.channel_id or channel_id, tag=message.collapse_key,
-            ),
+    def _result(self, message: PushMessage, answer: Answer | TransportError) -> PushResult:
+        if isinstance(answer, Answer) and 200 <= answer.status < 300:
+            name = _message_name(answer.body)
+            if name is None:  # a 2xx without a message name: delivery unknown
+                return PushResult(message.device_id, RETRY, error_code="NO_MESSAGE_NAME")
+            return PushResult(message.device_id, SENT, message_id=name)
+        error = self._firebase_error(answer)
+        if isinstance(error, exceptions.UnauthenticatedError) and not isinstance(error, messaging.ThirdPartyAuthError):
+            self._credential.token = None  # FCM refused our token: fetch a new one for the next batch
+        verdict = classify(error)
+        if verdict.operator_error:
+            log.error("fcm operator error %s for device %s: %s", verdict.error_code, message.device_id, verdict.detail)
+        return PushResult(
+            message.device_id, verdict.outcome, error_code=verdict.error_code,
+            retry_after=verdict.retry_after, detail=verdict.detail,
         )
-    if unknown or message.platform == "ios":
-        blocks["apns"] = messaging.APNSConfig(
-            headers={
-                "apns-expiration": str(int(message.expires_at.timestamp())),
-                "apns-priority": "10" if high else "5",
-                "apns-push-type": "alert",
-                "apns-collapse-id": _truncate_utf8(message.collapse_key, APNS_COLLAPSE_ID_MAX_BYTES),
-            },
-            payload=messaging.APNSPayload(aps=messaging.Aps(thread_id=message.thread_id)),
-        )
-    if unknown or message.platform == "web":
-        blocks["webpush"] = messaging.WebpushConfig(
-            headers={"TTL": str(int(ttl.total_seconds())), "Urgency": "high" if high else "normal"},
-            notification=messaging.WebpushNotification(tag=message.collapse_key),
-        )
-    common: dict[str, Any] = dict(
-        notification=messaging.Notification(title=message.title, body=message.body),
-        data=dict(message.data),
-        **blocks,
-    )
-    if message.identifier_kind == "fid":
-        return messaging.Message(fid=message.identifier, **common)
-    # Devices registered before the app sent installation ids still carry a legacy
-    # registration token, which FCM accepts; firebase-admin >= 7.6 warns on every
-    # Message(token=...). The choice is deliberate and recorded per device, so only
-    # that one warning is silenced, only around this call.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Message\.token is deprecated", category=DeprecationWarning)
-        return messaging.Message(token=message.identifier, **common)
+
+    def _firebase_error(self, answer: Answer | TransportError) -> exceptions.FirebaseError:
+        """The exception firebase-admin itself raises for this answer."""
+        if isinstance(answer, TransportError):
+            # As requests would have raised it, so the error codes recorded in
+            # deliveries (ReadTimeout, ConnectionError, ...) keep their names.
+            kind = (requests.exceptions.ConnectTimeout if answer.connect else requests.exceptions.ReadTimeout) \
+                if answer.timed_out else requests.exceptions.ConnectionError
+            return self._service._handle_fcm_error(kind(str(answer.error) or type(answer.error).__name__))  # noqa: SLF001
+        request = httpx.Request("POST", self._url)
+        response = httpx.Response(answer.status, headers=dict(answer.headers), content=answer.body, request=request)
+        status_error = httpx.HTTPStatusError(f"FCM answered {answer.status}", request=request, response=response)
+        return self._service._handle_fcm_httpx_error(status_error)  # noqa: SLF001
 
 
-def _truncate_utf8(text: str, limit: int) -> str:
-    return text.encode()[:limit].decode(errors="ignore")
+def _message_name(body: bytes) -> str | None:
+    try:
+        name = json.loads(body).get("name")
+    except (ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) and name else None

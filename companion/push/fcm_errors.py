@@ -74,7 +74,7 @@ RULES: tuple[tuple[type[exceptions.FirebaseError], Test | None, str, bool], ...]
 
 
 def classify(error: Exception) -> Verdict:
-    """Map one per-message exception from `send_each` to what happens to the device."""
+    """Map one per-message exception (as firebase-admin raises it for an FCM answer) to what happens to the device."""
     if not isinstance(error, exceptions.FirebaseError):
         return Verdict(RETRY, type(error).__name__, detail=str(error)[:500])
     code = fcm_error_code(error)

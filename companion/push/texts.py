@@ -7,34 +7,36 @@ from __future__ import annotations
 
 from typing import Final
 
+from companion.core.i18n import N_, SUPPORTED_LOCALES, negotiate, translate
+
 PATIENT: Final = "patient"
 STAFF: Final = "staff"
-DEFAULT_LANGUAGE: Final = "en"
 
-_TEXTS: Final[dict[str, dict[str, tuple[str, str]]]] = {
-    "en": {
-        PATIENT: ("Aftercare reminder", "You have a new aftercare step. Open the app to see it."),
-        STAFF: ("New patient alert", "Open the clinic app for details."),
-    },
-    "es": {
-        PATIENT: ("Recordatorio de cuidados", "Tienes un nuevo paso de cuidados. Abre la app para verlo."),
-        STAFF: ("Nueva alerta de paciente", "Abre la app de la clínica para ver los detalles."),
-    },
+_TEXTS: Final[dict[str, tuple[str, str]]] = {
+    PATIENT: (N_("Aftercare reminder"), N_("You have a new aftercare step. Open the app to see it.")),
+    STAFF: (N_("New patient alert"), N_("Open the clinic app for details.")),
 }
+
+
+# One push for several reminders due together: a count, nothing more.
+_BUNDLE: Final = (N_("%(count)s aftercare updates"), N_("Open the app to see them."))
+
+
+def bundle_text(locale: str | None, count: int) -> tuple[str, str]:
+    title, body = _BUNDLE
+    return translate(title, locale, count=count), translate(body, locale)
 
 
 def language_of(locale: str | None) -> str:
     """'es-MX', 'es_AR' and 'ES' all read as Spanish; anything unknown falls back to English."""
-    if not locale:
-        return DEFAULT_LANGUAGE
-    language = locale.replace("_", "-").split("-", 1)[0].strip().lower()
-    return language if language in _TEXTS else DEFAULT_LANGUAGE
+    return negotiate(locale)
 
 
 def neutral_text(locale: str | None, audience: str = PATIENT) -> tuple[str, str]:
     """(title, body) for the audience in the closest supported language."""
-    return _TEXTS[language_of(locale)][audience]
+    title, body = _TEXTS[audience]
+    return translate(title, locale), translate(body, locale)
 
 
 def supported_languages() -> tuple[str, ...]:
-    return tuple(_TEXTS)
+    return SUPPORTED_LOCALES

@@ -19,6 +19,7 @@ from flask import Flask
 
 from companion.core.clock import clock
 from companion.reminders.dispatch import Dispatcher
+from companion.reminders.dispatch.loop import OTHER_LANE, PUSH_LANE
 
 log = logging.getLogger("companion.reminders.jobs")
 
@@ -33,6 +34,7 @@ class DispatcherService:
         self.interval = interval
         self.housekeeping_interval = max(HOUSEKEEPING_MIN_SECONDS, interval * 5)
         self._in_flight = threading.Lock()
+        self._channels_in_flight = threading.Lock()
         self._scheduler: BlockingScheduler | None = None
 
     # -- jobs -------------------------------------------------------------------------
@@ -40,7 +42,14 @@ class DispatcherService:
     def dispatch_job(self) -> None:
         with self._in_flight, self.app.app_context():
             if not self.dispatcher.stop.is_set():
-                self.dispatcher.run_pass()
+                self.dispatcher.run_pass(lanes=PUSH_LANE)
+
+    def channels_job(self) -> None:
+        """Clinic webhooks in a job (and thread) of their own: a slow or hostile endpoint
+        holds only this lane, never a push."""
+        with self._channels_in_flight, self.app.app_context():
+            if not self.dispatcher.stop.is_set():
+                self.dispatcher.run_pass(lanes=OTHER_LANE)
 
     def housekeeping_job(self) -> None:
         with self._in_flight, self.app.app_context():
@@ -71,6 +80,10 @@ class DispatcherService:
             max_instances=1, coalesce=True, next_run_time=now,
         )
         scheduler.add_job(
+            self.channels_job, "interval", seconds=self.interval, id="channels",
+            max_instances=1, coalesce=True, next_run_time=now,
+        )
+        scheduler.add_job(
             self.housekeeping_job, "interval", seconds=self.housekeeping_interval, id="housekeeping",
             max_instances=1, coalesce=True, next_run_time=now,
         )
@@ -83,10 +96,13 @@ class DispatcherService:
             scheduler.start()  # returns once a signal shut it down
             # The pass in flight sees the stop flag between chunks and releases what it holds.
             finished = self._in_flight.acquire(timeout=self.dispatcher.settings.lease_seconds)
+            channels_finished = self._channels_in_flight.acquire(timeout=self.dispatcher.settings.lease_seconds)
         with self.app.app_context():
             released = self.dispatcher.release_all()
         if finished:
             self._in_flight.release()
+        if channels_finished:
+            self._channels_in_flight.release()
         log.info("dispatcher %s stopped; released %d claimed reminders", self.dispatcher.name, released)
         return 0
 

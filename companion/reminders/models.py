@@ -21,6 +21,8 @@ EXPIRED = "expired"
 UNDELIVERABLE = "undeliverable"
 CANCELLED = "cancelled"
 FAILED = "failed"
+# Replaced by a newer plan of the same treatment: kept for audit, hidden from the timeline.
+SUPERSEDED = "superseded"
 OPEN_STATES = (PENDING, CLAIMED)
 
 

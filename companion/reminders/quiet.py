@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 from companion.patients.models import Patient
 from companion.reminders.claiming import ClaimedReminder
 from companion.reminders.models import PATIENT_PUSH
-from companion.treatments.localtime import QuietHours, parse_hhmm
+from companion.core.localtime import QuietHours, parse_hhmm
 
 _patients = Patient.__table__
 

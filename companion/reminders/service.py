@@ -1,11 +1,21 @@
-"""A patient's own reminders: details behind a push, and acknowledging them."""
+"""A patient's own reminders: the details behind a push, acknowledging them, and
+sending those that found no phone once one registers."""
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 from companion.core.clock import utcnow
 from companion.core.errors import NotFound
+from companion.core.transaction import unit_of_work
+from companion.devices.models import Device
+from companion.devices.service import device_activated
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.reminders.models import PATIENT_PUSH, Reminder
+from companion.push.models import Delivery
+from companion.reminders.models import (
+    OPEN_STATES, PATIENT_PUSH, PENDING, STAFF_PUSH, SUPERSEDED, UNDELIVERABLE, Reminder,
+)
 
 
 def reminder_for(patient: Patient, reminder_id: int) -> Reminder:
@@ -16,9 +26,65 @@ def reminder_for(patient: Patient, reminder_id: int) -> Reminder:
     return reminder
 
 
+@unit_of_work
 def acknowledge(patient: Patient, reminder_id: int) -> Reminder:
     reminder = reminder_for(patient, reminder_id)
     if reminder.acknowledged_at is None:
         reminder.acknowledged_at = utcnow()
-        db.session.commit()
     return reminder
+
+
+def revive_undeliverable(_device: Any, *, patient_id: int | None = None, clinic_id: int | None = None) -> None:
+    """A phone arrived after reminders found none: those still worth sending go out now.
+
+    The common case: the clinic records the session before the app has signed in.
+    Runs inside the device registration's transaction (a `device_activated` receiver).
+    """
+    now = utcnow()
+    if patient_id is not None:
+        owner, channel = Reminder.patient_id == patient_id, PATIENT_PUSH
+    else:
+        owner, channel = Reminder.clinic_id == clinic_id, STAFF_PUSH
+    db.session.execute(
+        db.update(Reminder)
+        .where(owner, Reminder.channel == channel, Reminder.status == UNDELIVERABLE, Reminder.expires_at > now)
+        .values(status=PENDING, available_at=now, updated_at=now)
+    )
+
+
+def connect_signals() -> None:
+    device_activated.connect(revive_undeliverable)
+
+
+def deliveries_of(reminder_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each reminder's attempts, newest first, naming the phone only by the end of its id."""
+    grouped: dict[int, list[dict[str, Any]]] = {rid: [] for rid in reminder_ids}
+    if not reminder_ids:
+        return grouped
+    rows = db.session.execute(
+        db.select(Delivery.reminder_id, Delivery.outcome, Delivery.created_at, Device.identifier, Device.platform)
+        .outerjoin(Device, Delivery.device_id == Device.id)
+        .where(Delivery.reminder_id.in_(reminder_ids))
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+    )
+    for row in rows:
+        grouped[row.reminder_id].append({
+            "outcome": row.outcome, "at": row.created_at, "platform": row.platform,
+            "device": f"…{row.identifier[-6:]}" if row.identifier else None,
+        })
+    return grouped
+
+
+def supersede(reminder_ids: list[int], now: datetime) -> None:
+    """Rows a newer plan replaced: kept for audit, hidden from the timeline, never sent.
+
+    A claimed row may be in flight: superseding it makes the dispatcher's finish a lost claim.
+    """
+    if not reminder_ids:
+        return
+    db.session.execute(
+        db.update(Reminder)
+        .where(Reminder.id.in_(reminder_ids), Reminder.status.in_(OPEN_STATES))
+        .values(status=SUPERSEDED, lease_until=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )

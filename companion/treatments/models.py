@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.core.clock import utcnow
 from companion.extensions import db
+from companion.reminders.models import SUPERSEDED, Reminder
 
 
 class Treatment(db.Model):
@@ -25,6 +26,8 @@ class Treatment(db.Model):
     session_number: Mapped[int] = mapped_column(default=1)
     planned_sessions: Mapped[int] = mapped_column(default=1)
     clearance_confirmed: Mapped[bool] = mapped_column(default=False)
+    # The provider's own instructions for this session, shown to the patient as written.
+    patient_notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
     # The protocol as it applied (with the clinic's overrides), for triage and audits.
     protocol_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -35,6 +38,14 @@ class Treatment(db.Model):
 
     restrictions: Mapped[list[Restriction]] = relationship(
         back_populates="treatment", cascade="all, delete-orphan", order_by="Restriction.id"
+    )
+    # What the timeline shows: every reminder of this treatment but those a newer plan replaced.
+    timeline_reminders: Mapped[list[Reminder]] = relationship(
+        primaryjoin=lambda: (Treatment.id == Reminder.treatment_id) & (Reminder.status != SUPERSEDED),
+        foreign_keys=lambda: [Reminder.treatment_id],
+        order_by=lambda: (Reminder.due_at, Reminder.id),
+        viewonly=True,
+        lazy="selectin",
     )
 
 

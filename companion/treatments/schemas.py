@@ -2,12 +2,31 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from companion.core.fields import AwareDateTime
+from companion.core.fields import AwareDateTime, Boolean, Integer, Number
+from companion.protocols.registry import protocol_keys
+from companion.reminders.schemas import ReminderSchema
+
+MAX_SESSIONS = 6
+_FITS_PROTOCOL = (
+    "Must also fit the protocol as your clinic applies it (GET /v1/protocols/{key}: "
+    "treatment.areas, treatment.combined_with, treatment.min_depth_mm..max_depth_mm, "
+    "treatment.max_planned_sessions); otherwise 422."
+)
+_RECENT = "Within the last 365 days and at most 1 day ahead of now; otherwise 422."
 
 
 class SeriesSchema(Schema):
-    session_number = fields.Integer(required=True, validate=validate.Range(min=1, max=6))
-    planned_sessions = fields.Integer(required=True, validate=validate.Range(min=1, max=6))
+    class Meta:
+        # session_number <= planned_sessions, as JSON Schema: one branch per series length
+        openapi = {
+            "oneOf": [
+                {"properties": {"planned_sessions": {"enum": [n]}, "session_number": {"maximum": n}}}
+                for n in range(1, MAX_SESSIONS + 1)
+            ]
+        }
+
+    session_number = Integer(required=True, validate=validate.Range(min=1, max=MAX_SESSIONS))
+    planned_sessions = Integer(required=True, validate=validate.Range(min=1, max=MAX_SESSIONS))
 
     @validates_schema
     def _number_within_series(self, data, **kwargs):
@@ -15,28 +34,48 @@ class SeriesSchema(Schema):
             raise ValidationError("Cannot exceed planned_sessions.", field_name="session_number")
 
 
+def _depth(**kwargs) -> Number:
+    return Number(validate=validate.Range(min=0.5, max=2.5), metadata={"description": _FITS_PROTOCOL}, **kwargs)
+
+
+def _area(**kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=40),
+                         metadata={"example": "face", "description": _FITS_PROTOCOL}, **kwargs)
+
+
+def _combined_with(**kwargs) -> fields.List:
+    return fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10),
+                       metadata={"description": _FITS_PROTOCOL}, **kwargs)
+
+
 class TreatmentCreateSchema(Schema):
     protocol = fields.String(required=True, validate=validate.Length(min=1, max=80),
-                             metadata={"example": "microneedling-face"})
-    performed_at = AwareDateTime(required=True, metadata={"example": "2026-11-20T15:30:00+01:00"})
-    needle_depth_mm = fields.Float(required=True, allow_nan=False, validate=validate.Range(min=0.25, max=3.0))
-    area = fields.String(required=True, validate=validate.Length(min=1, max=40), metadata={"example": "face"})
-    combined_with = fields.List(fields.String(validate=validate.Length(min=1, max=40)),
-                                load_default=list, validate=validate.Length(max=10))
-    series = fields.Nested(SeriesSchema, load_default=lambda: {"session_number": 1, "planned_sessions": 1})
-    clearance_confirmed = fields.Boolean(
+                             metadata={"example": "microneedling-face", "enum_from": protocol_keys})
+    performed_at = AwareDateTime(required=True,
+                                 metadata={"example": "2026-11-20T15:30:00+01:00", "description": _RECENT})
+    needle_depth_mm = _depth(required=True)
+    area = _area(required=True)
+    combined_with = _combined_with(load_default=list)
+    series = fields.Nested(SeriesSchema, load_default=lambda: {"session_number": 1, "planned_sessions": 1},
+                           metadata={"description": _FITS_PROTOCOL})
+    clearance_confirmed = Boolean(
         load_default=False,
         metadata={"description": "A doctor cleared this patient despite a positive screening answer."},
+    )
+    patient_notes = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=2000),
+        metadata={"description": "The provider's instructions for this session, shown on the patient's aftercare sheet."},
     )
 
 
 class TreatmentUpdateSchema(Schema):
-    performed_at = AwareDateTime()
-    needle_depth_mm = fields.Float(allow_nan=False, validate=validate.Range(min=0.25, max=3.0))
-    area = fields.String(validate=validate.Length(min=1, max=40))
-    combined_with = fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10))
-    series = fields.Nested(SeriesSchema)
-    clearance_confirmed = fields.Boolean()
+    performed_at = AwareDateTime(metadata={"description": _RECENT})
+    needle_depth_mm = _depth()
+    area = _area()
+    combined_with = _combined_with()
+    series = fields.Nested(SeriesSchema, metadata={"description": _FITS_PROTOCOL})
+    clearance_confirmed = Boolean()
+    patient_notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
 class RestrictionSchema(Schema):
@@ -45,19 +84,6 @@ class RestrictionSchema(Schema):
     ends_at = fields.DateTime(format="iso")
     title = fields.String()
     detail = fields.String()
-
-
-class ReminderSchema(Schema):
-    id = fields.Integer()
-    treatment_id = fields.Integer(allow_none=True)
-    kind = fields.String()
-    title = fields.String()
-    body = fields.String()
-    due_at = fields.DateTime(format="iso")
-    expires_at = fields.DateTime(format="iso")
-    state = fields.String(metadata={"description": "pending, sent, expired, undeliverable, cancelled, failed or acknowledged"})
-    sent_at = fields.DateTime(format="iso", allow_none=True)
-    acknowledged_at = fields.DateTime(format="iso", allow_none=True)
 
 
 class ExpectedCourseSchema(Schema):
@@ -75,6 +101,7 @@ class TreatmentSchema(Schema):
     combined_with = fields.List(fields.String())
     series = fields.Method("_series", metadata={"type": "object"})
     clearance_confirmed = fields.Boolean()
+    patient_notes = fields.String(allow_none=True)
     status = fields.String()
     expected_course = fields.Method("_course", metadata={"type": "object"})
     restrictions = fields.List(fields.Nested(RestrictionSchema))

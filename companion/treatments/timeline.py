@@ -6,7 +6,7 @@ which is what lets a re-plan update pending reminders in place.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,8 +20,8 @@ from companion.treatments.facts import (
     TimelinePlan,
     TreatmentFacts,
 )
-from companion.treatments.localtime import QuietHours, add_months, local_date, parse_hhmm, wall_to_utc
-from companion.treatments.protocols import Protocol, localize
+from companion.core.localtime import QuietHours, local_date, parse_hhmm, wall_to_utc
+from companion.protocols.model import Protocol, localize
 
 MIN_DEPTH_MM, MAX_DEPTH_MM = 0.25, 3.0
 # How far before quiet hours a displaced reminder may go, nearest first.
@@ -45,7 +45,9 @@ def validate_facts(protocol: Protocol, facts: TreatmentFacts) -> dict[str, list[
     low = max(MIN_DEPTH_MM, treatment["min_depth_mm"])
     high = min(MAX_DEPTH_MM, treatment["max_depth_mm"])
     if not low <= facts.needle_depth_mm <= high:
-        errors["needle_depth_mm"] = [f"Must be between {low} and {high}."]
+        errors["needle_depth_mm"] = [
+            f"Must be between {low} and {high} mm: the documented range of {protocol.key} ({facts.area})."
+        ]
     if facts.area not in treatment["areas"]:
         errors["area"] = [f"Must be one of: {', '.join(treatment['areas'])}."]
     unknown = [item for item in facts.combined_with if item not in treatment["combined_with"]]
@@ -74,7 +76,7 @@ def expected_course(protocol: Protocol, facts: TreatmentFacts) -> ExpectedCourse
 
 
 @dataclass(frozen=True)
-class _Draft:
+class Draft:
     """A reminder before quiet hours are applied; `floor` is the earliest it may be due."""
 
     plan_key: str
@@ -134,19 +136,17 @@ class _Planner:
     def _window(rule: Mapping[str, Any]) -> dict[str, Any]:
         return {"hours": _number(rule["hours"]), "days": _number(rule["hours"] / 24)}
 
-    def drafts(self) -> Iterator[_Draft]:
+    def drafts(self) -> Iterator[Draft]:
         yield from self._restriction_drafts()
         yield from self._hydration()
         yield from self._checkins()
-        yield from self._progress()
-        yield from self._series()
 
-    def _restriction_drafts(self) -> Iterator[_Draft]:
+    def _restriction_drafts(self) -> Iterator[Draft]:
         for kind, rule in self.content["restrictions"].items():
             ends = self.performed + timedelta(hours=rule["hours"])
             ended = rule["ended"]
             # "You can wear makeup again" must never arrive before it is true.
-            yield _Draft(
+            yield Draft(
                 f"restriction:{kind}:ended", "restriction_ended", ends,
                 ends + timedelta(hours=ended["expires_after_hours"]), ends,
                 ended, values=self._window(rule),
@@ -158,55 +158,45 @@ class _Planner:
                 due = self.at(self.day0 + timedelta(days=offset), daily["at"])
                 if self.performed <= due < ends:
                     expires = min(due + timedelta(hours=daily["expires_after_hours"]), ends)
-                    yield _Draft(
+                    yield Draft(
                         f"restriction:{kind}:d{offset}", daily["kind"], due, expires, self.performed,
                         daily, daily["priority"], self._window(rule),
                     )
 
-    def _hydration(self) -> Iterator[_Draft]:
+    def _hydration(self) -> Iterator[Draft]:
         rule = self.content["hydration"]
         until = self.performed + timedelta(hours=rule["for_hours"])
         for offset in range((until.astimezone(self.zone).date() - self.day0).days + 1):
             for slot in rule["slots"]:
                 due = self.at(self.day0 + timedelta(days=offset), slot["at"])
                 if self.performed <= due < until:
-                    yield _Draft(
+                    yield Draft(
                         f"hydrate:d{offset}:{slot['name']}", "hydration", due,
                         due + timedelta(hours=rule["expires_after_hours"]), self.performed, rule,
                     )
 
-    def _checkins(self) -> Iterator[_Draft]:
+    def _checkins(self) -> Iterator[Draft]:
         rule = self.content["checkins"]
         for prompt in rule["prompts"]:
             due = self.performed + timedelta(hours=prompt["after_hours"])
-            yield _Draft(
+            yield Draft(
                 f"checkin:{_number(prompt['after_hours'])}h", "checkin_prompt", due,
                 due + timedelta(hours=prompt["expires_after_hours"]), self.performed, rule, prompt["priority"],
             )
 
-    def _progress(self) -> Iterator[_Draft]:
-        rule = self.content["progress"]
-        for month in rule["months"]:
-            due = self.at(add_months(self.day0, month), rule["at"])
-            yield _Draft(
-                f"progress:m{month}", "progress_checkin", due,
-                due + timedelta(days=rule["expires_after_days"]), self.performed, rule,
-            )
+    def place(self, draft: Draft) -> PlannedReminder | None:
+        return Placer(self.quiet, self.performed).place(draft, self.text)
 
-    def _series(self) -> Iterator[_Draft]:
-        if self.facts.session_number < self.facts.planned_sessions:
-            rule = self.content["series"]
-            due = self.at(self.day0 + timedelta(weeks=rule["spacing_weeks_min"]), rule["at"])
-            expires = self.performed + timedelta(weeks=rule["spacing_weeks_max"])
-            yield _Draft(f"series:next:{self.facts.session_number + 1}", "next_session", due, expires, self.performed, rule)
-        else:
-            rule = self.content["maintenance"]
-            due = self.at(add_months(self.day0, rule["due_months"]), rule["at"])
-            expires = self.at(add_months(self.day0, rule["until_months"]), rule["at"])
-            yield _Draft("maintenance", "maintenance", due, expires, self.performed, rule)
 
-    def place(self, draft: _Draft) -> PlannedReminder | None:
-        due = self._settle(draft)
+class Placer:
+    """Keeps reminders out of quiet hours; shared by the session timeline and the course planner."""
+
+    def __init__(self, quiet: QuietHours, floor: datetime) -> None:
+        self.quiet = quiet
+        self.floor = floor
+
+    def place(self, draft: Draft, text: Callable[..., str]) -> PlannedReminder | None:
+        due = self.settle(draft)
         if due is None:
             return None
         expires = draft.expires
@@ -220,14 +210,14 @@ class _Planner:
             kind=draft.kind,
             due_at=due,
             expires_at=expires,
-            title=self.text(draft.message["title"], **extra),
-            body=self.text(draft.message["body"], **extra),
+            title=text(draft.message["title"], **extra),
+            body=text(draft.message["body"], **extra),
             priority=draft.priority,
         )
 
-    def _settle(self, draft: _Draft) -> datetime | None:
+    def settle(self, draft: Draft) -> datetime | None:
         """Keep a reminder out of quiet hours: later if still useful, else just before them."""
-        floor = max(draft.floor, self.performed)
+        floor = max(draft.floor, self.floor)
         due = max(draft.due, floor)
         if due >= draft.expires:
             return None

@@ -1,13 +1,16 @@
-"""Clinic API: correcting or cancelling a treatment."""
+"""Clinic API: recording a patient's sessions, correcting or cancelling one."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from companion.clinics.service import current_clinic, require_clinic
+from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.errors import Invalid
 from companion.treatments import service
-from companion.treatments.schemas import TreatmentSchema, TreatmentUpdateSchema
+from companion.treatments.schemas import TreatmentCreateSchema, TreatmentSchema, TreatmentUpdateSchema
 
 blp = Blueprint("treatments", __name__, url_prefix="/v1/treatments", description="Clinic: treatments")
 blp.before_request(require_clinic)
@@ -18,7 +21,7 @@ class TreatmentDetail(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(200, TreatmentSchema)
     def get(self, treatment_id):
-        return service.show_treatment(current_clinic(), treatment_id)
+        return service.get_treatment(current_clinic(), treatment_id)
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(TreatmentUpdateSchema)
@@ -33,3 +36,45 @@ class TreatmentDetail(MethodView):
     def delete(self, treatment_id):
         """Cancel: pending reminders are cancelled, sent ones stay as history."""
         service.cancel_treatment(current_clinic(), treatment_id)
+
+
+patient_treatments = Blueprint(
+    "patient_treatments", __name__, url_prefix="/v1/patients", description="Clinic: treatments"
+)
+patient_treatments.before_request(require_clinic)
+# No link to DELETE: cancelling keeps the treatment readable (its history), which a
+# stateful client following a DELETE link would take for a resource that outlived it.
+_TREATMENT = {"treatment_id": "$response.body#/id"}
+_RECORDED = links(
+    201,
+    ShowTreatment=link_to("GET", "/v1/treatments/{treatment_id}", **_TREATMENT),
+    CorrectTreatment=link_to("PATCH", "/v1/treatments/{treatment_id}", **_TREATMENT),
+)
+
+
+@patient_treatments.route("/<int:patient_id>/treatments")
+class PatientTreatments(MethodView):
+    @patient_treatments.doc(security=CLINIC_SECURITY)
+    @patient_treatments.response(200, TreatmentSchema(many=True))
+    def get(self, patient_id):
+        return service.list_patient_treatments(current_clinic(), patient_id)
+
+    @patient_treatments.doc(
+        **_RECORDED,
+        security=CLINIC_SECURITY,
+        parameters=[{
+            "in": "header", "name": "Idempotency-Key", "required": False,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Retrying with the same key returns the first result instead of a second treatment.",
+        }],
+    )
+    @patient_treatments.arguments(TreatmentCreateSchema)
+    @patient_treatments.response(201, TreatmentSchema)
+    @patient_treatments.alt_response(409, response="CONFLICT", description="Clearance required, or Idempotency-Key reused")
+    def post(self, data, patient_id):
+        """Record a session: its restrictions and reminders are written with it, at once."""
+        key = request.headers.get("Idempotency-Key") or None
+        if key is not None and (len(key) > 200 or "\x00" in key):
+            raise Invalid("Idempotency-Key is invalid.", fields={"Idempotency-Key": ["At most 200 characters, no NUL."]})
+        treatment, replayed = service.record_treatment(current_clinic(), patient_id, data, key)
+        return treatment, 201, {"Idempotent-Replayed": "true" if replayed else "false"}

@@ -11,8 +11,7 @@ from companion.extensions import db
 from companion.push.factory import build_sender
 from companion.reminders.dispatch import Dispatcher
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
-from tests.fakes.webhook_receiver import WebhookReceiver
-from tests.push.conftest import fake_fcm, fcm_config, fcm_credentials  # noqa: F401
+from devtools.webhook_receiver import WebhookReceiver
 
 # 03:00 in Madrid: deep inside the patient's quiet hours.
 NIGHT = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
@@ -31,7 +30,7 @@ def world(app, client):
 
 
 @pytest.fixture
-def dispatcher(app, fcm_config):  # noqa: F811
+def dispatcher(app, fcm_config):
     sender = build_sender(fcm_config)
     yield Dispatcher.from_app(app, name="escalation-test", sender=sender)
     sender.close()
@@ -42,7 +41,7 @@ def _pass(app, dispatcher):
         return dispatcher.run_pass()
 
 
-def test_urgent_alert_is_pushed_to_staff_at_night_with_high_priority(app, client, world, dispatcher, fake_fcm):  # noqa: F811
+def test_urgent_alert_is_pushed_to_staff_at_night_with_high_priority(app, client, world, dispatcher, fake_fcm):
     result = client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"spreading_redness": True}},
                          headers=world["headers"]).get_json()
     assert result["outcome"] == "urgent"
@@ -54,14 +53,14 @@ def test_urgent_alert_is_pushed_to_staff_at_night_with_high_priority(app, client
     assert "spreading" not in json.dumps(message["notification"])
 
 
-def test_expected_checkin_pushes_nothing_to_staff(app, client, world, dispatcher, fake_fcm):  # noqa: F811
+def test_expected_checkin_pushes_nothing_to_staff(app, client, world, dispatcher, fake_fcm):
     clock.freeze(NIGHT - timedelta(hours=10))
     client.post("/v1/me/checkins", json={"ratings": {"redness": 1}}, headers=world["headers"])
     _pass(app, dispatcher)
     assert fake_fcm.messages_for("nurse-phone") == 0
 
 
-def test_unacknowledged_urgent_alert_is_sent_again(app, client, world, dispatcher, fake_fcm):  # noqa: F811
+def test_unacknowledged_urgent_alert_is_sent_again(app, client, world, dispatcher, fake_fcm):
     alert_id = client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}},
                            headers=world["headers"]).get_json()["alert_id"]
     _pass(app, dispatcher)
@@ -77,7 +76,7 @@ def test_unacknowledged_urgent_alert_is_sent_again(app, client, world, dispatche
         assert dispatcher.housekeeping()["urgent_resends"] == 0
 
 
-def test_webhook_is_signed_and_retried(app, client, world, dispatcher):
+def test_webhook_is_signed_and_retried(app, client, world, dispatcher, local_webhooks):
     with WebhookReceiver() as receiver:
         settings = client.patch("/v1/clinic", json={"webhook_url": receiver.url},
                                 headers=world["clinic"]["headers"]).get_json()
@@ -105,7 +104,7 @@ def test_webhook_is_signed_and_retried(app, client, world, dispatcher):
         assert len(receiver.received) == 2  # delivered once, not again
 
 
-def test_webhook_4xx_is_final(app, client, world, dispatcher):
+def test_webhook_4xx_is_final(app, client, world, dispatcher, local_webhooks):
     from companion.reminders.models import Reminder
 
     with WebhookReceiver() as receiver:

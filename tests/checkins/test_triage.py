@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from companion.checkins.advice import ADVICE, advice_text, resolve_locale
+from companion.checkins.advice import ADVICE, advice_text
+from companion.core.i18n import SUPPORTED_LOCALES, negotiate, translations
 from companion.checkins.symptoms import RATING_LABELS, RED_FLAGS, SYMPTOMS
 from companion.checkins.triage import (
     OUTCOMES,
@@ -39,6 +40,7 @@ def test_vocabularies():
     assert {"redness", "swelling", "pain", "itching", "dryness", "bruising", "breakouts"} <= set(SYMPTOMS)
     assert set(RED_FLAGS) == {
         "pus", "fever", "spreading_redness", "blisters", "pigment_change", "severe_pain", "allergic_reaction",
+        "wound_not_healing",
     }
     assert OUTCOMES == ("expected", "self_care", "contact_clinic", "urgent")
 
@@ -49,8 +51,7 @@ def test_table_is_consistent():
     for rule in TRIAGE_RULES:
         assert rule.outcome in OUTCOMES
         assert rule.condition
-        for locale in ADVICE:
-            assert ADVICE[locale].get(rule.advice), (locale, rule.advice)
+        assert ADVICE.get(rule.advice), rule.advice
         if rule.kind == RED_FLAG:
             assert rule.subject in RED_FLAGS
         if rule.kind == RATING:
@@ -62,10 +63,14 @@ def test_table_is_consistent():
     assert {rule.subject for rule in TRIAGE_RULES if rule.kind == RED_FLAG} == set(RED_FLAGS)
 
 
-def test_every_locale_has_every_text():
-    assert set(ADVICE["es"]) == set(ADVICE["en"])
+def test_every_advice_text_is_translated():
+    for locale in SUPPORTED_LOCALES:
+        if locale == "en":
+            continue
+        missing = [key for key, text in ADVICE.items() if text not in translations(locale)]
+        assert not missing, (locale, missing)
     for outcome in OUTCOMES:
-        assert ADVICE["en"][f"outcome_{outcome}"] and ADVICE["es"][f"outcome_{outcome}"]
+        assert advice_text(f"outcome_{outcome}", "es") != advice_text(f"outcome_{outcome}", "en")
 
 
 def test_triage_table_rows_are_json():
@@ -82,7 +87,7 @@ def test_triage_table_rows_are_json():
 def test_red_flag_rule(flag):
     fired = triage(rep(10, flag), STANDARD)
     assert fired.reasons[0] == f"flag_{flag}"
-    assert fired.outcome == ("contact_clinic" if flag == "pigment_change" else "urgent")
+    assert fired.outcome == ("contact_clinic" if flag in ("pigment_change", "wound_not_healing") else "urgent")
     quiet = triage(rep(10), STANDARD)
     assert f"flag_{flag}" not in quiet.reasons
 
@@ -256,7 +261,8 @@ def test_missing_ratings_count_as_zero():
 @pytest.mark.parametrize("locale", ["es-MX", "es", "es_MX", "ES-mx"])
 def test_spanish_advice(locale):
     verdict = triage(rep(10, itching=2), STANDARD, locale=locale)
-    assert verdict.advice.startswith(ADVICE["es"]["care_itching"])
+    assert verdict.advice.startswith(advice_text("care_itching", "es"))
+    assert not verdict.advice.startswith(advice_text("care_itching", "en"))
     assert verdict.advice == triage(rep(10, itching=2), STANDARD, locale="es").advice
 
 
@@ -265,11 +271,11 @@ def test_unknown_locale_falls_back_to_english(locale):
     assert triage(rep(10, "fever"), STANDARD, locale=locale).advice == triage(rep(10, "fever"), STANDARD).advice
 
 
-def test_resolve_locale():
-    assert resolve_locale("es-MX") == "es"
-    assert resolve_locale("en-US") == "en"
-    assert resolve_locale("de") == "en"
-    assert resolve_locale(None) == "en"
+def test_one_locale_resolver():
+    assert negotiate("es-MX") == "es"
+    assert negotiate("en-US") == "en"
+    assert negotiate("de") == "en"
+    assert negotiate(None) == "en"
 
 
 # --- bad input ---------------------------------------------------------------

@@ -59,7 +59,7 @@ def test_any_red_flag_reaches_the_clinic(report, course, previous):
     verdict = triage(report, course, previous)
     if report.red_flags:
         assert severity(verdict.outcome) >= severity("contact_clinic")
-    if report.red_flags - {"pigment_change"}:
+    if report.red_flags - {"pigment_change", "wound_not_healing"}:
         assert verdict.outcome == "urgent"
 
 

@@ -55,7 +55,7 @@ def test_each_app_keeps_its_own_api_document(app, client, tmp_path):
     import pytest
 
     from companion import create_app
-    from companion.treatments.protocols import ProtocolError
+    from companion.protocols.validation import ProtocolError
 
     (tmp_path / "broken.toml").write_text("key = 'broken'\n")
     with pytest.raises(ProtocolError):

@@ -1,127 +1,108 @@
-"""Drill 4: schemathesis fuzzes every documented operation with valid credentials.
+"""Drill 4: schemathesis checks the app against its own /openapi.json, as the phone app's
+developers rely on it: every check, every phase (examples, coverage, fuzzing, stateful
+through the document's links), with clinic and patient credentials.
 
-The app's own /openapi.json is the contract: whatever a client sends, the answer
-is never a 5xx, its status is documented and its body matches the documented
-schema. Generation is derandomized and bounded, so a CI run is repeatable.
+Whatever a client sends, the answer is never a 5xx, its status and body are documented,
+a request the document allows is accepted, and one it forbids is refused. The run is
+seeded and bounded, so a CI run is repeatable; the command is the one in the README.
 """
 from __future__ import annotations
 
-import collections
-from datetime import timedelta
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from werkzeug.serving import WSGIRequestHandler, make_server
 
-from companion.core.clock import clock
 from tests import factories
 
-MAX_EXAMPLES = 50
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-PATIENT_PATHS = ("/v1/me", "/v1/patient-sessions/current")
-# Operations a generated request cannot complete: the one-time code is a secret.
-REAL_VALUES = {"timezone": "Europe/Madrid", "protocol": "microneedling-face", "area": "face", "combined_with": []}
-NEVER_SUCCEEDS = {"POST /v1/patient-sessions": "an enrollment code cannot be guessed"}
-
-
-def _documented_schema() -> Any:
-    """The document the app serves, read at collection so each operation is its own test."""
-    from companion import create_app
-
-    spec_only = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "PUSH_BACKEND": "log"})
-    return schemathesis.openapi.from_wsgi("/openapi.json", spec_only)
-
-
-SCHEMA = _documented_schema()
-OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
-
-
-def _listed_statuses(operation) -> set[int]:
-    """Statuses the document names for this operation; the catch-all `default` is not enough."""
-    responses = SCHEMA.raw_schema["paths"][operation.path][operation.method.lower()]["responses"]
-    return {int(status) for status in responses if status.isdigit()}
+HERE = Path(__file__).resolve().parent
+MAX_EXAMPLES = 15
+SEED = 20240611
 
 
 @pytest.fixture
-def world(app, client) -> dict[str, Any]:
-    """A clinic with a treated patient who has a device, check-ins, an open alert and a staff phone."""
+def world(app, client, monkeypatch) -> dict[str, Any]:
+    """A clinic with a treated patient who has a device, check-ins, an open alert, a staff
+    phone and a spare API key (for its DELETE)."""
+    for limit in ("RATELIMIT_API_KEY", "RATELIMIT_CHECKINS", "RATELIMIT_PATIENT_WRITES", "RATELIMIT_SIGNIN_FAILURES"):
+        monkeypatch.setitem(app.config, limit, "100000 per minute")  # the fuzzer is one very busy client
     clinic = factories.create_clinic(app)
     patient = factories.enroll(client, clinic)
     token = factories.sign_in(client, patient["enrollment_code"])
-    treatment = factories.record_treatment(client, clinic, patient["id"])
+    factories.record_treatment(client, clinic, patient["id"])
     client.post("/v1/me/devices", json={"fid": "fuzz-phone", "platform": "android"}, headers=token)
     client.post("/v1/clinic/devices", json={"fid": "fuzz-staff", "platform": "ios"}, headers=clinic["headers"])
     urgent = {"ratings": {"redness": 3, "swelling": 3}, "red_flags": {"pus": True}}
     checkin = client.post("/v1/me/checkins", json=urgent, headers=token).get_json()
     assert checkin["alert_id"], checkin
-    known = {
-        "patient_id": patient["id"], "treatment_id": treatment["id"], "alert_id": checkin["alert_id"],
-        "reminder_id": treatment["reminders"][0]["id"], "key": "microneedling-face",
-    }
-    return {"clinic": clinic, "patient": patient, "patient_headers": token, "known": known}
+    spare = client.post("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()
+    keys = client.get("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()
+    own = next(key["id"] for key in keys if key["id"] != spare["id"])
+    other = factories.enroll(client, clinic, display_name="Spare")
+    factories.sign_in(client, other["enrollment_code"])
+    return {"clinic": clinic, "patient": patient, "patient_headers": token, "own_key_id": own,
+            "spare_key_id": spare["id"], "spare_patient_id": other["id"]}
 
 
-def _credentials(path: str, client, world) -> dict[str, str]:
-    if path == "/v1/patient-sessions/current":
-        # Signing out revokes the token, so each call gets a token of its own.
-        clinic, patient = world["clinic"], world["patient"]
-        code = client.post(f"/v1/patients/{patient['id']}/enrollment-code", headers=clinic["headers"]).get_json()
-        return factories.sign_in(client, code["enrollment_code"])
-    if path.startswith(PATIENT_PATHS):
-        return world["patient_headers"]
-    if path.startswith("/v1/") and path != "/v1/patient-sessions":
-        return world["clinic"]["headers"]
-    return {}
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # thousands of lines otherwise
+        return None
 
 
-def _strategy(operation, world):
-    """Valid and invalid inputs, and valid inputs aimed at rows that exist."""
-    names = [p.name for p in operation.path_parameters]
-    strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
-    if operation.query or operation.body or names:
-        strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
-    known = {name: world["known"][name] for name in names if name in world["known"]}
-    if "identifier" in names:  # a device this caller registered
-        known["identifier"] = "fuzz-phone" if operation.path.startswith("/v1/me/") else "fuzz-staff"
-    if known:
-        strategies.append(operation.as_strategy(GenerationMode.POSITIVE, path_parameters=known))
-    return st.one_of(strategies)
+@pytest.fixture
+def served(app):
+    """The app on a real socket: schemathesis runs as its CLI, as a developer would run it."""
+    server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
-def test_every_operation_answers_as_documented(operation, app, client, world):
-    """No 5xx, a documented status and a body matching its schema, for any input."""
-    statuses: collections.Counter[int] = collections.Counter()
-    listed = _listed_statuses(operation)
+def schemathesis_command(base_url: str) -> list[str]:
+    return [
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(HERE / "schemathesis.toml"),
+        "run", f"{base_url}/openapi.json", "--checks", "all",
+        # DELETE on a treatment or an appointment cancels it: pending reminders stop and the
+        # row stays readable as history (status "cancelled"), so a GET after the DELETE
+        # answers 200 by design; no other DELETE has a GET on its path.
+        "--exclude-checks", "use_after_free",
+        "--phases", "examples,coverage,fuzzing,stateful", "--mode", "all",
+        "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "1",
+        "--generation-database", "none", "--no-color",
+    ]
 
-    @given(case=_strategy(operation, world), realistic=st.booleans().map(lambda raw: not raw))
-    @settings(
-        max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-        suppress_health_check=list(HealthCheck),
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # ~2-3 minutes alone; CI machines are shared
+def test_the_api_answers_as_its_document_says(served, world):
+    """0 failures from every schemathesis check, in every phase, for both kinds of caller."""
+    clinic, patient = world["clinic"], world["patient"]
+    env = dict(
+        os.environ,
+        SCHEMATHESIS_HOOKS="tests.drills.fuzz_hooks",
+        FUZZ_BASE_URL=served,
+        FUZZ_CLINIC_KEY=clinic["key"],
+        FUZZ_PATIENT_TOKEN=world["patient_headers"]["Authorization"].split(" ", 1)[1],
+        FUZZ_PATIENT_ID=str(patient["id"]),
+        FUZZ_OWN_KEY_ID=str(world["own_key_id"]),
+        FUZZ_SPARE_KEY_ID=str(world["spare_key_id"]),
+        FUZZ_SPARE_PATIENT_ID=str(world["spare_patient_id"]),
     )
-    def fuzz(case, realistic):
-        if realistic and isinstance(case.body, dict):
-            # Free-text fields whose valid values the document cannot list.
-            real = {**REAL_VALUES, "performed_at": (clock.now() - timedelta(hours=1)).isoformat()}
-            case.body.update({k: v for k, v in real.items() if k in case.body})
-        headers = _credentials(operation.path, client, world)
-        response = case.call_and_validate(app=app, headers=headers, checks=CHECKS)
-        statuses[response.status_code] += 1
-        assert response.status_code in listed, f"{response.status_code} is not listed: {response.text[:300]}"
-
-    fuzz()
-    print(operation.label, dict(sorted(statuses.items())))
-    if operation.label not in NEVER_SUCCEEDS:
-        assert any(status < 300 for status in statuses), f"no request was accepted: {dict(statuses)}"
+    result = subprocess.run(
+        schemathesis_command(served), cwd=HERE.parents[1], env=env, capture_output=True, text=True, timeout=900,
+    )
+    summary = result.stdout[result.stdout.rfind("SUMMARY"):]
+    print(summary)
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+    assert "Authentication failed" not in summary, summary
+    assert "Errors:" not in summary and "Failures:" not in summary, summary
 
 
 def _hostile_requests(world) -> list[tuple[str, str, dict[str, Any]]]:

@@ -37,6 +37,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/me"): {"locale": "en"},
     ("POST", "/v1/me/checkins"): {"ratings": {"redness": 1}},
     ("POST", "/v1/patient-sessions"): {"enrollment_code": "AAAA-BBBB-CCCC"},
+    ("POST", "/v1/patients/{patient_id}/appointments"): "appointment",
+    ("PATCH", "/v1/appointments/{appointment_id}"): {"note": "moved by someone else"},
 }
 
 
@@ -106,7 +108,13 @@ def _tenant(app, client, *, name: str, patient_name: str, external_ref: str, dev
     urgent = {"ratings": {"redness": 3, "swelling": 3}, "red_flags": {"pus": True}, "note": note}
     checkin = client.post("/v1/me/checkins", json=urgent, headers=token).get_json()
     assert checkin["alert_id"], checkin
+    visit = {"starts_at": (clock.now() + timedelta(days=30)).isoformat(), "kind": "series", "note": f"{note} visit"}
+    appointment = client.post(f"/v1/patients/{patient['id']}/appointments", json=visit, headers=clinic["headers"])
+    assert appointment.status_code == 201, appointment.get_json()
+    [api_key] = client.get("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()
     ids = {
+        "appointment_id": appointment.get_json()["id"],
+        "key_id": api_key["id"],
         "patient_id": patient["id"], "treatment_id": treatment["id"], "alert_id": checkin["alert_id"],
         "reminder_id": treatment["reminders"][0]["id"], "key": "microneedling-face",
         "identifier@patient": device, "identifier@clinic": staff,
@@ -145,6 +153,8 @@ def _body(method: str, path: str) -> Any:
         return factories.treatment_body()
     if body == "patient":
         return factories.patient_body(display_name="Bob")
+    if body == "appointment":
+        return {"starts_at": (clock.now() + timedelta(days=20)).isoformat(), "kind": "review"}
     return body
 
 

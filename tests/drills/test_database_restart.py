@@ -23,8 +23,9 @@ from companion.core.clock import clock
 from companion.extensions import db
 from companion.push.models import Delivery
 from companion.reminders.models import PATIENT_PUSH, PENDING, SENT, DispatcherHeartbeat, Reminder
+from devtools import processes
 from tests import factories
-from tests.reminders import procs, rows
+from tests.reminders import rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -94,12 +95,12 @@ def test_dispatcher_and_api_recover_from_a_postgres_restart_and_lose_nothing(app
     patient = factories.enroll(client, clinic)
     with app.app_context():  # only for setup: requests must get their own context, as in production
         _due_reminders(REMINDERS)
-    process = procs.spawn(
+    process = processes.spawn_dispatcher(
         database_url, "--name", "restart-drill", "--interval", "0.2", log_path=tmp_path / "dispatcher.log",
         DISPATCH_LEASE_SECONDS=LEASE_SECONDS, DISPATCH_BATCH_SIZE=200,
     )
     try:
-        procs.wait_until(lambda: _counts(app)[0].get(SENT, 0) > 0, timeout=30)
+        processes.wait_until(lambda: _counts(app)[0].get(SENT, 0) > 0, timeout=30)
         assert client.get("/v1/patients", headers=clinic["headers"]).status_code == 200  # pool in use
         sent_before = _counts(app)[0].get(SENT, 0)
         assert sent_before < REMINDERS, "the backlog drained before the restart: nothing to prove"
@@ -113,7 +114,7 @@ def test_dispatcher_and_api_recover_from_a_postgres_restart_and_lose_nothing(app
         )
         assert recorded.status_code == 201, recorded.get_json()
         # The dispatcher, not restarted either, drains everything that falls due.
-        procs.wait_until(
+        processes.wait_until(
             lambda: _counts(app)[0].get(SENT, 0) >= REMINDERS and not _counts(app)[0].get("claimed"), timeout=90, every=0.5
         )
         assert process.poll() is None, "the dispatcher died with the database"
@@ -121,7 +122,7 @@ def test_dispatcher_and_api_recover_from_a_postgres_restart_and_lose_nothing(app
             heartbeat = db.session.get(DispatcherHeartbeat, "restart-drill")
             assert heartbeat is not None and heartbeat.last_pass_at > clock.now() - timedelta(seconds=10)
     finally:
-        procs.kill(process)
+        processes.kill(process)
         _ensure_running(cluster)
     statuses, pairs, distinct = _counts(app)
     print(f"sent before restart={sent_before} statuses={statuses} sent deliveries={pairs} distinct={distinct}")

@@ -22,18 +22,21 @@ def test_legacy_token_is_recorded_as_token(app, client):
     assert body["kind"] == "token" and body["platform"] == "ios"
 
 
-def test_token_moves_to_the_new_patient(app, client):
+def test_a_phone_moves_to_a_new_patient_only_after_the_old_one_signs_out(app, client):
     from companion.extensions import db
-    from companion.patients.models import Device
+    from companion.devices.models import Device
 
     alice, bob = _patient(app, client), _patient(app, client)
     client.post("/v1/me/devices", json={"token": "shared-phone", "platform": "android"}, headers=alice)
-    client.post("/v1/me/devices", json={"token": "shared-phone", "platform": "android"}, headers=bob)
+    taken = client.post("/v1/me/devices", json={"token": "shared-phone", "platform": "android"}, headers=bob)
+    assert taken.status_code == 409 and taken.get_json()["error"]["code"] == "device_in_use"
+    assert client.delete("/v1/patient-sessions/current", headers=alice).status_code == 204
+    moved = client.post("/v1/me/devices", json={"token": "shared-phone", "platform": "android"}, headers=bob)
+    assert moved.status_code == 201
     bob_id = client.get("/v1/me", headers=bob).get_json()["id"]
     with app.app_context():
         devices = db.session.scalars(db.select(Device).where(Device.identifier == "shared-phone")).all()
-        assert [d.patient_id for d in devices] == [bob_id]
-    assert client.delete("/v1/me/devices/shared-phone", headers=alice).status_code == 404
+        assert [(d.patient_id, d.active) for d in devices] == [(bob_id, True)]
 
 
 def test_delete_device(app, client):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import time
 import warnings
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from companion.core.clock import clock
 from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY, SENT, PushMessage
 from companion.push.fcm import FcmSender
 from companion.push.fcm_errors import DEFAULT_QUOTA_BACKOFF_SECONDS, classify
-from tests.fakes.fcm_server import INVALID_TOKEN_MESSAGE
+from devtools.fcm_server import INVALID_TOKEN_MESSAGE
 
 NOW = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
 
@@ -206,6 +207,29 @@ def test_600_messages_go_out_in_chunks_with_one_token_and_a_pool_that_fits(sende
     assert all(fake_fcm.messages_for(f"fid-{n}") == 1 for n in range(600))
     assert fake_fcm.token_requests == 1
     assert not [r for r in caplog.records if "pool is full" in r.getMessage()]
+
+
+def test_in_flight_requests_and_connections_stay_within_their_settings(fcm_config, fake_fcm):
+    fake_fcm.delay(0.25)
+    sender = FcmSender.from_config({**fcm_config, "FCM_MAX_IN_FLIGHT": 4, "FCM_MAX_CONNECTIONS": 4})
+    started = time.monotonic()
+    try:
+        results = sender.send([push(n) for n in range(20)])
+    finally:
+        sender.close()
+    assert {r.outcome for r in results} == {SENT}
+    assert time.monotonic() - started >= 5 * 0.25  # 20 requests, at most 4 open at a time
+    assert fake_fcm.connections <= 4
+
+
+def test_a_refused_access_token_is_replaced_before_the_next_batch(sender, fake_fcm):
+    sender.send([push(1)])
+    fake_fcm.revoke_tokens()
+    [refused] = sender.send([push(2)])
+    assert (refused.outcome, refused.error_code) == (RETRY, "UNAUTHENTICATED")
+    [again] = sender.send([push(2)])
+    assert again.outcome == SENT
+    assert fake_fcm.token_requests == 2
 
 
 def test_nothing_but_the_fake_is_contacted(sender, fake_fcm, monkeypatch):

@@ -10,7 +10,8 @@ from sqlalchemy import func, insert, select
 from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.patients.models import Device, Patient
+from companion.devices.models import Device
+from companion.patients.models import Patient
 from companion.push.models import Delivery
 from companion.reminders.models import PATIENT_PUSH, PENDING, STAFF_PUSH, Reminder
 

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from companion.reminders import models
-from tests.reminders import procs, rows
+from devtools import processes
+from tests.reminders import rows
 
 pytestmark = pytest.mark.slow
 
@@ -17,7 +18,7 @@ def drain(database_url: str, dispatchers: int, count: int) -> tuple[list[dict], 
     started = time.monotonic()
     with ThreadPoolExecutor(dispatchers) as pool:
         summaries = list(pool.map(
-            lambda n: procs.run_once(database_url, "--name", f"d{n}", "--batch", "100", timeout=55),
+            lambda n: processes.run_once(database_url, "--name", f"d{n}", "--batch", "100", timeout=55),
             range(dispatchers),
         ))
     elapsed = time.monotonic() - started

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from companion.core.clock import clock
-from companion.patients.models import Device
+from companion.devices.models import Device
 from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY
 from companion.reminders import models
 from companion.reminders.dispatch import register_channel_handler, unregister_channel_handler

@@ -6,23 +6,22 @@ from datetime import timedelta
 import pytest
 
 from companion.core.clock import clock
-from companion.patients.models import Device
+from companion.devices.models import Device
 from companion.push.factory import build_sender
 from companion.reminders import models
 from companion.reminders.models import Reminder
-from tests.push.conftest import fake_fcm, fcm_config, fcm_credentials  # noqa: F401
 from tests.reminders import rows
 
 
 @pytest.fixture
-def fcm_dispatcher(ctx, fcm_config, make_dispatcher):  # noqa: F811
+def fcm_dispatcher(ctx, fcm_config, make_dispatcher):
     clock.freeze(clock.now())
     sender = build_sender(fcm_config)
     yield make_dispatcher(sender)
     sender.close()
 
 
-def test_due_reminders_reach_fcm_once_with_neutral_localized_text(fcm_dispatcher, fake_fcm):  # noqa: F811
+def test_due_reminders_reach_fcm_once_with_neutral_localized_text(fcm_dispatcher, fake_fcm):
     owner = rows.clinic()
     english, spanish = rows.patient(owner, locale="en-GB"), rows.patient(owner, locale="es")
     android = rows.device(of=english, kind="fid", platform="android")
@@ -48,7 +47,7 @@ def test_due_reminders_reach_fcm_once_with_neutral_localized_text(fcm_dispatcher
     assert delivery.message_id.startswith("projects/aftercare-test/messages/")
 
 
-def test_unregistered_device_is_deactivated_and_never_used_again(fcm_dispatcher, fake_fcm):  # noqa: F811
+def test_unregistered_device_is_deactivated_and_never_used_again(fcm_dispatcher, fake_fcm):
     person = rows.patient(rows.clinic())
     dead, alive = rows.device(of=person), rows.device(of=person)
     first = rows.reminder(person)
@@ -68,7 +67,7 @@ def test_unregistered_device_is_deactivated_and_never_used_again(fcm_dispatcher,
 
 
 @pytest.mark.parametrize(("retry_after", "wait"), [(None, 60), ("5", 60), ("180", 180)])
-def test_quota_exceeded_backs_off_at_least_a_minute(fcm_dispatcher, fake_fcm, retry_after, wait):  # noqa: F811
+def test_quota_exceeded_backs_off_at_least_a_minute(fcm_dispatcher, fake_fcm, retry_after, wait):
     person = rows.patient(rows.clinic())
     rows.device(of=person)
     row = rows.reminder(person)
@@ -83,7 +82,7 @@ def test_quota_exceeded_backs_off_at_least_a_minute(fcm_dispatcher, fake_fcm, re
     assert fcm_dispatcher.run_pass().sent == 1
 
 
-def test_unavailable_is_retried_then_sent(fcm_dispatcher, fake_fcm):  # noqa: F811
+def test_unavailable_is_retried_then_sent(fcm_dispatcher, fake_fcm):
     person = rows.patient(rows.clinic())
     phone = rows.device(of=person)
     row = rows.reminder(person)
@@ -101,7 +100,7 @@ def test_unavailable_is_retried_then_sent(fcm_dispatcher, fake_fcm):  # noqa: F8
     assert fake_fcm.messages_for(phone.identifier) == 3
 
 
-def test_invalid_argument_fails_and_third_party_auth_is_counted(fcm_dispatcher, fake_fcm, caplog):  # noqa: F811
+def test_invalid_argument_fails_and_third_party_auth_is_counted(fcm_dispatcher, fake_fcm, caplog):
     person = rows.patient(rows.clinic())
     bad_payload, bad_apns = rows.device(of=person), rows.device(of=rows.patient(rows.clinic()), platform="ios")
     one = rows.reminder(person)

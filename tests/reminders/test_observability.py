@@ -10,7 +10,7 @@ from companion.extensions import db
 from companion.push import texts
 from companion.reminders import models
 from companion.reminders.heartbeat import beat, dispatcher_health
-from companion.reminders.views import metrics
+from companion.ops.views import metrics
 from tests.reminders import rows
 
 

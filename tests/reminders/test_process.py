@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import signal
-import socket
+import time
 import urllib.request
 from collections import Counter
 
@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from companion.extensions import db
 from companion.reminders import models
 from companion.reminders.models import DispatcherHeartbeat, Reminder
-from tests.push.conftest import fake_fcm, fcm_config, fcm_credentials  # noqa: F401
-from tests.reminders import procs, rows
+from devtools import processes
+from tests.reminders import rows
 
 pytestmark = pytest.mark.slow
 
@@ -22,6 +22,15 @@ def claimed_by() -> dict[str | None, int]:
     rows.statuses()  # fresh snapshot
     query = select(Reminder.claimed_by, func.count()).where(Reminder.status == models.CLAIMED).group_by(Reminder.claimed_by)
     return dict(db.session.execute(query).all())
+
+
+def _settle(fake, quiet: float = 0.5) -> None:
+    """Wait until no new request has arrived at the fake for `quiet` seconds."""
+    seen, since = fake.requests, time.monotonic()
+    while time.monotonic() - since < quiet:
+        time.sleep(0.05)
+        if fake.requests != seen:
+            seen, since = fake.requests, time.monotonic()
 
 
 def fcm_settings(config: dict) -> dict[str, str]:
@@ -34,43 +43,43 @@ def test_once_sends_everything_due_and_prints_a_summary(ctx, database_url):
     person = rows.patient(rows.clinic())
     rows.reminder(person)  # no device: undeliverable
 
-    summary = procs.run_once(database_url, "--name", "cron-1")
+    summary = processes.run_once(database_url, "--name", "cron-1")
 
     assert (summary["name"], summary["claimed"], summary["sent"], summary["undeliverable"]) == ("cron-1", 51, 50, 1)
     assert summary["lag_ms"] is not None and summary["lost"] == 0
     assert rows.sent_counts() == {i: 1 for i in ids}
     assert db.session.get(DispatcherHeartbeat, "cron-1") is not None
-    assert procs.run_once(database_url)["claimed"] == 0
+    assert processes.run_once(database_url)["claimed"] == 0
 
 
 def test_scheduler_loop_sends_new_rows_serves_metrics_and_stops_on_sigint(ctx, database_url, tmp_path):
-    port = _free_port()
-    process = procs.spawn(database_url, "--name", "loop", "--interval", "0.2", "--metrics-port", str(port),
-                          log_path=tmp_path / "dispatcher.log")
+    port = processes.free_port()
+    process = processes.spawn_dispatcher(database_url, "--name", "loop", "--interval", "0.2", "--metrics-port", str(port),
+                                         log_path=tmp_path / "dispatcher.log")
     try:
-        procs.wait_until(lambda: rows.fresh(DispatcherHeartbeat, "loop"))
+        processes.wait_until(lambda: rows.fresh(DispatcherHeartbeat, "loop"))
         ids = rows.many_due(20, patients=4)
-        procs.wait_until(lambda: rows.statuses() == {models.SENT: 20}, timeout=10)
+        processes.wait_until(lambda: rows.statuses() == {models.SENT: 20}, timeout=10)
         scrape = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
         assert 'companion_push_sends_total{backend="log",outcome="sent"} 20.0' in scrape
         assert "companion_dispatch_lag_seconds_count 20.0" in scrape
-        assert procs.stop(process, signal.SIGINT) == 0
+        assert processes.stop(process, signal.SIGINT) == 0
     finally:
-        procs.kill(process)
+        processes.kill(process)
     assert rows.sent_counts() == {i: 1 for i in ids}
     assert "dispatch pass name=loop claimed=20" in (tmp_path / "dispatcher.log").read_text()
 
 
-def test_sigterm_finishes_the_chunk_in_flight_and_releases_the_rest(ctx, database_url, fake_fcm, fcm_config):  # noqa: F811
+def test_sigterm_finishes_the_chunk_in_flight_and_releases_the_rest(ctx, database_url, fake_fcm, fcm_config):
     rows.many_due(1200, patients=40)
     fake_fcm.delay(1.0)
-    process = procs.spawn(database_url, "--name", "graceful", "--batch", "1000", **fcm_settings(fcm_config))
+    process = processes.spawn_dispatcher(database_url, "--name", "graceful", "--batch", "1000", **fcm_settings(fcm_config))
     try:
-        procs.wait_until(lambda: fake_fcm.requests >= 1)  # the first chunk of 500 is on the wire
+        processes.wait_until(lambda: fake_fcm.requests >= 1)  # the first chunk of 500 is on the wire
         assert claimed_by() == {"graceful": 1000}
-        assert procs.stop(process, signal.SIGTERM) == 0
+        assert processes.stop(process, signal.SIGTERM) == 0
     finally:
-        procs.kill(process)
+        processes.kill(process)
 
     assert claimed_by() == {}
     assert rows.statuses() == {models.SENT: 500, models.PENDING: 700}
@@ -78,24 +87,25 @@ def test_sigterm_finishes_the_chunk_in_flight_and_releases_the_rest(ctx, databas
     assert fake_fcm.requests == 500  # the second chunk never left
 
 
-def test_a_killed_dispatcher_loses_nothing(ctx, database_url, fake_fcm, fcm_config):  # noqa: F811
+def test_a_killed_dispatcher_loses_nothing(ctx, database_url, fake_fcm, fcm_config):
     ids = rows.many_due(600, patients=30)
     fake_fcm.delay(2.0)
     settings = {**fcm_settings(fcm_config), "DISPATCH_LEASE_SECONDS": 2}
-    victim = procs.spawn(database_url, "--name", "victim", "--batch", "200", **settings)
+    victim = processes.spawn_dispatcher(database_url, "--name", "victim", "--batch", "200", **settings)
     try:
-        procs.wait_until(lambda: fake_fcm.requests >= 1)
+        processes.wait_until(lambda: fake_fcm.requests >= 1)
         victim.kill()  # SIGKILL: no cleanup at all
         victim.wait(timeout=10)
     finally:
-        procs.kill(victim)
+        processes.kill(victim)
+    _settle(fake_fcm)  # requests the victim wrote before dying may still be read by the server
     in_flight = {body["message"]["data"]["reminder_id"] for body in fake_fcm.bodies()}
     stranded = claimed_by()
     assert stranded == {"victim": 200}
 
     fake_fcm.delay(0)
-    procs.wait_until(lambda: _lease_over(), timeout=10)
-    summary = procs.run_once(database_url, "--name", "rescuer", **settings)
+    processes.wait_until(lambda: _lease_over(), timeout=10)
+    summary = processes.run_once(database_url, "--name", "rescuer", **settings)
 
     assert summary["housekeeping"]["released_leases"] == 200
     assert rows.statuses() == {models.SENT: 600}
@@ -114,13 +124,6 @@ def _lease_over() -> bool:
     oldest = db.session.execute(select(func.max(Reminder.lease_until))).scalar()
     return oldest is None or oldest < clock.now()
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_api_process_never_starts_a_scheduler():
     """Every gunicorn worker imports wsgi; none may bring a scheduler with it (decision 2)."""
     import subprocess
@@ -131,6 +134,6 @@ def test_the_api_process_never_starts_a_scheduler():
         "print(sorted(m for m in sys.modules if m.startswith('apscheduler.schedulers')), "
         "sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=procs.PROJECT_ROOT, env=procs.environment("sqlite://"),
+    out = subprocess.run([sys.executable, "-c", probe], cwd=processes.PROJECT_ROOT, env=processes.environment("sqlite://"),
                          capture_output=True, text=True, timeout=30, check=True).stdout
     assert out.strip() == "[] []"

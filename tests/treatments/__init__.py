@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 from companion.config import PROJECT_ROOT
 from companion.treatments.facts import PatientPrefs, TreatmentFacts
-from companion.treatments.protocols import Protocol, ProtocolRegistry, load_directory
+from companion.protocols.model import Protocol
+from companion.protocols.registry import ProtocolRegistry, load_directory
 
 SCHEDULES = PROJECT_ROOT / "schedules"
 REGISTRY: ProtocolRegistry = load_directory(SCHEDULES)

@@ -10,15 +10,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from companion.treatments.protocol_schema import REQUIRED_RESTRICTIONS, ProtocolOverrideSchema
-from companion.treatments.protocols import (
-    ProtocolError,
-    ProtocolOverrideError,
-    get_registry,
-    init_protocols,
-    load_directory,
-    localize,
-)
+from companion.courses.planner import History, Session, plan_course
+from companion.protocols.file_schema import REQUIRED_RESTRICTIONS, ProtocolOverrideSchema
+from companion.protocols.model import localize
+from companion.protocols.registry import get_registry, init_protocols, load_directory
+from companion.protocols.validation import ProtocolError, ProtocolOverrideError, apply_overrides
 from companion.treatments.timeline import plan_timeline, validate_facts
 from tests.treatments import KEYS, REGISTRY, SCHEDULES, facts, prefs, protocol
 
@@ -166,7 +162,7 @@ def test_bad_depth_row_names_the_list_index(schedules):
         ("version = 1", "version = 1\ncolour = 'blue'", "colour"),
         ("for_hours = 72", "for_hours = 'three days'", "hydration.for_hours"),
         ("It has been {hours} hours since", "It has been {hourz} hours since", "restrictions.makeup.ended.body.en"),
-        ("{ up_to_mm = 3.0,", "{ up_to_mm = 2.5,", "expected_course.depth_table"),
+        ("{ up_to_mm = 3.0,", "{ up_to_mm = 2.4,", "expected_course.depth_table"),
         ('key = "microneedling-face"', 'key = "something-else"', "key"),
     ],
 )
@@ -210,7 +206,7 @@ def _plan(p, **changes):
 
 def test_override_changes_windows_and_the_plan():
     base = protocol()
-    tuned = base.with_overrides({"restrictions": {"makeup": {"hours": 36}, "sun": {"hours": 336}}})
+    tuned = apply_overrides(base, {"restrictions": {"makeup": {"hours": 36}, "sun": {"hours": 336}}})
     ends = {r.kind: r.ends_at - r.starts_at for r in _plan(tuned).restrictions}
     assert ends["makeup"].total_seconds() == 36 * 3600
     assert ends["sun"].days == 14
@@ -220,7 +216,7 @@ def test_override_changes_windows_and_the_plan():
 
 
 def test_override_replaces_lists_and_merges_texts_by_locale():
-    tuned = protocol().with_overrides(
+    tuned = apply_overrides(protocol(), 
         {
             "hydration": {"slots": [{"name": "morning", "at": "08:30"}, {"name": "night", "at": "20:30"}]},
             "checkins": {"prompts": [{"after_hours": 12, "expires_after_hours": 6}]},
@@ -237,14 +233,15 @@ def test_override_replaces_lists_and_merges_texts_by_locale():
     keys = {r.plan_key for r in plan.reminders}
     assert "checkin:12h" in keys and "checkin:24h" not in keys
     assert not any(k.endswith(":midday") for k in keys)
-    next_session = next(r for r in plan.reminders if r.kind == "next_session")
+    course = plan_course(tuned.content, [Session(1, PERFORMED, 1, 3)], [], prefs("UTC"), History(), PERFORMED)
+    next_session = next(r for r in course if r.kind == "next_session")
     assert (next_session.due_at - PERFORMED).days == 35 - 1  # 10:00 on the 35th day, before 14:00
     assert plan.expected_course.redness_hours == 48 + 12
 
 
 def test_override_may_add_a_clinic_restriction():
     text = {"en": "x", "es": "y"}
-    tuned = protocol().with_overrides(
+    tuned = apply_overrides(protocol(), 
         {"restrictions": {"swimming": {"hours": 72, "title": text, "detail": text, "ended": {"title": text, "body": text, "expires_after_hours": 6}}}}
     )
     assert "swimming" in {r.kind for r in _plan(tuned).restrictions}
@@ -265,7 +262,7 @@ def test_override_may_add_a_clinic_restriction():
 )
 def test_invalid_overrides_raise_with_fields(values, expected):
     with pytest.raises(ProtocolOverrideError) as caught:
-        protocol().with_overrides(values)
+        apply_overrides(protocol(), values)
     assert caught.value.status == 422 and caught.value.fields
     if expected is not None:
         assert caught.value.fields == expected
@@ -274,11 +271,11 @@ def test_invalid_overrides_raise_with_fields(values, expected):
 def test_override_schema_accepts_json_and_rejects_non_objects():
     assert ProtocolOverrideSchema().load({"maintenance": {"due_months": 8}}) == {"maintenance": {"due_months": 8}}
     with pytest.raises(ProtocolOverrideError):
-        protocol().with_overrides([1, 2])  # type: ignore[arg-type]
+        apply_overrides(protocol(), [1, 2])  # type: ignore[arg-type]
 
 
 def test_required_restrictions_cannot_be_removed_by_overrides():
-    assert set(REQUIRED_RESTRICTIONS) <= set(protocol().with_overrides({"restrictions": {}}).content["restrictions"])
+    assert set(REQUIRED_RESTRICTIONS) <= set(apply_overrides(protocol(), {"restrictions": {}}).content["restrictions"])
 
 
 # --- facts validation -------------------------------------------------------
@@ -302,9 +299,17 @@ def test_validate_facts_reports_fields(changes, field):
     assert list(errors) == [field] and errors[field]
 
 
-@pytest.mark.parametrize("depth", [0.25, 0.5, 1.75, 3.0])
+@pytest.mark.parametrize("depth", [0.5, 1.75, 2.5])
 def test_validate_facts_accepts_the_depth_range(depth):
     assert validate_facts(protocol(), facts(PERFORMED, needle_depth_mm=depth, combined_with=("prp",))) == {}
+
+
+@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize("depth", [0.25, 0.4, 2.6, 3.0])
+def test_depth_outside_the_documented_range_names_the_range(key, depth):
+    content = protocol(key).content
+    errors = validate_facts(protocol(key), facts(PERFORMED, needle_depth_mm=depth, area=content["treatment"]["areas"][0]))
+    assert errors["needle_depth_mm"][0].startswith("Must be between 0.5 and 2.5 mm")
 
 
 def test_naive_performed_at_is_rejected():

@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from companion.treatments.localtime import QuietHours, add_months, wall_to_utc
+from companion.core.localtime import QuietHours, add_months, wall_to_utc
+from companion.protocols.validation import apply_overrides
 from companion.treatments.timeline import InvalidFacts, expected_course, plan_timeline
 from tests.treatments import facts, local, prefs, protocol
 
@@ -83,31 +84,9 @@ def test_checkin_prompts_at_24h_48h_and_7_days():
     assert reminders["checkin:24h"].priority == "high"
 
 
-def test_progress_checkins_monthly_for_six_months():
-    progress = [r for r in _plan(PERFORMED).reminders if r.kind == "progress_checkin"]
-    assert [r.plan_key for r in progress] == [f"progress:m{m}" for m in range(1, 7)]
-    assert [r.due_at.astimezone(ZoneInfo(NY)).date() for r in progress] == [date(2026, m, 4) for m in range(6, 12)]
-    assert all(r.due_at.astimezone(ZoneInfo(NY)).time() == time(10) for r in progress)
-
-
-def test_next_session_reminder_only_within_a_series():
-    first = _by_key(_plan(PERFORMED, session_number=1, planned_sessions=3))
-    nxt = first["series:next:2"]
-    assert nxt.kind == "next_session" and "2 of 3" in nxt.body
-    assert nxt.due_at.astimezone(ZoneInfo(NY)) == local(NY, 2026, 6, 1, 10, 0)
-    assert nxt.expires_at == PERFORMED + timedelta(weeks=6)
-    assert "maintenance" not in first
-    last = _by_key(_plan(PERFORMED, session_number=3, planned_sessions=3))
-    assert not any(r.kind == "next_session" for r in last.values())
-
-
-def test_maintenance_only_after_the_last_session():
-    single = _by_key(_plan(PERFORMED))
-    maintenance = single["maintenance"]
-    assert maintenance.due_at.astimezone(ZoneInfo(NY)) == local(NY, 2026, 11, 4, 10, 0)
-    assert maintenance.expires_at.astimezone(ZoneInfo(NY)) == local(NY, 2027, 5, 4, 10, 0)
-    assert "maintenance" in _by_key(_plan(PERFORMED, session_number=4, planned_sessions=4))
-    assert "maintenance" not in _by_key(_plan(PERFORMED, session_number=2, planned_sessions=4))
+def test_a_session_plans_only_its_own_aftercare_the_course_plans_what_looks_forward():
+    kinds = {r.kind for r in _plan(PERFORMED, session_number=1, planned_sessions=3).reminders}
+    assert not kinds & {"progress_checkin", "next_session", "maintenance"}
 
 
 def test_spanish_text_for_a_regional_locale():
@@ -115,7 +94,6 @@ def test_spanish_text_for_a_regional_locale():
     assert _restriction(plan, "makeup").title == "Sin maquillaje"
     assert "24 horas" in _restriction(plan, "makeup").detail
     assert "FPS 30+" in _restriction(plan, "sun").detail
-    assert _by_key(plan)["series:next:2"].body.startswith("La sesión 2 de 3")
     assert _by_key(_plan(PERFORMED, locale="de-AT"))["checkin:24h"].title == "How is your skin today?"
 
 
@@ -204,7 +182,7 @@ def test_short_reminders_expire_when_quiet_hours_begin():
 
 
 def _slot_plan(performed_at, zone, at):
-    tuned = protocol().with_overrides({"hydration": {"slots": [{"name": "night", "at": at}], "for_hours": 48}})
+    tuned = apply_overrides(protocol(), {"hydration": {"slots": [{"name": "night", "at": at}], "for_hours": 48}})
     return plan_timeline(tuned, facts(performed_at), prefs(zone, quiet=NO_QUIET))
 
 

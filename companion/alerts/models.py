@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from companion.checkins.models import CheckIn
+from companion.core.clock import utcnow
+from companion.extensions import db
+from companion.patients.models import Patient
+
+
+class Alert(db.Model):
+    """An off-course check-in, for the clinic to acknowledge and resolve."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), unique=True)
+    severity: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    resend_count: Mapped[int] = mapped_column(default=0)
+    # Off-course check-ins attached to this alert (the first included) and the latest of them.
+    checkin_count: Mapped[int] = mapped_column(default=1)
+    latest_checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    checkin: Mapped[CheckIn] = relationship(lazy="selectin", foreign_keys=[checkin_id])
+    latest_checkin: Mapped[CheckIn | None] = relationship(lazy="selectin", foreign_keys=[latest_checkin_id])
+    patient: Mapped[Patient] = relationship(lazy="selectin", viewonly=True)

@@ -1,0 +1,65 @@
+"""The clinic console: server-rendered pages for the front desk and nurses at /console.
+
+It is a facade like `me/`: each page calls the domain services the API calls, so a
+session recorded at the desk is the same as one recorded by an integration.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, render_template, request
+from flask_wtf.csrf import generate_csrf
+
+from companion.core.i18n import translate
+from companion.console.session import ConsoleSessionInterface, load_staff
+from companion.core.errors import ApiError
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates",
+               static_folder="../static", static_url_path="/static")
+
+
+@bp.before_request
+def _who() -> None:
+    from flask import current_app
+
+    load_staff(current_app)
+
+
+@bp.after_request
+def _no_store(response):
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    )
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(err: ApiError):
+    return render_template("console/error.html", status=err.status, message=err.message), err.status
+
+
+@bp.errorhandler(403)
+@bp.errorhandler(404)
+def _http_error(err):
+    status = getattr(err, "code", 404) or 404
+    message = "Only clinic administrators may open this page." if status == 403 else "No such page."
+    return render_template("console/error.html", status=status, message=message), status
+
+
+@bp.app_context_processor
+def _helpers():
+    if not request.path.startswith(bp.url_prefix or "/console"):
+        return {}
+    staff = g.get("staff")
+    locale = staff.locale if staff is not None else request.accept_languages.best_match(["en", "es"]) or "en"
+    return {"_": lambda message, **values: translate(message, locale, **values), "staff": staff, "lang": locale}
+
+
+def register_console(app: Flask) -> None:
+    from companion.console.views import auth, patients, privacy, settings, worklist  # noqa: F401  (routes on `bp`)
+
+    app.session_interface = ConsoleSessionInterface()
+    app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.register_blueprint(bp)

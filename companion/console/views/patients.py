@@ -1,0 +1,178 @@
+"""Patients at the desk: enroll (code + QR + hand-out), record a session, the patient page."""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import g, redirect, render_template, request, url_for
+
+from companion.checkins import service as checkins
+from companion.console.forms import CsrfForm, checked, load, local_time, number, require_csrf, text
+from companion.console.handout import handout_texts
+from companion.console.session import staff_clinic, staff_required
+from companion.console.views import bp
+from companion.core.clock import clock
+from companion.core.errors import ApiError
+from companion.core.fields import PageArgsSchema
+from companion.courses import service as courses
+from companion.courses.models import KINDS
+from companion.courses.schemas import AppointmentCreateSchema, AppointmentUpdateSchema
+from companion.patients import service as patients
+from companion.patients.schemas import PatientCreateSchema
+from companion.patients.screening import CONTRAINDICATIONS
+from companion.protocols import service as protocols
+from companion.reminders import service as reminders
+from companion.treatments import service as treatments
+from companion.treatments.schemas import TreatmentCreateSchema
+
+ZONES = ("Europe/Madrid", "Europe/London", "Europe/Lisbon", "America/Mexico_City", "America/Bogota",
+         "America/Argentina/Buenos_Aires", "America/New_York", "America/Los_Angeles", "UTC")
+
+
+@bp.route("/patients")
+@staff_required
+def patient_list():
+    page, _ = load(PageArgsSchema(), {k: v for k, v in request.args.items() if k in ("limit", "offset")})
+    page = page or {"limit": 50, "offset": 0}
+    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"])
+    return render_template("console/patients.html", listing=listing)
+
+
+def _enrollment_data(form) -> dict:
+    quiet = {"start": text(form, "quiet_start"), "end": text(form, "quiet_end")}
+    return {
+        "display_name": text(form, "display_name") or "",
+        "external_ref": text(form, "external_ref"),
+        "timezone": text(form, "timezone") or "",
+        "locale": text(form, "locale") or "en",
+        "quiet_hours": quiet if quiet["start"] or quiet["end"] else None,
+        "screening": {
+            **{key: checked(form, f"screening.{key}") for key in CONTRAINDICATIONS},
+            "medications_note": text(form, "screening.medications_note"),
+        },
+    }
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+@staff_required
+def enroll():
+    form, errors, values = CsrfForm(), {}, request.form
+    if request.method == "POST":
+        require_csrf()
+        data, errors = load(PatientCreateSchema(), _enrollment_data(request.form))
+        if data is not None:
+            try:
+                enrolled = patients.enroll_patient(staff_clinic(), data)
+            except ApiError as err:
+                errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+            else:
+                qr = segno.make(enrolled.enrollment_code, error="m").svg_inline(scale=7, border=2)
+                return render_template("console/enrolled.html", patient=enrolled, qr=qr,
+                                       handout=handout_texts(enrolled.locale, enrolled.timezone, enrolled.enrollment_code_expires_at), clinic=staff_clinic()), 201
+    return render_template("console/enroll.html", form=form, errors=errors, values=values, zones=ZONES,
+                           contraindications=CONTRAINDICATIONS), 422 if errors else 200
+
+
+@bp.route("/patients/<int:patient_id>")
+@staff_required
+def patient_page(patient_id: int, booking_errors: dict | None = None):
+    clinic = staff_clinic()
+    patient = patients.get_patient(clinic, patient_id)
+    history = treatments.list_patient_treatments(clinic, patient.id)
+    reminder_ids = [r.id for t in history for r in t.timeline_reminders]
+    return render_template(
+        "console/patient.html", patient=patient, treatments=history, form=CsrfForm(),
+        deliveries=reminders.deliveries_of(reminder_ids), checkins=checkins.clinic_patient_checkins(clinic, patient.id),
+        appointments=courses.list_appointments(clinic, patient.id), kinds=KINDS, booking_errors=booking_errors or {},
+        values=request.form if booking_errors else {},
+        local=lambda at: at.astimezone(ZoneInfo(patient.timezone)).strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def _session_data(form, timezone: str) -> dict:
+    return {
+        "protocol": text(form, "protocol") or "",
+        "performed_at": local_time(form, "performed_at", timezone),
+        "needle_depth_mm": number(form, "needle_depth_mm"),
+        "area": text(form, "area") or "",
+        "combined_with": form.getlist("combined_with"),
+        "series": {"session_number": number(form, "session_number", "1"),
+                   "planned_sessions": number(form, "planned_sessions", "1")},
+        "clearance_confirmed": checked(form, "clearance_confirmed"),
+        "patient_notes": text(form, "patient_notes"),
+    }
+
+
+@bp.route("/patients/<int:patient_id>/sessions/new", methods=["GET", "POST"])
+@staff_required
+def record_session(patient_id: int):
+    clinic = staff_clinic()
+    patient = patients.get_patient(clinic, patient_id)
+    catalogue = [protocols.effective_protocol(clinic.id, p["key"]) for p in protocols.list_protocols(clinic)]
+    form, errors = CsrfForm(), {}
+    if request.method == "POST":
+        require_csrf()
+        data, errors = load(TreatmentCreateSchema(), _session_data(request.form, patient.timezone))
+        if data is not None:
+            try:
+                treatment, _ = treatments.record_treatment(clinic, patient.id, data, None)
+            except ApiError as err:
+                errors = {name: " ".join(m) if isinstance(m, list) else str(m) for name, m in err.fields.items()}
+                errors = errors or {"_form": err.message}
+            else:
+                return redirect(url_for("console.patient_page", patient_id=patient.id, recorded=treatment.id) +
+                                f"#treatment-{treatment.id}")
+    now_local = clock.now().astimezone(ZoneInfo(patient.timezone)).strftime("%Y-%m-%dT%H:%M")
+    return render_template("console/session_new.html", patient=patient, protocols=catalogue, form=form,
+                           errors=errors, values=request.form, now_local=now_local,
+                           staff_locale=g.staff.locale), 422 if errors else 200
+
+
+def _appointment_data(form, timezone: str) -> dict:
+    return {"starts_at": local_time(form, "starts_at", timezone), "kind": text(form, "kind") or "",
+            "note": text(form, "note")}
+
+
+@bp.route("/patients/<int:patient_id>/appointments", methods=["POST"])
+@staff_required
+def book_appointment(patient_id: int):
+    require_csrf()
+    clinic = staff_clinic()
+    patient = patients.get_patient(clinic, patient_id)
+    data, errors = load(AppointmentCreateSchema(), _appointment_data(request.form, patient.timezone))
+    if data is not None:
+        try:
+            courses.book_appointment(clinic, patient.id, data)
+        except ApiError as err:
+            errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+    if errors:
+        return patient_page(patient_id, booking_errors=errors), 422
+    return redirect(url_for("console.patient_page", patient_id=patient.id) + "#appointments")
+
+
+@bp.route("/appointments/<int:appointment_id>/move", methods=["POST"])
+@staff_required
+def move_appointment(appointment_id: int):
+    require_csrf()
+    clinic = staff_clinic()
+    appointment = courses.get_appointment(clinic, appointment_id)
+    patient = patients.get_patient(clinic, appointment.patient_id)
+    data, errors = load(AppointmentUpdateSchema(), {"starts_at": _appointment_data(request.form, patient.timezone)["starts_at"]})
+    if data is not None:
+        try:
+            courses.update_appointment(clinic, appointment.id, data)
+        except ApiError as err:
+            errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+    if errors:
+        return patient_page(patient.id, booking_errors=errors), 422
+    return redirect(url_for("console.patient_page", patient_id=patient.id) + "#appointments")
+
+
+@bp.route("/appointments/<int:appointment_id>/cancel", methods=["POST"])
+@staff_required
+def cancel_appointment(appointment_id: int):
+    require_csrf()
+    clinic = staff_clinic()
+    appointment = courses.get_appointment(clinic, appointment_id)
+    courses.cancel_appointment(clinic, appointment.id)
+    return redirect(url_for("console.patient_page", patient_id=appointment.patient_id) + "#appointments")

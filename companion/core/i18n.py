@@ -1,0 +1,59 @@
+"""One home for the language of what patients and staff read.
+
+Texts written in code are English message ids marked with `N_` and translated from
+gettext catalogs (`companion/translations/<lang>/LC_MESSAGES/messages.po`, read with
+Babel); protocol texts carry every language in `schedules/`. Both pick their language
+with `negotiate`, so "es-MX", "es_AR" and "ES" read as Spanish everywhere and anything
+unknown falls back to English. No Flask here: the pure engines use it too.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.messages.pofile import read_po
+
+DEFAULT_LOCALE = "en"
+SUPPORTED_LOCALES = ("en", "es")
+CATALOGS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def N_(message: str) -> str:
+    """Marks a message id for extraction; translated later, in the reader's language."""
+    return message
+
+
+def negotiate(requested: str | None, available: Iterable[str] = SUPPORTED_LOCALES) -> str:
+    """The best of `available` for a requested tag: the tag itself, then its shorter
+    prefixes ("es-mx" → "es"), then English (or the first available)."""
+    options = list(available)
+    tag = (requested or "").strip().replace("_", "-").lower()
+    while tag:
+        if tag in options:
+            return tag
+        tag = tag.rpartition("-")[0]
+    return DEFAULT_LOCALE if DEFAULT_LOCALE in options else options[0]
+
+
+@lru_cache(maxsize=None)
+def _catalog(locale: str) -> dict[str, str]:
+    path = CATALOGS / locale / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+
+
+def translate(message: str, locale: str | None, **values: Any) -> str:
+    """`message` (an English id) in the closest supported language, `%(name)s` filled in."""
+    language = negotiate(locale)
+    text = message if language == DEFAULT_LOCALE else _catalog(language).get(message, message)
+    return text % values if values else text
+
+
+def translations(locale: str) -> dict[str, str]:
+    """Every translated message of a locale (for tests that no text is left untranslated)."""
+    return dict(_catalog(locale))

@@ -1,0 +1,1 @@
+"""A patient's course of care: sessions linked into a series, appointments, maintenance."""

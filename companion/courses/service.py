@@ -1,0 +1,216 @@
+"""The course: re-planning its forward-looking reminders, and the clinic's appointments.
+
+Every change to a session or an appointment re-plans the course inside the same
+transaction (`replan_course`), with the same supersede rule as re-planning a
+treatment: unchanged rows keep their id, changed ones are replaced, and what
+already reached the patient is history.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from companion.clinics.models import Clinic
+from companion.core.clock import utcnow
+from companion.core.errors import Conflict, Invalid, NotFound
+from companion.core.transaction import unit_of_work
+from companion.courses import planner
+from companion.courses.models import ATTENDED, BOOKED, CANCELLED, Appointment
+from companion.extensions import db
+from companion.patients.models import Patient
+from companion.patients.service import get_patient
+from companion.protocols.registry import get_registry
+from companion.protocols.service import effective_protocol
+from companion.reminders import models as r
+from companion.reminders import service as reminders
+from companion.treatments.facts import PlannedReminder
+from companion.treatments.models import Treatment
+from companion.treatments.service import prefs_of
+from companion.treatments.service.planning import sessions_changed
+
+# A session recorded within this much of a booked appointment is that appointment.
+_SAME_VISIT = timedelta(hours=24)
+_MAX_AHEAD = timedelta(days=2 * 366)
+_FALLBACK_PROTOCOL = "microneedling-face"
+
+
+def _sessions(patient: Patient) -> list[Treatment]:
+    return list(db.session.scalars(
+        db.select(Treatment)
+        .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+        .order_by(Treatment.performed_at, Treatment.id)
+    ))
+
+
+def _booked(patient: Patient) -> list[Appointment]:
+    return list(db.session.scalars(
+        db.select(Appointment).where(Appointment.patient_id == patient.id, Appointment.status == BOOKED)
+    ))
+
+
+def _course_rows():
+    return db.func.coalesce(r.Reminder.plan_key, "").startswith(planner.KEY_PREFIX)
+
+
+def _history(patient: Patient) -> planner.History:
+    zone = ZoneInfo(patient.timezone)
+    delivered = db.or_(r.Reminder.status == r.SENT, r.Reminder.acknowledged_at.is_not(None))
+    keys = db.session.scalars(
+        db.select(r.Reminder.plan_key).where(r.Reminder.patient_id == patient.id, _course_rows(), delivered)
+    )
+    months = {
+        planner.month_of(sent_at or due_at, zone)
+        for sent_at, due_at in db.session.execute(
+            db.select(r.Reminder.sent_at, r.Reminder.due_at).where(
+                r.Reminder.patient_id == patient.id, r.Reminder.kind == planner.PROGRESS, r.Reminder.status == r.SENT,
+            )
+        )
+    }
+    return planner.History(delivered_keys=frozenset(k for k in keys if k), progress_months=frozenset(months))
+
+
+def _content(patient: Patient, latest: Treatment | None):
+    if latest is not None:
+        return effective_protocol(latest.clinic_id, latest.protocol_key).content
+    fallback = get_registry().get(_FALLBACK_PROTOCOL) or get_registry().all()[0]
+    return effective_protocol(patient.clinic_id, fallback.key).content
+
+
+@unit_of_work
+def replan_course(patient: Patient) -> None:
+    now = utcnow()
+    sessions = _sessions(patient)
+    latest = sessions[-1] if sessions else None
+    plan = planner.plan_course(
+        _content(patient, latest),
+        [planner.Session(t.id, t.performed_at, t.session_number, t.planned_sessions) for t in sessions],
+        [planner.Booking(a.id, a.starts_at, a.note) for a in _booked(patient)],
+        prefs_of(patient),
+        _history(patient),
+        now,
+    )
+    owner = latest.id if latest is not None else None
+    open_rows = list(db.session.scalars(
+        db.select(r.Reminder).where(
+            r.Reminder.patient_id == patient.id, r.Reminder.status.in_(r.OPEN_STATES), _course_rows(),
+        )
+    ))
+    by_key = {row.plan_key: row for row in open_rows}
+    kept: set[int] = set()
+    for item in plan:
+        row = by_key.get(item.plan_key)
+        if row is not None and _unchanged(row, item, owner, now):
+            kept.add(row.id)
+            continue
+        db.session.add(r.Reminder(
+            channel=r.PATIENT_PUSH, clinic_id=patient.clinic_id, patient_id=patient.id, treatment_id=owner,
+            kind=item.kind, plan_key=item.plan_key, title=item.title, body=item.body, priority=item.priority,
+            due_at=item.due_at, expires_at=item.expires_at, available_at=item.due_at,
+        ))
+    reminders.supersede([row.id for row in open_rows if row.id not in kept], now)
+    db.session.flush()
+    for treatment in sessions:
+        db.session.expire(treatment, ["timeline_reminders"])
+
+
+def _unchanged(row: r.Reminder, item: PlannedReminder, owner: int | None, now) -> bool:
+    same_due = row.due_at == item.due_at or (row.due_at <= now and item.due_at <= now)
+    return same_due and (row.kind, row.expires_at, row.title, row.body, row.priority, row.treatment_id) == (
+        item.kind, item.expires_at, item.title, item.body, item.priority, owner
+    )
+
+
+def _on_sessions_changed(patient: Patient) -> None:
+    """A recorded session attends the booked appointment it falls on, then the course re-plans."""
+    sessions = _sessions(patient)
+    for appointment in _booked(patient):
+        visit = next((t for t in sessions if abs(t.performed_at - appointment.starts_at) <= _SAME_VISIT), None)
+        if visit is not None:
+            appointment.status, appointment.treatment_id = ATTENDED, visit.id
+    replan_course(patient)
+
+
+def connect_signals() -> None:
+    sessions_changed.connect(_on_sessions_changed)
+
+
+# -- appointments ---------------------------------------------------------------------
+
+
+def _check_starts_at(data: dict[str, Any]) -> None:
+    if "starts_at" not in data:
+        return
+    now = utcnow()
+    if not now < data["starts_at"] <= now + _MAX_AHEAD:
+        raise Invalid("starts_at is out of range.",
+                      fields={"starts_at": ["Must be in the future and at most two years ahead."]})
+
+
+@unit_of_work
+def book_appointment(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> Appointment:
+    patient = get_patient(clinic, patient_id)
+    _check_starts_at(data)
+    appointment = Appointment(
+        clinic_id=clinic.id, patient_id=patient.id, starts_at=data["starts_at"], kind=data["kind"], note=data["note"],
+    )
+    db.session.add(appointment)
+    db.session.flush()
+    replan_course(patient)
+    return appointment
+
+
+def list_appointments(clinic: Clinic, patient_id: int) -> list[Appointment]:
+    patient = get_patient(clinic, patient_id)
+    return appointments_of(patient)
+
+
+def appointments_of(patient: Patient) -> list[Appointment]:
+    return list(db.session.scalars(
+        db.select(Appointment).where(Appointment.patient_id == patient.id)
+        .order_by(Appointment.starts_at, Appointment.id)
+    ))
+
+
+def next_appointment(patient: Patient) -> Appointment | None:
+    return db.session.scalar(
+        db.select(Appointment)
+        .where(Appointment.patient_id == patient.id, Appointment.status == BOOKED, Appointment.starts_at > utcnow())
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(1)
+    )
+
+
+def get_appointment(clinic: Clinic, appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.clinic_id != clinic.id:
+        raise NotFound("No such appointment.")
+    return appointment
+
+
+@unit_of_work
+def update_appointment(clinic: Clinic, appointment_id: int, data: dict[str, Any]) -> Appointment:
+    """Moving a visit moves its reminder; a cancelled or attended one cannot be changed."""
+    appointment = get_appointment(clinic, appointment_id)
+    if appointment.status != BOOKED:
+        raise Conflict(f"This appointment is {appointment.status}; book a new one instead.")
+    _check_starts_at(data)
+    for name in ("starts_at", "kind", "note"):
+        if name in data:
+            setattr(appointment, name, data[name])
+    db.session.flush()
+    replan_course(db.session.get(Patient, appointment.patient_id))
+    return appointment
+
+
+@unit_of_work
+def cancel_appointment(clinic: Clinic, appointment_id: int) -> None:
+    """Cancelling brings back the course's nudges that are still useful."""
+    appointment = get_appointment(clinic, appointment_id)
+    if appointment.status == CANCELLED:
+        return
+    if appointment.status == ATTENDED:
+        raise Conflict("This appointment was attended; cancel the treatment instead.")
+    appointment.status, appointment.cancelled_at = CANCELLED, utcnow()
+    db.session.flush()
+    replan_course(db.session.get(Patient, appointment.patient_id))

@@ -1,0 +1,57 @@
+"""Clinic API: a patient's appointments."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from companion.clinics.service import current_clinic, require_clinic
+from companion.core.auth import CLINIC_SECURITY
+from companion.courses import service
+from companion.courses.schemas import AppointmentCreateSchema, AppointmentSchema, AppointmentUpdateSchema
+
+patient_appointments = Blueprint(
+    "patient_appointments", __name__, url_prefix="/v1/patients", description="Clinic: appointments"
+)
+patient_appointments.before_request(require_clinic)
+
+blp = Blueprint("appointments", __name__, url_prefix="/v1/appointments", description="Clinic: appointments")
+blp.before_request(require_clinic)
+
+
+@patient_appointments.route("/<int:patient_id>/appointments")
+class PatientAppointments(MethodView):
+    @patient_appointments.doc(security=CLINIC_SECURITY)
+    @patient_appointments.response(200, AppointmentSchema(many=True))
+    def get(self, patient_id):
+        """The patient's appointments, soonest first (cancelled and attended ones included)."""
+        return service.list_appointments(current_clinic(), patient_id)
+
+    @patient_appointments.doc(security=CLINIC_SECURITY)
+    @patient_appointments.arguments(AppointmentCreateSchema)
+    @patient_appointments.response(201, AppointmentSchema)
+    def post(self, data, patient_id):
+        """Book a visit: the course's rebooking and maintenance nudges stop; a reminder comes the day before."""
+        return service.book_appointment(current_clinic(), patient_id, data)
+
+
+@blp.route("/<int:appointment_id>")
+class AppointmentDetail(MethodView):
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.response(200, AppointmentSchema)
+    def get(self, appointment_id):
+        return service.get_appointment(current_clinic(), appointment_id)
+
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.arguments(AppointmentUpdateSchema)
+    @blp.response(200, AppointmentSchema)
+    @blp.alt_response(409, response="CONFLICT", description="Cancelled or attended")
+    def patch(self, data, appointment_id):
+        """Move the visit or change its note; its reminder moves with it."""
+        return service.update_appointment(current_clinic(), appointment_id, data)
+
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.response(204)
+    @blp.alt_response(409, response="CONFLICT", description="Attended")
+    def delete(self, appointment_id):
+        """Cancel: the course's nudges come back while they are still useful."""
+        service.cancel_appointment(current_clinic(), appointment_id)

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from companion.core.clock import utcnow
+from companion.extensions import db
+
+
+class Device(db.Model):
+    """A phone that receives pushes: a patient's app or a clinic staff member's.
+
+    `kind` records what the app sent: a Firebase installation id (`fid`) or a
+    legacy registration `token`; the sender addresses the message accordingly.
+    """
+
+    __tablename__ = "devices"
+    __table_args__ = (
+        CheckConstraint(
+            "(patient_id IS NOT NULL AND clinic_id IS NULL) OR (patient_id IS NULL AND clinic_id IS NOT NULL)",
+            name="one_owner",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifier: Mapped[str] = mapped_column(String(512), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), default="token")
+    platform: Mapped[str] = mapped_column(String(10))
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    staff_name: Mapped[str | None] = mapped_column(String(200))
+    # The patient session that registered it: signing out on that phone frees the device.
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("patient_tokens.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    deactivated_reason: Mapped[str | None] = mapped_column(String(64))
+    deactivated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,97 @@
+"""Phones that receive pushes: a patient's app or a clinic staff member's.
+
+When a phone becomes active, `device_activated` is sent with its owner, so that work
+waiting for a phone (reminders that found none) can go out now; the reminders domain
+listens, devices know nothing of reminders.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from blinker import Namespace
+from sqlalchemy.exc import IntegrityError
+
+from companion.core.clock import utcnow
+from companion.core.errors import Conflict, NotFound
+from companion.core.transaction import unit_of_work
+from companion.devices.models import Device
+from companion.extensions import db
+from companion.patients.service import sessions_ended
+
+signals = Namespace()
+device_activated = signals.signal("device-activated", doc="kwargs: patient_id or clinic_id of the new owner")
+
+
+@unit_of_work
+def upsert_device(data: dict[str, Any], *, patient_id: int | None = None, clinic_id: int | None = None,
+                  staff_name: str | None = None, session_id: int | None = None) -> tuple[Device, bool]:
+    """Idempotent for its owner (200 the second time). An active phone never moves to another
+    owner (409 `device_in_use`, whoever that is); it is free again once its owner removes it,
+    signs out on it, or FCM reports it unregistered - then it registers as new (201), exactly
+    as an identifier never seen before."""
+    kind = "fid" if "fid" in data else "token"
+    for _ in range(2):
+        try:
+            with db.session.begin_nested():
+                device = db.session.scalar(db.select(Device).where(Device.identifier == data[kind]))
+                created = device is None or not device.active
+                if device is None:
+                    device = Device(identifier=data[kind])
+                    db.session.add(device)
+                elif device.active and (device.patient_id, device.clinic_id) != (patient_id, clinic_id):
+                    raise Conflict("This phone is registered to another account; it must be removed or "
+                                   "signed out there first.", code="device_in_use")
+                device.kind, device.platform = kind, data["platform"]
+                device.patient_id, device.clinic_id, device.staff_name = patient_id, clinic_id, staff_name
+                device.session_id = session_id
+                device.active, device.deactivated_reason, device.deactivated_at = True, None, None
+                db.session.flush()
+        except IntegrityError:  # registered concurrently: retry as an update
+            continue
+        device_activated.send(device, patient_id=patient_id, clinic_id=clinic_id)
+        return device, created
+    raise RuntimeError("device registration raced twice")
+
+
+def register_patient_device(patient_id: int, data: dict[str, Any], session_id: int | None = None
+                            ) -> tuple[Device, bool]:
+    return upsert_device(data, patient_id=patient_id, session_id=session_id)
+
+
+def register_staff_device(clinic_id: int, data: dict[str, Any]) -> tuple[Device, bool]:
+    return upsert_device(data, clinic_id=clinic_id, staff_name=data.get("staff_name"))
+
+
+def staff_devices(clinic_id: int) -> list[Device]:
+    return list(db.session.scalars(
+        db.select(Device).where(Device.clinic_id == clinic_id, Device.active.is_(True)).order_by(Device.id)
+    ))
+
+
+@unit_of_work
+def remove_device(identifier: str, *, patient_id: int | None = None, clinic_id: int | None = None) -> None:
+    """Kept, not deleted: deliveries point at it."""
+    owner = Device.patient_id == patient_id if patient_id is not None else Device.clinic_id == clinic_id
+    device = db.session.scalar(
+        db.select(Device).where(Device.identifier == identifier, owner, Device.active.is_(True))
+    )
+    if device is None:
+        raise NotFound("No such device.")
+    deactivate(device, "removed_by_app" if patient_id is not None else "removed_by_clinic")
+
+
+def deactivate(device: Device, reason: str) -> None:
+    device.active = False
+    device.deactivated_reason = reason
+    device.deactivated_at = utcnow()
+
+
+def free_devices_of_sessions(sender: Any, *, session_ids: list[int]) -> None:
+    """Signed out on a phone (or everywhere): its devices stop receiving and become free."""
+    for device in db.session.scalars(
+        db.select(Device).where(Device.session_id.in_(session_ids), Device.active.is_(True))
+    ):
+        deactivate(device, "signed_out")
+
+
+sessions_ended.connect(free_devices_of_sessions)

@@ -1,0 +1,40 @@
+"""Clinic API: staff phones that receive alert pushes (the patient's own phone is under /v1/me)."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from companion.clinics.service import current_clinic, require_clinic
+from companion.core.api import link_to, links
+from companion.core.auth import CLINIC_SECURITY
+from companion.devices import schemas as s, service
+
+blp = Blueprint("staff_devices", __name__, url_prefix="/v1/clinic/devices", description="Clinic: staff devices")
+blp.before_request(require_clinic)
+_REMOVE = links(201, RemoveDevice=link_to(
+    "DELETE", "/v1/clinic/devices/{identifier}", identifier="$response.body#/identifier"))
+
+
+@blp.route("")
+class StaffDevices(MethodView):
+    @blp.doc(security=CLINIC_SECURITY)
+    @blp.response(200, s.StaffDeviceSchema(many=True))
+    def get(self):
+        return service.staff_devices(current_clinic().id)
+
+    @blp.doc(security=CLINIC_SECURITY, **_REMOVE)
+    @blp.arguments(s.StaffDeviceCreateSchema)
+    @blp.response(201, s.StaffDeviceSchema)
+    @blp.alt_response(200, schema=s.StaffDeviceSchema, description="Already registered")
+    @blp.alt_response(409, response="CONFLICT", description="device_in_use: the phone belongs to another account")
+    def post(self, data):
+        """A staff member's phone receives alert pushes at any hour."""
+        device, created = service.register_staff_device(current_clinic().id, data)
+        return device, 201 if created else 200
+
+
+@blp.route("/<path:identifier>", methods=["DELETE"])
+@blp.doc(security=CLINIC_SECURITY)
+@blp.response(204)
+def remove_device(identifier):
+    service.remove_device(identifier, clinic_id=current_clinic().id)

@@ -1,0 +1,138 @@
+"""Patient app API: everything under /v1/me is the signed-in patient's own.
+
+One facade for the app: each endpoint calls the one domain service it needs, so the
+domains below never import one another to serve the app.
+"""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from companion.checkins import service as checkins
+from companion.checkins.schemas import CheckInCreateSchema, CheckInSchema
+from companion.core.api import link_to, links
+from companion.core.auth import PATIENT_SECURITY
+from companion.devices import service as devices
+from companion.devices.schemas import DeviceCreateSchema, DeviceSchema
+from companion.courses import service as courses
+from companion.courses.schemas import AppointmentSchema
+from companion.me import service
+from companion.me.aftercare import aftercare_sheet
+from companion.me.schemas import AftercareSheetSchema
+from companion.patients.schemas import PatientPrefsSchema, PatientSchema
+from companion.patients.service import current_patient, current_session_id, require_patient
+from companion.privacy import service as privacy
+from companion.privacy.schemas import PatientExportSchema
+from companion.reminders import service as reminders
+from companion.reminders.schemas import ReminderSchema
+from companion.treatments import service as treatments
+from companion.treatments.schemas import StatusArgsSchema, StatusSchema, TimelineSchema
+
+blp = Blueprint("me", __name__, url_prefix="/v1/me", description="Patient app")
+blp.before_request(require_patient)
+
+
+@blp.route("")
+class Me(MethodView):
+    @blp.doc(security=PATIENT_SECURITY)
+    @blp.response(200, PatientSchema)
+    def get(self):
+        return current_patient()
+
+    @blp.doc(security=PATIENT_SECURITY)
+    @blp.arguments(PatientPrefsSchema)
+    @blp.response(200, PatientSchema)
+    def patch(self, data):
+        """Change time zone, locale or quiet hours; pending reminders are re-planned."""
+        return service.update_preferences(current_patient(), data)
+
+
+@blp.route("/export", methods=["GET"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.response(200, PatientExportSchema)
+def export():
+    """Everything held about you as one JSON document (the same one your clinic can download)."""
+    return privacy.export_document(current_patient())
+
+
+@blp.route("/devices", methods=["POST"])
+@blp.doc(security=PATIENT_SECURITY, **links(201, RemoveDevice=link_to(
+    "DELETE", "/v1/me/devices/{identifier}", identifier="$response.body#/identifier")))
+@blp.arguments(DeviceCreateSchema)
+@blp.response(201, DeviceSchema)
+@blp.alt_response(200, schema=DeviceSchema, description="Already registered")
+@blp.alt_response(409, response="CONFLICT", description="device_in_use: the phone belongs to another account")
+def register_device(data):
+    device, created = devices.register_patient_device(current_patient().id, data, session_id=current_session_id())
+    return device, 201 if created else 200
+
+
+@blp.route("/devices/<path:identifier>", methods=["DELETE"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.response(204)
+def remove_device(identifier):
+    devices.remove_device(identifier, patient_id=current_patient().id)
+
+
+@blp.route("/timeline", methods=["GET"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.response(200, TimelineSchema)
+def timeline():
+    return treatments.timeline_for(current_patient())
+
+
+@blp.route("/status", methods=["GET"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.arguments(StatusArgsSchema, location="query")
+@blp.response(200, StatusSchema)
+def status(args):
+    """Each restriction: active or not, and until when (at ?at= or now)."""
+    return treatments.status_for(current_patient(), args.get("at"))
+
+
+@blp.route("/reminders/<int:reminder_id>", methods=["GET"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.response(200, ReminderSchema)
+def reminder(reminder_id):
+    """The text behind a push (pushes carry only the id)."""
+    return reminders.reminder_for(current_patient(), reminder_id)
+
+
+@blp.route("/reminders/<int:reminder_id>/ack", methods=["POST"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.response(200, ReminderSchema)
+def acknowledge(reminder_id):
+    return reminders.acknowledge(current_patient(), reminder_id)
+
+
+@blp.route("/checkins", methods=["POST"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.arguments(CheckInCreateSchema)
+@blp.response(201, CheckInSchema)
+def submit_checkin(data):
+    """Rate symptoms; the answer says whether this is the expected course and what to do."""
+    return checkins.submit_checkin(current_patient(), data)
+
+
+@blp.route("/checkins", methods=["GET"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.response(200, CheckInSchema(many=True))
+def my_checkins():
+    return checkins.patient_checkins(current_patient())
+
+
+@blp.route("/appointments", methods=["GET"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.response(200, AppointmentSchema(many=True))
+def my_appointments():
+    """Booked, attended and cancelled visits, soonest first."""
+    return courses.appointments_of(current_patient())
+
+
+@blp.route("/aftercare", methods=["GET"])
+@blp.doc(security=PATIENT_SECURITY)
+@blp.response(200, AftercareSheetSchema)
+def aftercare():
+    """The aftercare sheet in the patient's language: restrictions and until when, what is
+    expected, warning and urgent signs, the clinic's contact, the provider's notes, the next visit."""
+    return aftercare_sheet(current_patient())

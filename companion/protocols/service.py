@@ -1,0 +1,80 @@
+"""Protocols as a clinic sees them, with its own overrides: the provider's instructions win."""
+from __future__ import annotations
+
+from typing import Any
+
+from companion.clinics.models import Clinic
+from companion.core.errors import Invalid, NotFound
+from companion.core.transaction import unit_of_work
+from companion.extensions import db
+from companion.protocols.model import Protocol
+from companion.protocols.models import ProtocolOverride
+from companion.protocols.registry import get_registry
+from companion.protocols.validation import ProtocolOverrideError, apply_overrides
+
+
+def _overrides(clinic_id: int) -> dict[str, ProtocolOverride]:
+    rows = db.session.scalars(db.select(ProtocolOverride).where(ProtocolOverride.clinic_id == clinic_id))
+    return {row.protocol_key: row for row in rows}
+
+
+def effective_protocol(clinic_id: int, key: str) -> Protocol:
+    """The protocol with the clinic's own values applied; an unknown key is bad input."""
+    protocol = get_registry().get(key)
+    if protocol is None:
+        raise Invalid("Unknown protocol.", fields={"protocol": [f"No protocol {key!r}; see GET /v1/protocols."]})
+    override = _overrides(clinic_id).get(key)
+    if override is None:
+        return protocol
+    try:
+        return apply_overrides(protocol, override.values)
+    except ProtocolOverrideError:  # stored overrides were valid when saved; a protocol file changed since
+        return protocol
+
+
+def list_protocols(clinic: Clinic) -> list[dict[str, Any]]:
+    overridden = _overrides(clinic.id)
+    return [{**p.summary(), "overridden": p.key in overridden} for p in get_registry().all()]
+
+
+def _require(key: str) -> Protocol:
+    protocol = get_registry().get(key)
+    if protocol is None:
+        raise NotFound("No such protocol.")
+    return protocol
+
+
+def show_protocol(clinic: Clinic, key: str) -> dict[str, Any]:
+    _require(key)
+    override = _overrides(clinic.id).get(key)
+    return {
+        "key": key,
+        "overridden": override is not None,
+        "overrides": override.values if override else {},
+        "protocol": effective_protocol(clinic.id, key).as_dict(),
+    }
+
+
+@unit_of_work
+def set_override(clinic: Clinic, key: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validated against the protocol schema before it is stored; applies to new treatments."""
+    protocol = _require(key)
+    try:
+        apply_overrides(protocol, values)
+    except ProtocolOverrideError as err:
+        raise Invalid("These overrides do not fit the protocol.", fields=err.fields) from None
+    row = _overrides(clinic.id).get(key)
+    if row is None:
+        db.session.add(ProtocolOverride(clinic_id=clinic.id, protocol_key=key, values=values))
+    else:
+        row.values = values
+    db.session.flush()
+    return show_protocol(clinic, key)
+
+
+@unit_of_work
+def clear_override(clinic: Clinic, key: str) -> None:
+    _require(key)
+    row = _overrides(clinic.id).get(key)
+    if row is not None:
+        db.session.delete(row)

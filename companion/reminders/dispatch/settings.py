@@ -1,0 +1,45 @@
+"""The dispatcher's knobs, read once from the app's config."""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from companion.push.base import MAX_BATCH
+from companion.reminders.outcomes import RetryPolicy
+
+
+@dataclass(frozen=True)
+class DispatchSettings:
+    batch_size: int = 500
+    lease_seconds: float = 120.0
+    policy: RetryPolicy = RetryPolicy()
+    channel_id: str = "aftercare"
+    chunk_size: int = MAX_BATCH
+    pass_budget_seconds: float = 5.0
+    # A patient's reminders due within this window go out as one push; zero sends each alone.
+    bundle_window: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, batch: int | None = None) -> DispatchSettings:
+        return cls(
+            batch_size=batch or int(config["DISPATCH_BATCH_SIZE"]),
+            lease_seconds=float(config["DISPATCH_LEASE_SECONDS"]),
+            policy=RetryPolicy(
+                base_seconds=float(config["RETRY_BASE_SECONDS"]),
+                max_seconds=float(config["RETRY_MAX_SECONDS"]),
+                quota_seconds=float(config["QUOTA_BACKOFF_SECONDS"]),
+            ),
+            channel_id=str(config.get("ANDROID_CHANNEL_ID") or "aftercare"),
+            pass_budget_seconds=float(config.get("DISPATCH_PASS_BUDGET_SECONDS", 5.0)),
+            bundle_window=timedelta(minutes=float(config.get("PUSH_BUNDLE_WINDOW_MINUTES", 10))),
+        )
+
+
+def default_name() -> str:
+    """Unique per process, readable in `claimed_by` and the health list."""
+    return f"{socket.gethostname()[:50]}-{os.getpid()}-{secrets.token_hex(3)}"

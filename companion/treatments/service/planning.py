@@ -1,0 +1,137 @@
+"""Turn a timeline plan into rows: restrictions and outbox reminders.
+
+Called inside the caller's transaction, so a treatment and its timeline are
+written (or re-planned) together or not at all.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from blinker import Namespace
+
+from companion.core.clock import utcnow
+from companion.core.localtime import parse_hhmm
+from companion.extensions import db
+from companion.patients.models import Patient
+from companion.protocols.model import Protocol
+from companion.protocols.service import effective_protocol
+from companion.reminders import models as r
+from companion.reminders import service as reminders
+from companion.treatments.facts import PatientPrefs, TreatmentFacts
+from companion.treatments.models import Restriction, Treatment
+from companion.treatments.timeline import plan_timeline
+
+
+signals = Namespace()
+# The patient's sessions changed (recorded, corrected, cancelled, re-planned): the course
+# domain listens and re-plans what looks forward. Sent inside the caller's transaction.
+sessions_changed = signals.signal("sessions-changed", doc="sender: the Patient")
+# Rows owned by the course (next-session nudges, progress, maintenance, appointments), not by one session.
+COURSE_KEY_PREFIX = "course:"
+
+
+def prefs_of(patient: Patient) -> PatientPrefs:
+    return PatientPrefs(
+        timezone=patient.timezone,
+        locale=patient.locale,
+        quiet_start=parse_hhmm(patient.quiet_start),
+        quiet_end=parse_hhmm(patient.quiet_end),
+    )
+
+
+def facts_of(treatment: Treatment) -> TreatmentFacts:
+    return TreatmentFacts(
+        performed_at=treatment.performed_at,
+        needle_depth_mm=treatment.needle_depth_mm,
+        area=treatment.area,
+        combined_with=tuple(treatment.combined_with),
+        session_number=treatment.session_number,
+        planned_sessions=treatment.planned_sessions,
+    )
+
+
+def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> None:
+    plan = plan_timeline(protocol, facts_of(treatment), prefs_of(patient))
+    now = utcnow()
+    delivered = set(
+        db.session.scalars(
+            db.select(r.Reminder.plan_key).where(
+                r.Reminder.treatment_id == treatment.id,
+                db.or_(r.Reminder.status == r.SENT, r.Reminder.acknowledged_at.is_not(None)),
+            )
+        )
+    )
+    key = db.func.coalesce(r.Reminder.plan_key, "")
+    # Check-in follow-ups stay; course rows are planned by the course.
+    planned = db.not_(key.startswith("followup:")) & db.not_(key.startswith(COURSE_KEY_PREFIX))
+    open_rows = {
+        row.plan_key: row
+        for row in db.session.scalars(
+            db.select(r.Reminder).where(
+                r.Reminder.treatment_id == treatment.id, r.Reminder.status.in_(r.OPEN_STATES), planned
+            )
+        )
+    }
+    treatment.restrictions = [
+        Restriction(kind=x.kind, starts_at=x.starts_at, ends_at=x.ends_at, title=x.title, detail=x.detail)
+        for x in plan.restrictions
+    ]
+    kept: set[int] = set()
+    for item in plan.reminders:
+        if item.plan_key in delivered or item.expires_at <= now:
+            continue
+        row = open_rows.get(item.plan_key)
+        if row is not None and _unchanged(row, item):
+            kept.add(row.id)  # same id for the app, same retry state for the dispatcher
+            continue
+        db.session.add(
+            r.Reminder(
+                channel=r.PATIENT_PUSH,
+                clinic_id=treatment.clinic_id,
+                patient_id=patient.id,
+                treatment_id=treatment.id,
+                kind=item.kind,
+                plan_key=item.plan_key,
+                title=item.title,
+                body=item.body,
+                priority=item.priority,
+                due_at=item.due_at,
+                expires_at=item.expires_at,
+                available_at=item.due_at,
+            )
+        )
+    reminders.supersede([row.id for row in open_rows.values() if row.id not in kept], now)
+    treatment.protocol_snapshot = {
+        "protocol": protocol.as_dict(),
+        "expected_course": asdict(plan.expected_course),
+    }
+    db.session.flush()
+    db.session.expire(treatment, ["timeline_reminders"])  # read again with the new plan
+
+
+def _unchanged(row: r.Reminder, item) -> bool:
+    return (row.kind, row.due_at, row.expires_at, row.title, row.body, row.priority) == (
+        item.kind, item.due_at, item.expires_at, item.title, item.body, item.priority
+    )
+
+
+def cancel_open_reminders(treatment: Treatment) -> None:
+    """The session's own reminders are cancelled; its course rows are re-planned by the course."""
+    key = db.func.coalesce(r.Reminder.plan_key, "")
+    db.session.execute(
+        db.update(r.Reminder)
+        .where(r.Reminder.treatment_id == treatment.id, r.Reminder.status.in_(r.OPEN_STATES),
+               db.not_(key.startswith(COURSE_KEY_PREFIX)))
+        .values(status=r.CANCELLED, lease_until=None, updated_at=utcnow())
+    )
+    db.session.expire(treatment, ["timeline_reminders"])
+
+
+def replan_patient(patient: Patient) -> None:
+    """Time zone, locale or quiet hours changed: every active treatment is planned again."""
+    treatments = db.session.scalars(
+        db.select(Treatment).where(Treatment.patient_id == patient.id, Treatment.status == "active")
+    ).all()
+    for treatment in treatments:
+        apply_plan(treatment, patient, effective_protocol(treatment.clinic_id, treatment.protocol_key))
+    sessions_changed.send(patient)

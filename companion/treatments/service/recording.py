@@ -1,0 +1,189 @@
+"""Recording a session, correcting it, cancelling it: each writes its timeline with it."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from companion.audit import service as audit
+from companion.clinics.models import Clinic
+from companion.core.clock import utcnow
+from companion.core.errors import Conflict, Invalid, NotFound
+from companion.core.transaction import unit_of_work
+from companion.extensions import db
+from companion.patients.models import Patient
+from companion.patients.service import get_patient
+from companion.protocols.model import Protocol
+from companion.protocols.service import effective_protocol
+from companion.treatments.models import Treatment
+from companion.treatments.service import planning
+from companion.treatments.timeline import validate_facts
+
+# A session is recorded right after it happens; far-off dates are typos.
+_MAX_FUTURE = timedelta(days=1)
+_MAX_PAST = timedelta(days=365)
+
+
+def _fingerprint(patient_id: int, data: dict[str, Any]) -> str:
+    canonical = json.dumps({"patient_id": patient_id, **data}, sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_time(performed_at: datetime) -> None:
+    now = utcnow()
+    if performed_at > now + _MAX_FUTURE or performed_at < now - _MAX_PAST:
+        raise Invalid("performed_at is out of range.",
+                      fields={"performed_at": ["Must be within the last year and not more than a day ahead."]})
+
+
+def _check_facts(protocol: Protocol, treatment: Treatment) -> None:
+    errors = validate_facts(protocol, planning.facts_of(treatment))
+    if errors:
+        raise Invalid("The treatment does not fit the protocol.", fields=errors)
+
+
+def _check_clearance(patient: Patient, treatment: Treatment) -> None:
+    warnings = patient.warnings
+    if warnings and not treatment.clearance_confirmed:
+        raise Conflict(
+            "The patient's screening has contraindications; confirm a doctor's clearance to proceed.",
+            code="clearance_required",
+            fields={"clearance_confirmed": [w["message"] for w in warnings]},
+        )
+
+
+def _check_series_position(patient: Patient, treatment: Treatment) -> None:
+    """Session n of a series follows session n-1 of the patient's latest session.
+
+    Session 1 always starts a series (a new series, or maintenance). A patient with no
+    session on record may start anywhere (earlier sessions happened before enrollment).
+    A repeat or a gap is a 409: the clinic corrects the earlier record or the number.
+    """
+    latest = db.session.scalar(
+        db.select(Treatment)
+        .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+        .order_by(Treatment.performed_at.desc(), Treatment.id.desc())
+        .limit(1)
+    )
+    number = treatment.session_number
+    if latest is None or number == 1 or number == latest.session_number + 1:
+        return
+    expected = latest.session_number + 1
+    what = "repeats" if number <= latest.session_number else "skips ahead of"
+    raise Conflict(
+        f"Session {number} of {treatment.planned_sessions} {what} the series: the latest session on record is "
+        f"{latest.session_number} of {latest.planned_sessions} (treatment {latest.id}).",
+        code="series_position",
+        fields={"series": [f"Expected session_number {expected}, or 1 to start a new series."]},
+    )
+
+
+def _by_key(clinic: Clinic, key: str) -> Treatment | None:
+    return db.session.scalar(
+        db.select(Treatment).where(Treatment.clinic_id == clinic.id, Treatment.idempotency_key == key)
+    )
+
+
+def _replay(existing: Treatment, fingerprint: str) -> Treatment:
+    if existing.request_fingerprint != fingerprint:
+        raise Conflict("This Idempotency-Key was already used for a different request.", code="idempotency_conflict")
+    return existing
+
+
+@unit_of_work
+def record_treatment(
+    clinic: Clinic, patient_id: int, data: dict[str, Any], idempotency_key: str | None
+) -> tuple[Treatment, bool]:
+    """Returns (treatment, replayed). A retried request with the same key gets the first result."""
+    patient = get_patient(clinic, patient_id)
+    fingerprint = _fingerprint(patient.id, data)
+    if idempotency_key:
+        existing = _by_key(clinic, idempotency_key)
+        if existing is not None:
+            return _replay(existing, fingerprint), True
+    _check_time(data["performed_at"])
+    protocol = effective_protocol(clinic.id, data["protocol"])
+    treatment = Treatment(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        protocol_key=protocol.key,
+        performed_at=data["performed_at"],
+        needle_depth_mm=data["needle_depth_mm"],
+        area=data["area"],
+        combined_with=sorted(set(data["combined_with"])),
+        session_number=data["series"]["session_number"],
+        planned_sessions=data["series"]["planned_sessions"],
+        clearance_confirmed=data["clearance_confirmed"],
+        patient_notes=data.get("patient_notes"),
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint,
+    )
+    _check_facts(protocol, treatment)
+    _check_clearance(patient, treatment)
+    _check_series_position(patient, treatment)
+    try:
+        with db.session.begin_nested():
+            db.session.add(treatment)
+            db.session.flush()
+    except IntegrityError:  # the same key raced in from a retry: answer as the first one did
+        existing = _by_key(clinic, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint), True
+    planning.apply_plan(treatment, patient, protocol)
+    planning.sessions_changed.send(patient)
+    return treatment, False
+
+
+def get_treatment(clinic: Clinic, treatment_id: int) -> Treatment:
+    treatment = db.session.get(Treatment, treatment_id)
+    if treatment is None or treatment.clinic_id != clinic.id:
+        raise NotFound("No such treatment.")
+    audit.record(treatment.patient_id)
+    return treatment
+
+
+def list_patient_treatments(clinic: Clinic, patient_id: int) -> list[Treatment]:
+    patient = get_patient(clinic, patient_id)
+    return list(db.session.scalars(
+        db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at)
+    ))
+
+
+@unit_of_work
+def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -> Treatment:
+    """A corrected time, depth, ... re-plans what has not been sent; sent stays history."""
+    treatment = get_treatment(clinic, treatment_id)
+    if treatment.status != "active":
+        raise Conflict("This treatment was cancelled; record a new one instead.")
+    if "performed_at" in data:
+        _check_time(data["performed_at"])
+    for name in ("performed_at", "needle_depth_mm", "area", "clearance_confirmed", "patient_notes"):
+        if name in data:
+            setattr(treatment, name, data[name])
+    if "combined_with" in data:
+        treatment.combined_with = sorted(set(data["combined_with"]))
+    if "series" in data:
+        treatment.session_number = data["series"]["session_number"]
+        treatment.planned_sessions = data["series"]["planned_sessions"]
+    patient = db.session.get(Patient, treatment.patient_id)
+    protocol = effective_protocol(clinic.id, treatment.protocol_key)
+    _check_facts(protocol, treatment)
+    _check_clearance(patient, treatment)
+    planning.apply_plan(treatment, patient, protocol)
+    planning.sessions_changed.send(patient)
+    return treatment
+
+
+@unit_of_work
+def cancel_treatment(clinic: Clinic, treatment_id: int) -> None:
+    treatment = get_treatment(clinic, treatment_id)
+    if treatment.status == "cancelled":
+        return
+    treatment.status = "cancelled"
+    planning.cancel_open_reminders(treatment)
+    db.session.flush()
+    planning.sessions_changed.send(db.session.get(Patient, treatment.patient_id))

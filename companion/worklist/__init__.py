@@ -1,0 +1,1 @@
+"""The clinic's worklist: one list of what needs a person, most urgent first."""

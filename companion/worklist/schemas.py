@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from companion.core.fields import PageArgsSchema
+from companion.worklist.service import REASONS
+
+
+class WorklistArgsSchema(PageArgsSchema):
+    reason = fields.String(validate=validate.OneOf(REASONS))
+
+
+class WorklistItemSchema(Schema):
+    reason = fields.String(metadata={"description": ", ".join(REASONS)})
+    patient_id = fields.Integer()
+    patient_name = fields.String(allow_none=True)
+    since = fields.DateTime(format="iso")
+    label = fields.String()
+    ref = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                      metadata={"description": "alert_id, appointment_id or reminder_id when the item has one"})
+
+
+class WorklistSchema(Schema):
+    items = fields.List(fields.Nested(WorklistItemSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()

@@ -1,0 +1,173 @@
+"""The console in a real browser: Debian's Chromium, headless, driven by Selenium.
+
+One story a front desk lives through: sign in (replacing the one-time password), enroll a
+patient and read the code off the page, record the session and look at its timeline,
+handle the alert raised by the patient's check-in through the API, sign out. Each step
+leaves a screenshot; their paths are printed (`pytest -s` shows them).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.console.helpers import STRONG_PASSWORD
+from tests.factories import NO_CONTRAINDICATIONS
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+HAVE_BROWSER = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+if not HAVE_BROWSER and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium and chromium-driver are not installed (CI installs them: .ci/run)",
+                allow_module_level=True)
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    assert HAVE_BROWSER, "CI must install chromium and chromium-driver"
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never try to download a driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="companion-chromium-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--window-size=1100,1400", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+class Shots:
+    def __init__(self, driver):
+        self.driver = driver
+        self.folder = Path(tempfile.mkdtemp(prefix="companion-console-shots-"))
+        self.paths: list[Path] = []
+
+    def take(self, name: str) -> None:
+        path = self.folder / f"{len(self.paths) + 1:02d}-{name}.png"
+        assert self.driver.save_screenshot(str(path))
+        self.paths.append(path)
+        print(f"screenshot: {path}")
+
+
+def test_front_desk_story_in_chromium(app, live_server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from companion.clinics.service import create_clinic
+    from companion.staff.service import create_staff
+
+    with app.app_context():
+        clinic, api_key = create_clinic("Clínica Luz")
+        _, one_time = create_staff(clinic.id, "desk@luz.example", "admin")
+    shots = Shots(browser)
+
+    def go(element) -> None:
+        """Click something that loads a new page, and wait until the old page is gone."""
+        element.click()
+
+        def gone(_driver) -> bool:
+            try:
+                element.is_enabled()
+            except WebDriverException:  # stale, or chromedriver's "inspector error" mid-navigation
+                return True
+            return False
+
+        WebDriverWait(browser, 20).until(gone)
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def fill(field_id: str, value: str) -> None:
+        element = browser.find_element(By.ID, field_id)
+        element.clear()
+        element.send_keys(value)
+
+    browser.get(f"{live_server}/console/")
+    assert "/console/login" in browser.current_url
+    fill("email", "desk@luz.example")
+    fill("password", one_time)
+    shots.take("sign-in")
+    go(browser.find_element(By.ID, "sign-in"))
+    assert browser.current_url.endswith("/console/password")
+    fill("current", one_time)
+    fill("new", STRONG_PASSWORD)
+    shots.take("choose-password")
+    go(browser.find_element(By.ID, "save-password"))
+    assert browser.find_element(By.ID, "worklist-empty")
+    shots.take("empty-worklist")
+
+    go(browser.find_element(By.LINK_TEXT, "Enroll a patient"))
+    fill("display_name", "Marta")
+    fill("timezone", "Europe/Madrid")
+    browser.find_element(By.CSS_SELECTOR, "#locale option[value=es]").click()
+    go(browser.find_element(By.ID, "enroll"))
+    code = browser.find_element(By.ID, "enrollment-code").text
+    assert len(code) == 14 and code.count("-") == 2
+    assert browser.find_element(By.CSS_SELECTOR, ".qr svg")
+    shots.take("enrolled-code-and-qr")
+
+    go(browser.find_element(By.ID, "record-session"))
+    browser.find_element(By.CSS_SELECTOR, "#protocol option[value=microneedling-face]").click()
+    with app.app_context():
+        from companion.protocols.registry import get_registry
+
+        face_max = get_registry().get("microneedling-face").content["treatment"]["max_depth_mm"]
+    assert float(browser.find_element(By.ID, "needle_depth_mm").get_attribute("max")) == face_max
+    browser.find_element(By.CSS_SELECTOR, "#area option[value=face]").click()
+    fill("needle_depth_mm", "1.0")
+    shots.take("record-session")
+    go(browser.find_element(By.ID, "record"))
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr.reminder")
+    assert len(rows) >= 5 and "pending" in rows[0].text
+    shots.take("timeline")
+
+    import requests
+
+    token = requests.post(f"{live_server}/v1/patient-sessions", json={"enrollment_code": code}, timeout=10).json()["token"]
+    checkin = requests.post(f"{live_server}/v1/me/checkins", headers={"Authorization": f"Bearer {token}"},
+                            json={"ratings": {"redness": 2}, "red_flags": {"fever": True}}, timeout=10).json()
+    assert checkin["outcome"] == "urgent" and checkin["alert_id"]
+
+    go(browser.find_element(By.LINK_TEXT, "Worklist"))
+    card = browser.find_element(By.ID, f"alert-{checkin['alert_id']}")
+    assert "urgent" in card.text.lower() and "Marta" in card.text
+    shots.take("worklist-alert")
+    go(card.find_element(By.CSS_SELECTOR, "button.acknowledge"))
+    card = browser.find_element(By.ID, f"alert-{checkin['alert_id']}")
+    assert "acknowledged" in card.text.lower()
+    card.find_element(By.NAME, "note").send_keys("Called the patient; seen this afternoon")
+    shots.take("alert-acknowledged")
+    go(card.find_element(By.CSS_SELECTOR, "button.resolve"))
+    assert browser.find_element(By.ID, "worklist-empty")
+    alert = requests.get(f"{live_server}/v1/alerts/{checkin['alert_id']}",
+                         headers={"Authorization": f"Bearer {api_key}"}, timeout=10).json()
+    assert alert["status"] == "resolved"
+    shots.take("alert-resolved")
+
+    go(browser.find_element(By.ID, "sign-out"))
+    assert "/console/login" in browser.current_url
+    browser.get(f"{live_server}/console/")
+    assert "/console/login" in browser.current_url
+    shots.take("signed-out")
+    assert all(path.stat().st_size > 2000 for path in shots.paths)
