@@ -40,7 +40,7 @@ class FcmSender:
 
     def __init__(
         self, app: firebase_admin.App, *, base_url: str, timeout: float, channel_id: str,
-        max_in_flight: int = 500, max_connections: int = 500,
+        max_in_flight: int = 200, max_connections: int = 200,
     ) -> None:
         self._app = app
         self._timeout = timeout
@@ -76,8 +76,8 @@ class FcmSender:
             base_url=config.get("FCM_ENDPOINT") or FCM_BASE_URL,
             timeout=timeout,
             channel_id=str(config.get("ANDROID_CHANNEL_ID") or "aftercare"),
-            max_in_flight=int(config.get("FCM_MAX_IN_FLIGHT") or 500),
-            max_connections=int(config.get("FCM_MAX_CONNECTIONS") or 500),
+            max_in_flight=int(config.get("FCM_MAX_IN_FLIGHT") or 200),
+            max_connections=int(config.get("FCM_MAX_CONNECTIONS") or 200),
         )
 
     @property

@@ -1,12 +1,15 @@
 """Many POSTs at once over one pooled aiohttp session, on one event loop thread.
 
-The dispatcher is synchronous; it hands a whole batch to `post_many` and waits. The
-loop thread is started on first use (and again after a fork), so no thread exists
-per message and the connections stay open between batches.
+The dispatcher is synchronous; it hands bodies to `submit` and collects a future. A
+fixed set of worker tasks (as many as requests may be in flight) takes the next body
+from one queue, so a message costs no task, no semaphore and no thread of its own.
+The loop thread is started on first use (and again after a fork), and the connections
+stay open between batches.
 """
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import ssl
 import threading
@@ -36,6 +39,24 @@ class TransportError:
     connect: bool
 
 
+class _Job:
+    """One `submit` call: its bodies, their answers so far, and the future to complete."""
+
+    __slots__ = ("url", "headers", "bodies", "answers", "left", "future")
+
+    def __init__(self, url: str, headers: dict[str, str], bodies: list[bytes]) -> None:
+        self.url, self.headers, self.bodies = url, headers, bodies
+        self.answers: list[Answer | TransportError | None] = [None] * len(bodies)
+        self.left = len(bodies)
+        self.future: Future[list[Answer | TransportError]] = Future()
+
+    def answer(self, index: int, answer: Answer | TransportError) -> None:
+        self.answers[index] = answer
+        self.left -= 1
+        if self.left == 0:
+            self.future.set_result(self.answers)  # type: ignore[arg-type]
+
+
 class HttpPool:
     def __init__(self, *, timeout: float, max_in_flight: int, max_connections: int) -> None:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
@@ -50,7 +71,8 @@ class HttpPool:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._session: aiohttp.ClientSession | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._queue: asyncio.Queue[tuple[_Job, int]] | None = None
+        self._workers: list[asyncio.Task[None]] = []
 
     def post_many(self, url: str, headers: Mapping[str, str], bodies: list[bytes]) -> list[Answer | TransportError]:
         """One answer per body, in order; never raises for a single request's failure."""
@@ -58,8 +80,12 @@ class HttpPool:
 
     def submit(self, url: str, headers: Mapping[str, str], bodies: list[bytes]) -> Future[list[Answer | TransportError]]:
         """Start posting now; the answers (one per body, in order) arrive in the future."""
-        loop = self._running_loop()
-        return asyncio.run_coroutine_threadsafe(self._post_many(url, dict(headers), bodies), loop)
+        job = _Job(url, dict(headers), bodies)
+        if not bodies:
+            job.future.set_result([])
+            return job.future
+        self._running_loop().call_soon_threadsafe(self._enqueue, job)
+        return job.future
 
     def close(self) -> None:
         with self._lock:
@@ -75,42 +101,54 @@ class HttpPool:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():
                 self._pid = os.getpid()
-                self._session = self._slots = None  # a forked child cannot use the parent's sockets
+                self._session, self._queue, self._workers = None, None, []  # a forked child cannot use the parent's sockets
                 self._loop = asyncio.new_event_loop()
                 self._thread = threading.Thread(target=self._loop.run_forever, name="fcm-http", daemon=True)
                 self._thread.start()
             return self._loop
 
-    async def _post_many(self, url: str, headers: dict[str, str], bodies: list[bytes]) -> list[Any]:
-        if self._session is None or self._slots is None:
+    def _enqueue(self, job: _Job) -> None:
+        if self._queue is None:
             connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
-            self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, trust_env=self.trust_env,
-            )
-            self._slots = asyncio.Semaphore(self._max_in_flight)
-        session, slots = self._session, self._slots
-        return await asyncio.gather(*(self._post(session, slots, url, headers, body) for body in bodies))
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout, trust_env=self.trust_env)
+            self._queue = asyncio.Queue()
+            self._workers = [asyncio.ensure_future(self._work(self._session, self._queue))
+                             for _ in range(self._max_in_flight)]
+        for entry in zip(itertools.repeat(job), range(len(job.bodies))):
+            self._queue.put_nowait(entry)
+
+    async def _work(self, session: aiohttp.ClientSession, queue: asyncio.Queue[tuple[_Job, int]]) -> None:
+        while True:
+            job, index = await queue.get()
+            try:
+                answer = await self._post(session, job.url, job.headers, job.bodies[index])
+            except Exception as error:  # an aiohttp bug must not leave the batch waiting forever
+                answer = TransportError(error, timed_out=False, connect=False)
+            job.answer(index, answer)
 
     async def _post(
-        self, session: aiohttp.ClientSession, slots: asyncio.Semaphore, url: str, headers: dict[str, str], body: bytes,
+        self, session: aiohttp.ClientSession, url: str, headers: dict[str, str], body: bytes,
     ) -> Answer | TransportError:
-        async with slots:
-            for attempt in (1, 2):
-                try:
-                    async with session.post(url, data=body, headers=headers) as response:
-                        return Answer(response.status, response.headers, await response.read())
-                except aiohttp.ClientConnectorError as error:
-                    # Nothing was sent: one more try, as the SDK's transport did.
-                    if attempt == 2:
-                        return TransportError(error, timed_out=False, connect=True)
-                except asyncio.TimeoutError as error:  # aiohttp's timeouts subclass it
-                    connect = isinstance(error, aiohttp.ConnectionTimeoutError)
-                    return TransportError(error, timed_out=True, connect=connect)
-                except aiohttp.ClientError as error:  # reset, dropped, garbled: may have arrived
-                    return TransportError(error, timed_out=False, connect=False)
+        for attempt in (1, 2):
+            try:
+                async with session.post(url, data=body, headers=headers) as response:
+                    return Answer(response.status, response.headers, await response.read())
+            except aiohttp.ClientConnectorError as error:
+                # Nothing was sent: one more try, as the SDK's transport did.
+                if attempt == 2:
+                    return TransportError(error, timed_out=False, connect=True)
+            except asyncio.TimeoutError as error:  # aiohttp's timeouts subclass it
+                connect = isinstance(error, aiohttp.ConnectionTimeoutError)
+                return TransportError(error, timed_out=True, connect=connect)
+            except aiohttp.ClientError as error:  # reset, dropped, garbled: may have arrived
+                return TransportError(error, timed_out=False, connect=False)
         raise AssertionError("unreachable")
 
     async def _close_session(self) -> None:
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
+        self._workers, self._queue = [], None
         if self._session is not None:
             await self._session.close()
             self._session = None
