@@ -1,6 +1,7 @@
 """The one interface every push sender implements, and the outcomes it reports."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -56,6 +57,23 @@ class PushSender(Protocol):
         """Send every message; one result per message, in the same order. Never raises for
         per-message failures; transport failures become RETRY results."""
         ...
+
+
+Results = Callable[[], list[PushResult]]
+
+
+def start(sender: PushSender, messages: list[PushMessage]) -> Results:
+    """Begin sending; calling what comes back waits for the results.
+
+    A sender with a `start` method of its own (fcm) puts the requests on the wire and
+    returns at once, so the dispatcher can prepare its next batch meanwhile; any other
+    sender sends right here.
+    """
+    begin = getattr(sender, "start", None)
+    if begin is not None:
+        return begin(messages)  # type: ignore[no-any-return]
+    results = sender.send(messages)
+    return lambda: results
 
 
 @dataclass

@@ -14,8 +14,9 @@ import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
-from typing import Any, Mapping
+from typing import Any
 
 import firebase_admin
 import google.auth.exceptions
@@ -91,9 +92,14 @@ class FcmSender:
         self._token_session.close()
 
     def send(self, messages: list[PushMessage]) -> list[PushResult]:
+        return self.start(messages)()
+
+    def start(self, messages: list[PushMessage]) -> Callable[[], list[PushResult]]:
+        """Encode every message and put the requests on the wire; the results wait in what comes back."""
         headers = self._headers()
         if headers is None:  # nothing can be sent until the token endpoint answers
-            return [PushResult(m.device_id, RETRY, error_code="AUTH_TOKEN_UNAVAILABLE") for m in messages]
+            refused = [PushResult(m.device_id, RETRY, error_code="AUTH_TOKEN_UNAVAILABLE") for m in messages]
+            return lambda: refused
         results: list[PushResult | None] = [None] * len(messages)
         in_flight: list[tuple[list[int], Future[list[Answer | TransportError]]]] = []
         bodies: list[bytes] = []
@@ -110,10 +116,14 @@ class FcmSender:
                 bodies, sent = [], []
         if bodies:
             in_flight.append((sent, self._pool.submit(self._url, headers, bodies)))
-        for indexes, future in in_flight:
-            for index, answer in zip(indexes, future.result()):
-                results[index] = self._result(messages[index], answer)
-        return [r for r in results if r is not None]
+
+        def collect() -> list[PushResult]:
+            for indexes, future in in_flight:
+                for index, answer in zip(indexes, future.result()):
+                    results[index] = self._result(messages[index], answer)
+            return [r for r in results if r is not None]
+
+        return collect
 
     def _headers(self) -> dict[str, str] | None:
         """Request headers with a valid token; one refresh at a time, before it expires.

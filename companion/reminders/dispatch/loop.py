@@ -11,7 +11,8 @@ import random
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,42 +83,54 @@ class Dispatcher:
             stop=stop,
         )
 
+    @property
+    def slice_size(self) -> int:
+        """Rows claimed at a time: half a batch, so the next slice can be claimed while one is sent."""
+        return self.settings.batch_size // 2 if self.pipelined else self.settings.batch_size
+
+    @property
+    def pipelined(self) -> bool:
+        return self.settings.batch_size >= 2
+
     # -- passes -------------------------------------------------------------------------
 
     def run_pass(self, budget_seconds: Any = _DEFAULT_BUDGET, *, lanes: str = ALL_LANES) -> PassStats:
-        """Drain: claim and send batch after batch until nothing is due or the budget is spent.
+        """Drain: claim and send slice after slice until nothing is due or the budget is spent.
 
         `budget_seconds=None` drains completely (`--once`); the interval job keeps a
         budget so heartbeats and shutdown stay prompt under a large backlog. `lanes`
         picks pushes, the other channels (clinic webhooks), or both: the long-running
         dispatcher runs the two lanes in separate jobs, so a slow clinic endpoint never
-        delays anyone's push.
+        delays anyone's push. While one slice is on the wire the next is claimed and
+        planned, yet a dispatcher never holds more than `batch_size` rows: two slices.
         """
         budget = self.settings.pass_budget_seconds if budget_seconds is _DEFAULT_BUDGET else budget_seconds
-        started = time.monotonic()
         stats = PassStats()
+        run = _Pass(self, stats, lanes, budget)
         try:
-            while not self.stop.is_set() and not (lanes != OTHER_LANE and self._paused()):
-                claimed = self._claim_and_send(stats, lanes)
-                if claimed < self.settings.batch_size:
-                    break
-                if budget is not None and time.monotonic() - started >= budget:
-                    break
+            current = run.claim()
+            if current is not None:
+                run.claim_ahead(wait=False)  # both slices held before anything leaves
+            while current is not None:
+                self._send_slice(current, stats, while_sending=run.claim_ahead)
+                current, run.ahead = run.ahead or run.claim(), None
         finally:
+            if run.ahead is not None:  # a failure between slices: hand the unsent one back
+                stats.released += self._release(run.ahead.items)
             self.recorder.wait()
-            stats.duration_ms = int((time.monotonic() - started) * 1000)
+            stats.duration_ms = int((time.monotonic() - run.started) * 1000)
             self._report(stats)
         return stats
 
-    def _claim_and_send(self, stats: PassStats, lanes: str = ALL_LANES) -> int:
-        """Returns once the batch is sent; its outcomes may still be being written."""
+    def _prepare(self, stats: PassStats, lanes: str) -> _Slice:
+        """Claim one slice, hand its non-push rows to their channels, plan its pushes."""
         now = clock.now()
         handlers = channel_handlers() if lanes != PUSH_LANE else {}
         channels = (*(PUSH_CHANNELS if lanes != OTHER_LANE else ()), *handlers)
         if not channels:
-            return 0
+            return _Slice(0, [])
         rows = claim_due(
-            self.engine, claimer=self.name, limit=self.settings.batch_size,
+            self.engine, claimer=self.name, limit=self.slice_size,
             lease_seconds=self.settings.lease_seconds, now=now, channels=channels,
         )
         stats.batches += 1
@@ -129,9 +142,7 @@ class Dispatcher:
             if channel not in PUSH_CHANNELS:
                 self._hand_over(handlers[channel], channel, group, now, stats)
         push_rows = [row for row in rows if row.channel in PUSH_CHANNELS]
-        if push_rows:
-            self._push(push_rows, stats)
-        return len(rows)
+        return _Slice(len(rows), self._plan(push_rows, stats) if push_rows else [])
 
     def housekeeping(self) -> dict[str, int]:
         """Dead leases back to pending, then stale rows to expired (a released row may be stale)."""
@@ -158,28 +169,43 @@ class Dispatcher:
     # -- sending ------------------------------------------------------------------------
 
     def _push(self, rows: list[ClaimedReminder], stats: PassStats) -> None:
+        """Plan and send rows already claimed."""
+        self._send_slice(_Slice(len(rows), self._plan(rows, stats)), stats)
+
+    def _plan(self, rows: list[ClaimedReminder], stats: PassStats) -> list[planner.Item]:
         rows = self._hold_quiet(rows, stats)
         rows = self._hold_for_company(rows, stats)
-        items = planner.plan(self.engine, rows, channel_id=self.settings.channel_id, window=self.settings.bundle_window)
-        chunks = list(_chunks(items, self.settings.chunk_size))
-        quota_until: datetime | None = None
+        return planner.plan(self.engine, rows, channel_id=self.settings.channel_id, window=self.settings.bundle_window)
+
+    def _send_slice(self, batch: _Slice, stats: PassStats, while_sending: Callable[[], None] | None = None) -> None:
+        """Chunk by chunk; `while_sending` runs once the first chunk is on the wire."""
+        chunks = list(_chunks(batch.items, self.settings.chunk_size))
         for index, chunk in enumerate(chunks):
             if self.stop.is_set():
-                rest = [r.id for later in chunks[index:] for item in later for r in item.reminders]
-                stats.released += release_claims(self.engine, claimer=self.name, now=clock.now(), ids=rest)
+                stats.released += self._release([item for later in chunks[index:] for item in later])
                 return
-            if quota_until is not None:
-                self.recorder.record(chunk, [], [], stats, deferred_until=quota_until)
+            if self._paused():  # the quota was hit: wait for the pause without counting an attempt
+                self.recorder.record(chunk, [], [], stats, deferred_until=self._paused_until)
                 continue
             messages = [message for item in chunk for message in item.messages]
-            results = self._send(messages, stats)
+            collect = self._start(messages)
+            if index == 0 and while_sending is not None:
+                while_sending()
+            results = self._collect(messages, collect, stats)
             quota = [r for r in results if r.outcome == push.BACKOFF]
+            quota_until: datetime | None = None
             if quota:
                 retry_after = max((r.retry_after or 0.0 for r in quota), default=0.0) or None
                 quota_until = clock.now() + timedelta(seconds=self.settings.policy.quota_delay(retry_after))
                 self._paused_until = quota_until
                 log.warning("push quota exceeded; backing off until %s", quota_until.isoformat())
             self.recorder.in_background(chunk, messages, results, stats, quota_until=quota_until)
+        if not chunks and while_sending is not None:
+            while_sending()
+
+    def _release(self, items: list[planner.Item]) -> int:
+        ids = [r.id for item in items for r in item.reminders]
+        return release_claims(self.engine, claimer=self.name, now=clock.now(), ids=ids) if ids else 0
 
     def _hold_quiet(self, rows: list[ClaimedReminder], stats: PassStats) -> list[ClaimedReminder]:
         """Late patient pushes inside quiet hours wait for the morning (or expire)."""
@@ -217,14 +243,27 @@ class Dispatcher:
                                          values={"status": PENDING, "available_at": until, "updated_at": now}))
         return [r for r in rows if r.id not in held]
 
-    def _send(self, messages: list[push.PushMessage], stats: PassStats) -> list[push.PushResult]:
-        results: list[push.PushResult] = []
+    def _start(self, messages: list[push.PushMessage]) -> list[tuple[list[push.PushMessage], push.Results]]:
+        """Put every part of at most `chunk_size` messages on the wire."""
         size = self.settings.chunk_size
-        for start in range(0, len(messages), size):
-            part = messages[start:start + size]
+        started = []
+        for first in range(0, len(messages), size):
+            part = messages[first:first + size]
             try:
-                answered = list(self.sender.send(part))
+                started.append((part, push.start(self.sender, part)))
             except Exception as error:  # a sender bug must not strand the claimed rows
+                started.append((part, _raise(error)))
+        return started
+
+    def _collect(
+        self, messages: list[push.PushMessage], started: list[tuple[list[push.PushMessage], push.Results]],
+        stats: PassStats,
+    ) -> list[push.PushResult]:
+        results: list[push.PushResult] = []
+        for part, pending in started:
+            try:
+                answered = list(pending())
+            except Exception as error:
                 log.exception("push sender %s raised; the batch will be retried", self.sender.name)
                 answered = []
                 detail = f"{type(error).__name__}: {error}"[:500]
@@ -277,6 +316,52 @@ class Dispatcher:
             heartbeat.beat(self.engine, name=self.name, at=clock.now(), stats=fields)
         except Exception:
             log.exception("could not record the dispatcher heartbeat")
+
+
+@dataclass
+class _Slice:
+    """Claimed rows made ready to send: other channels handed over, pushes planned."""
+
+    claimed: int
+    items: list[planner.Item]
+
+
+class _Pass:
+    """One pass's bookkeeping: the slice claimed ahead, and whether more may be due."""
+
+    def __init__(self, dispatcher: Dispatcher, stats: PassStats, lanes: str, budget: float | None) -> None:
+        self.dispatcher, self.stats, self.lanes, self.budget = dispatcher, stats, lanes, budget
+        self.started = time.monotonic()
+        self.more = True  # the last claim came back full
+        self.ahead: _Slice | None = None
+
+    def may_claim(self) -> bool:
+        d = self.dispatcher
+        if not self.more or d.stop.is_set() or (self.lanes != OTHER_LANE and d._paused()):
+            return False
+        spent = self.stats.batches and self.budget is not None and time.monotonic() - self.started >= self.budget
+        return not spent
+
+    def claim(self) -> _Slice | None:
+        if not self.may_claim():
+            return None
+        got = self.dispatcher._prepare(self.stats, self.lanes)
+        self.more = got.claimed >= self.dispatcher.slice_size
+        return got if got.claimed else None
+
+    def claim_ahead(self, *, wait: bool = True) -> None:
+        """Claim and plan the next slice now (while one is on the wire)."""
+        if self.ahead is not None or not self.dispatcher.pipelined or self.lanes == OTHER_LANE:
+            return
+        if wait:
+            self.dispatcher.recorder.wait()  # the slice before is written: two slices held at most
+        self.ahead = self.claim()
+
+
+def _raise(error: Exception) -> push.Results:
+    def again() -> list[push.PushResult]:
+        raise error
+    return again
 
 
 def _chunks(items: list[planner.Item], size: int) -> Iterator[list[planner.Item]]:
