@@ -1,11 +1,12 @@
-"""Declarative base, constraint naming and the UTC datetime column type."""
+"""Declarative base, constraint naming, the UTC datetime column type, id-list filters."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, ColumnElement, Connection, DateTime, MetaData, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -46,6 +47,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def among(connection: Connection, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN (values)`, as `column = ANY(:array)` on PostgreSQL.
+
+    One array parameter keeps the statement text the same for any number of values,
+    so neither SQLAlchemy nor psycopg renders and parses hundreds of placeholders per
+    dispatcher batch (they were a fifth of its CPU on PostgreSQL).
+    """
+    values = list(values)
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
 
 
 # JSON documents: JSONB on PostgreSQL, JSON text elsewhere.

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, literal_column, select, update
 
+from companion.core.db import among
 from companion.reminders.models import CLAIMED, EXPIRED, PENDING, Reminder
 
 log = logging.getLogger("companion.reminders.claiming")
@@ -130,12 +131,12 @@ def release_claims(
     engine: Engine, *, claimer: str, now: datetime, ids: Collection[int] | None = None,
 ) -> int:
     """Hand our claims back at once (shutdown), rather than make others wait for the lease."""
+    if ids is not None and not ids:
+        return 0
     statement = update(reminders).where(IS_CLAIMED, c.claimed_by == claimer)
-    if ids is not None:
-        if not ids:
-            return 0
-        statement = statement.where(c.id.in_(list(ids)))
     with write_transaction(engine) as connection:
+        if ids is not None:
+            statement = statement.where(among(connection, c.id, ids))
         result = connection.execute(
             statement.values(status=PENDING, claimed_by=None, lease_until=None, updated_at=now)
         )
@@ -154,7 +155,7 @@ def finish(
         return set()
     statement = (
         update(reminders)
-        .where(c.id.in_(list(ids)), IS_CLAIMED, c.claimed_by == claimer)
+        .where(among(connection, c.id, ids), IS_CLAIMED, c.claimed_by == claimer)
         .values({**values, "claimed_by": None, "lease_until": None})
         .returning(c.id)
     )

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, Table, select
 
 from companion.clinics.models import Clinic
+from companion.core.db import among
 from companion.devices.models import Device
 from companion.patients.models import Patient
 from companion.push import base as push
@@ -29,6 +30,9 @@ deliveries: Table = Delivery.__table__  # type: ignore[assignment]
 patients: Table = Patient.__table__  # type: ignore[assignment]
 clinics: Table = Clinic.__table__  # type: ignore[assignment]
 reminders: Table = Reminder.__table__  # type: ignore[assignment]
+DEVICE_COLUMNS = (
+    devices.c.id, devices.c.patient_id, devices.c.clinic_id, devices.c.identifier, devices.c.kind, devices.c.platform,
+)
 
 
 @dataclass
@@ -58,29 +62,31 @@ def plan(
     with engine.connect() as connection:
         # Read last, right before sending: a row erased or cancelled since the claim owes nothing.
         still_claimed = set(connection.execute(
-            select(reminders.c.id).where(reminders.c.id.in_(ids), reminders.c.status == CLAIMED)
+            select(reminders.c.id).where(among(connection, reminders.c.id, ids), reminders.c.status == CLAIMED)
         ).scalars())
         if patient_ids:
             for device in connection.execute(
-                select(devices).where(devices.c.patient_id.in_(patient_ids), devices.c.active.is_(True))
+                select(*DEVICE_COLUMNS).where(among(connection, devices.c.patient_id, patient_ids), devices.c.active.is_(True))
             ):
                 by_patient[device.patient_id].append(device)
         if staff_clinics:
             for device in connection.execute(
-                select(devices).where(
-                    devices.c.clinic_id.in_(staff_clinics), devices.c.patient_id.is_(None), devices.c.active.is_(True),
+                select(*DEVICE_COLUMNS).where(
+                    among(connection, devices.c.clinic_id, staff_clinics), devices.c.patient_id.is_(None),
+                    devices.c.active.is_(True),
                 )
             ):
                 by_clinic[device.clinic_id].append(device)
         locales = dict(connection.execute(
-            select(patients.c.id, patients.c.locale).where(patients.c.id.in_(patient_ids))
+            select(patients.c.id, patients.c.locale).where(among(connection, patients.c.id, patient_ids))
         ).all()) if patient_ids else {}
         descriptive = dict(connection.execute(
-            select(clinics.c.id, clinics.c.descriptive_push).where(clinics.c.id.in_({r.clinic_id for r in rows}))
+            select(clinics.c.id, clinics.c.descriptive_push)
+            .where(among(connection, clinics.c.id, {r.clinic_id for r in rows}))
         ).all())
         for reminder_id, device_id in connection.execute(
             select(deliveries.c.reminder_id, deliveries.c.device_id)
-            .where(deliveries.c.reminder_id.in_(ids), deliveries.c.outcome == "sent")
+            .where(among(connection, deliveries.c.reminder_id, ids), deliveries.c.outcome == "sent")
         ):
             delivered[reminder_id].add(device_id)
     items = []

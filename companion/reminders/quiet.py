@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
+from companion.core.db import among
 from companion.patients.models import Patient
 from companion.reminders.claiming import ClaimedReminder
 from companion.reminders.models import PATIENT_PUSH
@@ -31,17 +32,30 @@ def held_until(
     settings = {
         row.id: row for row in connection.execute(
             select(_patients.c.id, _patients.c.timezone, _patients.c.quiet_start, _patients.c.quiet_end)
-            .where(_patients.c.id.in_({r.patient_id for r in candidates}))
+            .where(among(connection, _patients.c.id, {r.patient_id for r in candidates}))
         )
     }
     held: dict[int, datetime | None] = {}
+    ends: dict[tuple[str, str, str], datetime | None] = {}  # quiet hours -> when the current period ends
     for reminder in candidates:
         patient = settings.get(reminder.patient_id)
         if patient is None:
             continue
-        quiet = QuietHours(ZoneInfo(patient.timezone), parse_hhmm(patient.quiet_start), parse_hhmm(patient.quiet_end))
-        if not quiet.contains(now):
+        key = (patient.timezone, patient.quiet_start, patient.quiet_end)
+        if key not in ends:
+            ends[key] = _period_end(*key, now)
+        end = ends[key]
+        if end is _AWAKE:
             continue
-        end = quiet.period_end(now)
         held[reminder.id] = end if end is not None and end < reminder.expires_at else None
     return held
+
+
+_AWAKE = datetime.min  # outside quiet hours
+
+
+def _period_end(timezone: str, start: str, end: str, now: datetime) -> datetime | None:
+    quiet = QuietHours(ZoneInfo(timezone), parse_hhmm(start), parse_hhmm(end))
+    if not quiet.contains(now):
+        return _AWAKE
+    return quiet.period_end(now)

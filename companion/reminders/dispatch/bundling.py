@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select
 
+from companion.core.db import among
 from companion.reminders.claiming import IS_PENDING, ClaimedReminder, c
 from companion.reminders.models import PATIENT_PUSH
 
@@ -53,7 +54,7 @@ def held_until(
         return {}
     upcoming = dict(connection.execute(
         select(c.patient_id, func.max(c.available_at))
-        .where(IS_PENDING, c.channel == PATIENT_PUSH, c.patient_id.in_(list(groups)),
+        .where(IS_PENDING, c.channel == PATIENT_PUSH, among(connection, c.patient_id, groups),
                c.available_at > now, c.available_at <= now + window, c.expires_at > c.available_at)
         .group_by(c.patient_id)
     ).all())
