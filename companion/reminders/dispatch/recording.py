@@ -11,9 +11,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, insert, update
+from sqlalchemy import Engine, Table, update
 
 from companion.core.clock import clock
+from companion.core.db import insert_rows
 from companion.devices.models import Device
 from companion.push import base as push
 from companion.push.models import Delivery
@@ -67,7 +68,7 @@ class OutcomeRecorder:
         dead = {r.device_id: r.error_code for r in results if r.outcome == push.DEACTIVATE}
         with write_transaction(self.engine) as connection:
             if messages:  # one record per reminder a push carried
-                connection.execute(insert(deliveries), [
+                insert_rows(connection, deliveries, [
                     _delivery(reminder_id, message, result, self.backend, now)
                     for message, result in zip(messages, results) for reminder_id in message.covers
                 ])
