@@ -3,7 +3,8 @@
 - `raw_send_each`: firebase-admin `messaging.send_each` (requests, one thread per message,
   chunks of 500), tuned as the project's sender used to run it: a pool of 500
   connections, no proxy lookups. What the SDK's send path can do.
-- `ceiling`: aiohttp alone, 100 workers on 100 keep-alive connections taking the next
+- `ceiling`: aiohttp alone, as many workers and keep-alive connections as our sender keeps
+  in flight by default (`COMPANION_FCM_MAX_IN_FLIGHT`, 200), each taking the next
   message, building and encoding it with firebase-admin and posting it; no loop-thread
   hand-off, no result mapping, no database. What any dispatcher on this client can at best reach.
 Both are timed from the first message built to the last answer, with CPU from getrusage.
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+from companion.push.base import DEFAULT_IN_FLIGHT
 from devtools.sink import Sink
 
 
@@ -95,7 +97,7 @@ def raw_send_each(sink: Sink, messages: list[Any]) -> dict[str, Any]:
         firebase_admin.delete_app(app)
 
 
-def ceiling(sink: Sink, messages: list[Any], connections: int = 100) -> dict[str, Any]:
+def ceiling(sink: Sink, messages: list[Any], connections: int = DEFAULT_IN_FLIGHT) -> dict[str, Any]:
     import aiohttp
     from firebase_admin import messaging
 

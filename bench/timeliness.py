@@ -6,7 +6,7 @@ One dispatcher subprocess (`flask --app wsgi companion dispatcher --interval I`,
 sender) runs continuously against the fast sink, which records the arrival time of
 every message. The reminders are written beforehand, as enrollment writes them, and
 fall due at a steady RATE for SECONDS (due_at = T0 + i/RATE), across patients with one
-or two devices. Lateness per push = arrival at the sink - due_at. Target p99 <= 2 s.
+or two devices. Lateness per push = arrival at the sink - due_at. Target p99 <= 1 s at 1,000 reminders/s.
 """
 from __future__ import annotations
 
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         "benchmark": "timeliness", "rate_per_s": args.rate, "seconds": args.seconds, "interval": args.interval,
         **{f"{r['db']}_{k}_s": round(r[k], 3) for r in results for k in ("p50", "p99", "max")},
         **{f"{r['db']}_unsent": r["pushes_expected"] - r["pushes"] for r in results},
-        "targets": {"p99<=2s": all(r["p99"] <= 2.0 for r in results)},
+        "targets": {"p99<=1s": all(r["p99"] <= 1.0 for r in results)},
     })
 
 

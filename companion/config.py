@@ -10,6 +10,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from companion.push.base import DEFAULT_IN_FLIGHT
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,8 +77,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "FIREBASE_CREDENTIALS": credentials,
         "FCM_ENDPOINT": _env("FCM_ENDPOINT"),
         "FCM_TIMEOUT_SECONDS": _float("FCM_TIMEOUT_SECONDS", 10.0),
-        "FCM_MAX_IN_FLIGHT": _int("FCM_MAX_IN_FLIGHT", 200),
-        "FCM_MAX_CONNECTIONS": _int("FCM_MAX_CONNECTIONS", 200),
+        "FCM_MAX_IN_FLIGHT": _int("FCM_MAX_IN_FLIGHT", DEFAULT_IN_FLIGHT),
+        "FCM_MAX_CONNECTIONS": _int("FCM_MAX_CONNECTIONS", DEFAULT_IN_FLIGHT),
         "ANDROID_CHANNEL_ID": _env("ANDROID_CHANNEL_ID", "aftercare"),
         "DISPATCH_INTERVAL_SECONDS": _float("DISPATCH_INTERVAL_SECONDS", 1.0),
         "DISPATCH_BATCH_SIZE": _int("DISPATCH_BATCH_SIZE", 500),

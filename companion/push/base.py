@@ -15,6 +15,8 @@ FAILED = "failed"  # permanent for this message: do not retry
 
 # FCM's own limit per batch; the dispatcher groups whole reminders into chunks of at most this.
 MAX_BATCH = 500
+# FCM requests a sender keeps open at once, and its keep-alive connections (settings).
+DEFAULT_IN_FLIGHT = 200
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import httpx
 import requests
 from firebase_admin import credentials, exceptions, messaging
 
-from companion.push.base import FAILED, RETRY, SENT, PushMessage, PushResult
+from companion.push.base import DEFAULT_IN_FLIGHT, FAILED, RETRY, SENT, PushMessage, PushResult
 from companion.push.fcm_errors import classify
 from companion.push.fcm_message import build_message, encode
 from companion.push.fcm_transport import Answer, HttpPool, TransportError
@@ -41,7 +41,7 @@ class FcmSender:
 
     def __init__(
         self, app: firebase_admin.App, *, base_url: str, timeout: float, channel_id: str,
-        max_in_flight: int = 200, max_connections: int = 200,
+        max_in_flight: int = DEFAULT_IN_FLIGHT, max_connections: int = DEFAULT_IN_FLIGHT,
     ) -> None:
         self._app = app
         self._timeout = timeout
@@ -77,8 +77,8 @@ class FcmSender:
             base_url=config.get("FCM_ENDPOINT") or FCM_BASE_URL,
             timeout=timeout,
             channel_id=str(config.get("ANDROID_CHANNEL_ID") or "aftercare"),
-            max_in_flight=int(config.get("FCM_MAX_IN_FLIGHT") or 200),
-            max_connections=int(config.get("FCM_MAX_CONNECTIONS") or 200),
+            max_in_flight=int(config.get("FCM_MAX_IN_FLIGHT") or DEFAULT_IN_FLIGHT),
+            max_connections=int(config.get("FCM_MAX_CONNECTIONS") or DEFAULT_IN_FLIGHT),
         )
 
     @property
