@@ -17,7 +17,7 @@ from companion.protocols.model import Protocol
 from companion.protocols.service import effective_protocol
 from companion.reminders import models as r
 from companion.reminders import service as reminders
-from companion.treatments.facts import PatientPrefs, TreatmentFacts
+from companion.treatments.facts import PatientPrefs, PlannedReminder, TreatmentFacts
 from companion.treatments.models import Restriction, Treatment
 from companion.treatments.timeline import plan_timeline
 
@@ -77,6 +77,7 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
         for x in plan.restrictions
     ]
     kept: set[int] = set()
+    new: list[PlannedReminder] = []
     for item in plan.reminders:
         if item.plan_key in delivered or item.expires_at <= now:
             continue
@@ -84,22 +85,8 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
         if row is not None and _unchanged(row, item):
             kept.add(row.id)  # same id for the app, same retry state for the dispatcher
             continue
-        db.session.add(
-            r.Reminder(
-                channel=r.PATIENT_PUSH,
-                clinic_id=treatment.clinic_id,
-                patient_id=patient.id,
-                treatment_id=treatment.id,
-                kind=item.kind,
-                plan_key=item.plan_key,
-                title=item.title,
-                body=item.body,
-                priority=item.priority,
-                due_at=item.due_at,
-                expires_at=item.expires_at,
-                available_at=item.due_at,
-            )
-        )
+        new.append(item)
+    reminders.add_planned(new, clinic_id=treatment.clinic_id, patient_id=patient.id, treatment_id=treatment.id)
     reminders.supersede([row.id for row in open_rows.values() if row.id not in kept], now)
     treatment.protocol_snapshot = {
         "protocol": protocol.as_dict(),
@@ -107,6 +94,13 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
     }
     db.session.flush()
     db.session.expire(treatment, ["timeline_reminders"])  # read again with the new plan
+
+
+def with_timeline(treatment: Treatment) -> Treatment:
+    """Reads the re-planned timeline inside the unit of work, for the response: read after
+    the commit it would take a second transaction (on SQLite, a POST's takes the write lock)."""
+    treatment.timeline_reminders  # noqa: B018 - loading the expired relationship is the point
+    return treatment
 
 
 def _unchanged(row: r.Reminder, item) -> bool:

@@ -62,12 +62,12 @@ def _check_series_position(patient: Patient, treatment: Treatment) -> None:
     session on record may start anywhere (earlier sessions happened before enrollment).
     A repeat or a gap is a 409: the clinic corrects the earlier record or the number.
     """
-    latest = db.session.scalar(
-        db.select(Treatment)
+    latest = db.session.execute(
+        db.select(Treatment.id, Treatment.session_number, Treatment.planned_sessions)
         .where(Treatment.patient_id == patient.id, Treatment.status == "active")
         .order_by(Treatment.performed_at.desc(), Treatment.id.desc())
         .limit(1)
-    )
+    ).first()
     number = treatment.session_number
     if latest is None or number == 1 or number == latest.session_number + 1:
         return
@@ -120,6 +120,7 @@ def record_treatment(
         patient_notes=data.get("patient_notes"),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
+        restrictions=[],  # new: planning fills it without first loading an empty list
     )
     _check_facts(protocol, treatment)
     _check_clearance(patient, treatment)
@@ -135,7 +136,7 @@ def record_treatment(
         return _replay(existing, fingerprint), True
     planning.apply_plan(treatment, patient, protocol)
     planning.sessions_changed.send(patient)
-    return treatment, False
+    return planning.with_timeline(treatment), False
 
 
 def get_treatment(clinic: Clinic, treatment_id: int) -> Treatment:
@@ -175,7 +176,7 @@ def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -
     _check_clearance(patient, treatment)
     planning.apply_plan(treatment, patient, protocol)
     planning.sessions_changed.send(patient)
-    return treatment
+    return planning.with_timeline(treatment)
 
 
 @unit_of_work
