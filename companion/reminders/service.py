@@ -112,7 +112,7 @@ def add_planned(items: Sequence[PlannedRow], *, clinic_id: int, patient_id: int,
     """
     if not items:
         return
-    db.session.execute(db.insert(Reminder), [
+    db.session.execute(db.insert(Reminder.__table__), [
         {
             "channel": PATIENT_PUSH, "clinic_id": clinic_id, "patient_id": patient_id, "treatment_id": treatment_id,
             "kind": item.kind, "plan_key": item.plan_key, "title": item.title, "body": item.body,

@@ -120,11 +120,11 @@ def record_treatment(
         patient_notes=data.get("patient_notes"),
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint,
-        restrictions=[],  # new: planning fills it without first loading an empty list
     )
     _check_facts(protocol, treatment)
     _check_clearance(patient, treatment)
     _check_series_position(patient, treatment)
+    plan = planning.plan_for(treatment, patient, protocol)
     try:
         with db.session.begin_nested():
             db.session.add(treatment)
@@ -134,7 +134,7 @@ def record_treatment(
         if existing is None:
             raise
         return _replay(existing, fingerprint), True
-    planning.apply_plan(treatment, patient, protocol)
+    planning.write_reminders(treatment, plan)
     planning.sessions_changed.send(patient)
     return planning.with_timeline(treatment), False
 
