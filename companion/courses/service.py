@@ -59,20 +59,23 @@ def _course_rows():
 
 
 def _history(patient: Patient) -> planner.History:
+    """Delivered course keys and the months that had a progress check-in, in one scan of the
+    patient's rows (their reminders grow with every session)."""
     zone = ZoneInfo(patient.timezone)
     delivered = db.or_(r.Reminder.status == r.SENT, r.Reminder.acknowledged_at.is_not(None))
-    keys = db.session.scalars(
-        db.select(r.Reminder.plan_key).where(r.Reminder.patient_id == patient.id, _course_rows(), delivered)
+    rows = db.session.execute(
+        db.select(r.Reminder.plan_key, r.Reminder.kind, r.Reminder.status, r.Reminder.sent_at, r.Reminder.due_at)
+        .where(r.Reminder.patient_id == patient.id, delivered,
+               db.or_(_course_rows(), r.Reminder.kind == planner.PROGRESS))
     )
-    months = {
-        planner.month_of(sent_at or due_at, zone)
-        for sent_at, due_at in db.session.execute(
-            db.select(r.Reminder.sent_at, r.Reminder.due_at).where(
-                r.Reminder.patient_id == patient.id, r.Reminder.kind == planner.PROGRESS, r.Reminder.status == r.SENT,
-            )
-        )
-    }
-    return planner.History(delivered_keys=frozenset(k for k in keys if k), progress_months=frozenset(months))
+    keys: set[str] = set()
+    months: set[str] = set()
+    for row in rows:
+        if row.plan_key and row.plan_key.startswith(planner.KEY_PREFIX):
+            keys.add(row.plan_key)
+        if row.kind == planner.PROGRESS and row.status == r.SENT:
+            months.add(planner.month_of(row.sent_at or row.due_at, zone))
+    return planner.History(delivered_keys=frozenset(keys), progress_months=frozenset(months))
 
 
 def _content(patient: Patient, latest: Row[Any] | None):
