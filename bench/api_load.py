@@ -37,12 +37,11 @@ from typing import Any
 
 import requests
 
+from companion.patients.screening import CONTRAINDICATIONS
 from devtools import processes, stats
 
-SCREENING = {name: False for name in (
-    "active_infection", "keloid_prone", "active_severe_acne", "eczema", "psoriasis", "bleeding_disorder",
-    "relevant_medications",
-)}
+# Every question the enrollment form asks, answered no (the form requires them all).
+SCREENING = {name: False for name in CONTRAINDICATIONS}
 MIX = (("timeline", 60), ("checkin", 25), ("treatment", 15))
 
 

@@ -6,6 +6,7 @@ storage stays UTC. Everything here is pure and works on aware datetimes.
 from __future__ import annotations
 
 import calendar
+import functools
 import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -70,17 +71,33 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+_HOUR = timedelta(hours=1)
+_DAY_SECONDS = 86400
+
+
 def transitions_near(instant: datetime, zone: ZoneInfo, span: timedelta = _SEARCH) -> list[datetime]:
-    """Offset changes within `span` either side; zoneinfo does not list them itself."""
+    """Offset changes within `span` either side (to the hour above); zoneinfo does not list them itself."""
+    low = instant - span
+    high = low + _HOUR * math.ceil((2 * span) / _HOUR)
+    first, last = math.floor(low.timestamp() / _DAY_SECONDS), math.floor(high.timestamp() / _DAY_SECONDS)
+    return [moment for day in range(first, last + 1) for moment in _transitions_on(zone, day)
+            if low < moment <= high]
+
+
+@functools.lru_cache(maxsize=4096)
+def _transitions_on(zone: ZoneInfo, day: int) -> tuple[datetime, ...]:
+    """The offset changes in UTC day `day` (days since the epoch), hour by hour: every quiet-hours
+    question about a day asks this, and a plan asks dozens of them about the same few days."""
     found: list[datetime] = []
-    step = timedelta(hours=1)
-    previous = instant - span
-    while previous < instant + span:
-        current = previous + step
-        if _offset(previous, zone) != _offset(current, zone):
+    previous = datetime.fromtimestamp(day * _DAY_SECONDS, UTC)
+    before = _offset(previous, zone)
+    for _ in range(24):
+        current = previous + _HOUR
+        after = _offset(current, zone)
+        if before != after:
             found.append(_transition_between(previous, current, zone))
-        previous = current
-    return found
+        previous, before = current, after
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -106,15 +123,7 @@ class QuietHours:
     def _breakpoints(self, instant: datetime) -> list[datetime]:
         """Every instant near `instant` where being quiet may flip."""
         points = transitions_near(instant, self.zone)
-        today = local_date(instant, self.zone)
-        for days in range(-2, 3):
-            naive_day = today + timedelta(days=days)
-            for at in (self.start, self.end):
-                naive = datetime.combine(naive_day, at.replace(tzinfo=None))
-                for fold in (0, 1):
-                    candidate = naive.replace(tzinfo=self.zone, fold=fold).astimezone(UTC)
-                    if _exists(candidate, naive, self.zone):
-                        points.append(candidate)
+        points += _wall_points(self.zone, self.start, self.end, local_date(instant, self.zone))
         return sorted(set(points))
 
     def period_end(self, instant: datetime) -> datetime | None:
@@ -139,3 +148,18 @@ class QuietHours:
             if p > instant and self.contains(p) and not self.contains(p - _SECOND)
         ]
         return later[0] if later else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _wall_points(zone: ZoneInfo, start: time, end: time, today: date) -> tuple[datetime, ...]:
+    """Each existing instant at which the local clock reads `start` or `end`, two days either side of `today`."""
+    points: list[datetime] = []
+    for days in range(-2, 3):
+        naive_day = today + timedelta(days=days)
+        for at in (start, end):
+            naive = datetime.combine(naive_day, at.replace(tzinfo=None))
+            for fold in (0, 1):
+                candidate = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+                if _exists(candidate, naive, zone):
+                    points.append(candidate)
+    return tuple(points)

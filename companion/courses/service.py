@@ -11,6 +11,8 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Row
+
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound
@@ -35,9 +37,12 @@ _MAX_AHEAD = timedelta(days=2 * 366)
 _FALLBACK_PROTOCOL = "microneedling-face"
 
 
-def _sessions(patient: Patient) -> list[Treatment]:
-    return list(db.session.scalars(
-        db.select(Treatment)
+def _sessions(patient: Patient) -> list[Row[Any]]:
+    """The active sessions, oldest first: only what the course reads. Whole Treatment
+    rows would bring each session's protocol snapshot and, eagerly, all its reminders."""
+    return list(db.session.execute(
+        db.select(Treatment.id, Treatment.clinic_id, Treatment.protocol_key, Treatment.performed_at,
+                  Treatment.session_number, Treatment.planned_sessions)
         .where(Treatment.patient_id == patient.id, Treatment.status == "active")
         .order_by(Treatment.performed_at, Treatment.id)
     ))
@@ -54,23 +59,26 @@ def _course_rows():
 
 
 def _history(patient: Patient) -> planner.History:
+    """Delivered course keys and the months that had a progress check-in, in one scan of the
+    patient's rows (their reminders grow with every session)."""
     zone = ZoneInfo(patient.timezone)
     delivered = db.or_(r.Reminder.status == r.SENT, r.Reminder.acknowledged_at.is_not(None))
-    keys = db.session.scalars(
-        db.select(r.Reminder.plan_key).where(r.Reminder.patient_id == patient.id, _course_rows(), delivered)
+    rows = db.session.execute(
+        db.select(r.Reminder.plan_key, r.Reminder.kind, r.Reminder.status, r.Reminder.sent_at, r.Reminder.due_at)
+        .where(r.Reminder.patient_id == patient.id, delivered,
+               db.or_(_course_rows(), r.Reminder.kind == planner.PROGRESS))
     )
-    months = {
-        planner.month_of(sent_at or due_at, zone)
-        for sent_at, due_at in db.session.execute(
-            db.select(r.Reminder.sent_at, r.Reminder.due_at).where(
-                r.Reminder.patient_id == patient.id, r.Reminder.kind == planner.PROGRESS, r.Reminder.status == r.SENT,
-            )
-        )
-    }
-    return planner.History(delivered_keys=frozenset(k for k in keys if k), progress_months=frozenset(months))
+    keys: set[str] = set()
+    months: set[str] = set()
+    for row in rows:
+        if row.plan_key and row.plan_key.startswith(planner.KEY_PREFIX):
+            keys.add(row.plan_key)
+        if row.kind == planner.PROGRESS and row.status == r.SENT:
+            months.add(planner.month_of(row.sent_at or row.due_at, zone))
+    return planner.History(delivered_keys=frozenset(keys), progress_months=frozenset(months))
 
 
-def _content(patient: Patient, latest: Treatment | None):
+def _content(patient: Patient, latest: Row[Any] | None):
     if latest is not None:
         return effective_protocol(latest.clinic_id, latest.protocol_key).content
     fallback = get_registry().get(_FALLBACK_PROTOCOL) or get_registry().all()[0]
@@ -79,13 +87,17 @@ def _content(patient: Patient, latest: Treatment | None):
 
 @unit_of_work
 def replan_course(patient: Patient) -> None:
+    _replan(patient, _sessions(patient), _booked(patient))
+
+
+@unit_of_work
+def _replan(patient: Patient, sessions: list[Row[Any]], booked: list[Appointment]) -> None:
     now = utcnow()
-    sessions = _sessions(patient)
     latest = sessions[-1] if sessions else None
     plan = planner.plan_course(
         _content(patient, latest),
         [planner.Session(t.id, t.performed_at, t.session_number, t.planned_sessions) for t in sessions],
-        [planner.Booking(a.id, a.starts_at, a.note) for a in _booked(patient)],
+        [planner.Booking(a.id, a.starts_at, a.note) for a in booked],
         prefs_of(patient),
         _history(patient),
         now,
@@ -98,20 +110,26 @@ def replan_course(patient: Patient) -> None:
     ))
     by_key = {row.plan_key: row for row in open_rows}
     kept: set[int] = set()
+    new: list[PlannedReminder] = []
     for item in plan:
         row = by_key.get(item.plan_key)
         if row is not None and _unchanged(row, item, owner, now):
             kept.add(row.id)
-            continue
-        db.session.add(r.Reminder(
-            channel=r.PATIENT_PUSH, clinic_id=patient.clinic_id, patient_id=patient.id, treatment_id=owner,
-            kind=item.kind, plan_key=item.plan_key, title=item.title, body=item.body, priority=item.priority,
-            due_at=item.due_at, expires_at=item.expires_at, available_at=item.due_at,
-        ))
+        else:
+            new.append(item)
+    reminders.add_planned(new, clinic_id=patient.clinic_id, patient_id=patient.id, treatment_id=owner)
     reminders.supersede([row.id for row in open_rows if row.id not in kept], now)
     db.session.flush()
-    for treatment in sessions:
-        db.session.expire(treatment, ["timeline_reminders"])
+    _forget_timelines(sessions)
+
+
+def _forget_timelines(sessions: list[Row[Any]]) -> None:
+    """Course rows may have moved between sessions: a session already loaded in this
+    transaction reads its timeline again."""
+    for session in sessions:
+        loaded = db.session.identity_map.get(db.session.identity_key(Treatment, session.id))
+        if loaded is not None:
+            db.session.expire(loaded, ["timeline_reminders"])
 
 
 def _unchanged(row: r.Reminder, item: PlannedReminder, owner: int | None, now) -> bool:
@@ -123,12 +141,12 @@ def _unchanged(row: r.Reminder, item: PlannedReminder, owner: int | None, now) -
 
 def _on_sessions_changed(patient: Patient) -> None:
     """A recorded session attends the booked appointment it falls on, then the course re-plans."""
-    sessions = _sessions(patient)
-    for appointment in _booked(patient):
+    sessions, booked = _sessions(patient), _booked(patient)
+    for appointment in booked:
         visit = next((t for t in sessions if abs(t.performed_at - appointment.starts_at) <= _SAME_VISIT), None)
         if visit is not None:
             appointment.status, appointment.treatment_id = ATTENDED, visit.id
-    replan_course(patient)
+    _replan(patient, sessions, [a for a in booked if a.status == BOOKED])
 
 
 def connect_signals() -> None:

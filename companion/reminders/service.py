@@ -2,8 +2,9 @@
 sending those that found no phone once one registers."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from companion.core.clock import utcnow
 from companion.core.errors import NotFound
@@ -88,3 +89,35 @@ def supersede(reminder_ids: list[int], now: datetime) -> None:
         .values(status=SUPERSEDED, lease_until=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+class PlannedRow(Protocol):
+    """One reminder of a plan (a session's timeline, the course), as the planners return it."""
+
+    plan_key: str
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+    title: str
+    body: str
+    priority: str
+
+
+def add_planned(items: Sequence[PlannedRow], *, clinic_id: int, patient_id: int, treatment_id: int | None) -> None:
+    """A plan's new outbox rows in one executemany INSERT, in plan order (ids ascend with it).
+
+    Recording a session writes some forty rows: one ORM object and identity-map entry
+    per row was most of the request's time. Nothing reads them back within the request
+    but the timeline relationship, which the planners expire.
+    """
+    if not items:
+        return
+    db.session.execute(db.insert(Reminder.__table__), [
+        {
+            "channel": PATIENT_PUSH, "clinic_id": clinic_id, "patient_id": patient_id, "treatment_id": treatment_id,
+            "kind": item.kind, "plan_key": item.plan_key, "title": item.title, "body": item.body,
+            "priority": item.priority, "due_at": item.due_at, "expires_at": item.expires_at,
+            "available_at": item.due_at,
+        }
+        for item in items
+    ])

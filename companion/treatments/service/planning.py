@@ -17,7 +17,7 @@ from companion.protocols.model import Protocol
 from companion.protocols.service import effective_protocol
 from companion.reminders import models as r
 from companion.reminders import service as reminders
-from companion.treatments.facts import PatientPrefs, TreatmentFacts
+from companion.treatments.facts import PatientPrefs, PlannedReminder, TimelinePlan, TreatmentFacts
 from companion.treatments.models import Restriction, Treatment
 from companion.treatments.timeline import plan_timeline
 
@@ -50,9 +50,25 @@ def facts_of(treatment: Treatment) -> TreatmentFacts:
     )
 
 
-def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> None:
+def plan_for(treatment: Treatment, patient: Patient, protocol: Protocol) -> TimelinePlan:
+    """The timeline of the treatment as it now stands; its restrictions and protocol snapshot
+    are set on it (before its INSERT, for a new one: no UPDATE after)."""
     plan = plan_timeline(protocol, facts_of(treatment), prefs_of(patient))
-    now = utcnow()
+    treatment.restrictions = [
+        Restriction(kind=x.kind, starts_at=x.starts_at, ends_at=x.ends_at, title=x.title, detail=x.detail)
+        for x in plan.restrictions
+    ]
+    treatment.protocol_snapshot = {
+        "protocol": protocol.as_dict(),
+        "expected_course": asdict(plan.expected_course),
+    }
+    return plan
+
+
+def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> None:
+    """Plans a recorded treatment again: what reached the patient stays history, unchanged
+    open reminders keep their row, the others are superseded by new rows."""
+    plan = plan_for(treatment, patient, protocol)
     delivered = set(
         db.session.scalars(
             db.select(r.Reminder.plan_key).where(
@@ -72,11 +88,19 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
             )
         )
     }
-    treatment.restrictions = [
-        Restriction(kind=x.kind, starts_at=x.starts_at, ends_at=x.ends_at, title=x.title, detail=x.detail)
-        for x in plan.restrictions
-    ]
+    write_reminders(treatment, plan, delivered=delivered, open_rows=open_rows)
+
+
+def write_reminders(
+    treatment: Treatment, plan: TimelinePlan, *, delivered: set[str] | None = None,
+    open_rows: dict[str | None, r.Reminder] | None = None,
+) -> None:
+    """The plan's reminders as outbox rows. A treatment just inserted has none yet, so
+    nothing is delivered or open: it passes the plan alone."""
+    delivered, open_rows = delivered or set(), open_rows or {}
+    now = utcnow()
     kept: set[int] = set()
+    new: list[PlannedReminder] = []
     for item in plan.reminders:
         if item.plan_key in delivered or item.expires_at <= now:
             continue
@@ -84,29 +108,19 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
         if row is not None and _unchanged(row, item):
             kept.add(row.id)  # same id for the app, same retry state for the dispatcher
             continue
-        db.session.add(
-            r.Reminder(
-                channel=r.PATIENT_PUSH,
-                clinic_id=treatment.clinic_id,
-                patient_id=patient.id,
-                treatment_id=treatment.id,
-                kind=item.kind,
-                plan_key=item.plan_key,
-                title=item.title,
-                body=item.body,
-                priority=item.priority,
-                due_at=item.due_at,
-                expires_at=item.expires_at,
-                available_at=item.due_at,
-            )
-        )
+        new.append(item)
+    reminders.add_planned(new, clinic_id=treatment.clinic_id, patient_id=treatment.patient_id,
+                          treatment_id=treatment.id)
     reminders.supersede([row.id for row in open_rows.values() if row.id not in kept], now)
-    treatment.protocol_snapshot = {
-        "protocol": protocol.as_dict(),
-        "expected_course": asdict(plan.expected_course),
-    }
     db.session.flush()
     db.session.expire(treatment, ["timeline_reminders"])  # read again with the new plan
+
+
+def with_timeline(treatment: Treatment) -> Treatment:
+    """Reads the re-planned timeline inside the unit of work, for the response: read after
+    the commit it would take a second transaction (on SQLite, a POST's takes the write lock)."""
+    treatment.timeline_reminders  # noqa: B018 - loading the expired relationship is the point
+    return treatment
 
 
 def _unchanged(row: r.Reminder, item) -> bool:

@@ -62,12 +62,12 @@ def _check_series_position(patient: Patient, treatment: Treatment) -> None:
     session on record may start anywhere (earlier sessions happened before enrollment).
     A repeat or a gap is a 409: the clinic corrects the earlier record or the number.
     """
-    latest = db.session.scalar(
-        db.select(Treatment)
+    latest = db.session.execute(
+        db.select(Treatment.id, Treatment.session_number, Treatment.planned_sessions)
         .where(Treatment.patient_id == patient.id, Treatment.status == "active")
         .order_by(Treatment.performed_at.desc(), Treatment.id.desc())
         .limit(1)
-    )
+    ).first()
     number = treatment.session_number
     if latest is None or number == 1 or number == latest.session_number + 1:
         return
@@ -124,6 +124,7 @@ def record_treatment(
     _check_facts(protocol, treatment)
     _check_clearance(patient, treatment)
     _check_series_position(patient, treatment)
+    plan = planning.plan_for(treatment, patient, protocol)
     try:
         with db.session.begin_nested():
             db.session.add(treatment)
@@ -133,9 +134,9 @@ def record_treatment(
         if existing is None:
             raise
         return _replay(existing, fingerprint), True
-    planning.apply_plan(treatment, patient, protocol)
+    planning.write_reminders(treatment, plan)
     planning.sessions_changed.send(patient)
-    return treatment, False
+    return planning.with_timeline(treatment), False
 
 
 def get_treatment(clinic: Clinic, treatment_id: int) -> Treatment:
@@ -175,7 +176,7 @@ def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -
     _check_clearance(patient, treatment)
     planning.apply_plan(treatment, patient, protocol)
     planning.sessions_changed.send(patient)
-    return treatment
+    return planning.with_timeline(treatment)
 
 
 @unit_of_work
