@@ -13,7 +13,7 @@ from typing import Any
 from flask import g, has_request_context, request
 
 from companion.audit.models import ACTOR_KINDS, AuditEntry
-from companion.core.transaction import in_unit_of_work
+from companion.core.transaction import commit_on_its_own, in_unit_of_work
 from companion.extensions import db
 
 _RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
@@ -53,11 +53,11 @@ def record(patient_id: int | None, action: str | None = None) -> None:
     entry = _entry(patient_id, action)
     if entry is None:
         return
-    db.session.add(entry)
     if in_unit_of_work():
+        db.session.add(entry)
         db.session.flush()
     else:
-        db.session.commit()
+        commit_on_its_own(lambda: db.session.add(entry))
 
 
 def record_request(patient_id: int) -> None:
@@ -73,14 +73,12 @@ def record_request(patient_id: int) -> None:
 
 def record_many(patient_ids: list[int]) -> None:
     """A list that shows several patients' data: one entry per patient."""
-    for patient_id in dict.fromkeys(patient_ids):
-        entry = _entry(patient_id, None)
-        if entry is not None:
-            db.session.add(entry)
+    entries = [entry for entry in (_entry(patient_id, None) for patient_id in dict.fromkeys(patient_ids)) if entry]
     if in_unit_of_work():
+        db.session.add_all(entries)
         db.session.flush()
-    else:
-        db.session.commit()
+    elif entries:
+        commit_on_its_own(lambda: db.session.add_all(entries))
 
 
 def list_entries(clinic_id: int, *, patient_id: int | None, since: datetime | None,

@@ -14,7 +14,7 @@ from companion.clinics.models import Clinic, ClinicApiKey
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Invalid, NotFound, Unauthorized
-from companion.core.transaction import unit_of_work
+from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
 from companion.extensions import db
 
@@ -90,8 +90,9 @@ def authenticate_clinic() -> Clinic:
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= timedelta(minutes=10):
         # "last used" for the key list, written at most every ten minutes, in its own small commit.
-        db.session.execute(db.update(ClinicApiKey).where(ClinicApiKey.id == key.id).values(last_used_at=now))
-        db.session.commit()
+        commit_on_its_own(lambda: db.session.execute(
+            db.update(ClinicApiKey).where(ClinicApiKey.id == key.id).values(last_used_at=now)
+        ))
     clinic = db.session.get(Clinic, key.clinic_id)
     g.clinic = clinic
     audit.set_actor(API_KEY, key.id, clinic.id)

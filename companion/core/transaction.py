@@ -42,3 +42,18 @@ def unit_of_work(func: Callable[P, R]) -> Callable[P, R]:
 def in_unit_of_work() -> bool:
     """Whether a service call is under way that will commit (or roll back) what is added now."""
     return _depth.get() > 0
+
+
+def commit_on_its_own(write: Callable[[], object]) -> None:
+    """A small write a read-only request makes (an audit entry, a credential's last use),
+    committed in a transaction of its own that takes the write lock first.
+
+    On SQLite a transaction that has already read cannot wait for the write lock: it
+    fails at once with "database is locked" when another process wrote meanwhile. So
+    the read so far is ended first, and the write begins with BEGIN IMMEDIATE, which
+    queues for the lock like any other writer. On PostgreSQL it is just a short commit.
+    """
+    db.session.commit()
+    db.session.connection(execution_options={"sqlite_immediate": True})
+    write()
+    db.session.commit()

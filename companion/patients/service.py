@@ -16,7 +16,7 @@ from companion.clinics.models import Clinic
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, NotFound, Unauthorized
-from companion.core.transaction import unit_of_work
+from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.extensions import db
 from companion.patients.models import EnrollmentCode, Patient, PatientToken
 
@@ -177,8 +177,9 @@ def authenticate_patient() -> Patient:
         raise Unauthorized("Unknown, expired or revoked patient token; sign in again with a new code.")
     if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_PRECISION:
         # Sliding expiry, written at most daily; its own small commit, so read-only requests keep it too.
-        db.session.execute(db.update(PatientToken).where(PatientToken.id == token.id).values(last_used_at=now))
-        db.session.commit()
+        commit_on_its_own(lambda: db.session.execute(
+            db.update(PatientToken).where(PatientToken.id == token.id).values(last_used_at=now)
+        ))
     g.patient_token = token
     g.patient = db.session.get(Patient, token.patient_id)
     audit.set_actor(PATIENT_SESSION, token.id, g.patient.clinic_id)
