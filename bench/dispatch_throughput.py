@@ -30,13 +30,14 @@ from devtools.sink import NGINX, Sink, capacity
 
 def run_ours(url: str, sink: Sink, backlog: common.Backlog) -> dict[str, Any]:
     from companion.reminders.dispatch import Dispatcher
+    from companion.reminders.dispatch.collector import tuned_for_dispatch
 
     app = common.make_app(url, **sink.overrides())
     dispatcher = Dispatcher.from_app(app, name="bench-ours")
     engine = dispatcher.engine
     try:
         dispatcher.sender.send([_warmup(backlog.messages()[0])])  # token + connections, as the others had
-        with app.app_context():
+        with app.app_context(), tuned_for_dispatch():  # as `flask companion dispatcher` runs
             meter = send_paths.Meter().start()
             stats = dispatcher.run_pass(budget_seconds=None)
             result = meter.stop(common.sent_deliveries(engine))

@@ -19,6 +19,7 @@ def dispatcher(once: bool, name: str | None, interval: float | None, batch: int 
     """Claim due reminders and push them; SIGTERM/SIGINT stop it cleanly."""
     from companion.reminders import metrics
     from companion.reminders.dispatch import Dispatcher
+    from companion.reminders.dispatch.collector import tuned_for_dispatch
     from companion.reminders.jobs import DispatcherService
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -29,7 +30,9 @@ def dispatcher(once: bool, name: str | None, interval: float | None, batch: int 
         Dispatcher.from_app(app, name=name, batch=batch),
         interval=interval or float(app.config["DISPATCH_INTERVAL_SECONDS"]),
     )
-    if once:
-        echo_json(service.run_once())
-        return
-    sys.exit(service.run_forever())
+    with tuned_for_dispatch():
+        if once:
+            echo_json(service.run_once())
+            return
+        code = service.run_forever()
+    sys.exit(code)

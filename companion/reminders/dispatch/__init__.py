@@ -1,7 +1,8 @@
 """The dispatcher: claim due outbox rows, send them, record what happened.
 
 `loop` runs passes, `recording` writes outcomes, `channels` lets other domains ride
-on the same leases, `settings` and `stats` are its knobs and its report.
+on the same leases, `settings` and `stats` are its knobs and its report, `collector`
+tunes the garbage collector for the dispatcher process.
 """
 from companion.reminders.dispatch.channels import (
     PUSH_CHANNELS, Lease, register_channel_handler, register_housekeeping_task, unregister_channel_handler,
