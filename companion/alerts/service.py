@@ -13,8 +13,9 @@ from companion.checkins.models import CheckIn
 from companion.checkins.service import checkin_triaged
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
-from companion.core.errors import Conflict, NotFound
+from companion.core.errors import Conflict
 from companion.core.i18n import N_, translate
+from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.models import Patient
@@ -38,9 +39,7 @@ def alerts_by_id(clinic: Clinic, alert_ids: list[int]) -> dict[int, Alert]:
 
 
 def get_alert(clinic: Clinic, alert_id: int) -> Alert:
-    alert = db.session.get(Alert, alert_id)
-    if alert is None or alert.clinic_id != clinic.id:
-        raise NotFound("No such alert.")
+    alert = clinic_row(Alert, alert_id, clinic.id, "alert")
     audit.record(alert.patient_id)
     return alert
 

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Row
 
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
-from companion.core.errors import Conflict, Invalid, NotFound
+from companion.core.errors import Conflict, Invalid
+from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.courses import planner
 from companion.courses.models import ATTENDED, BOOKED, CANCELLED, Appointment
@@ -200,10 +201,7 @@ def next_appointment(patient: Patient) -> Appointment | None:
 
 
 def get_appointment(clinic: Clinic, appointment_id: int) -> Appointment:
-    appointment = db.session.get(Appointment, appointment_id)
-    if appointment is None or appointment.clinic_id != clinic.id:
-        raise NotFound("No such appointment.")
-    return appointment
+    return clinic_row(Appointment, appointment_id, clinic.id, "appointment")
 
 
 @unit_of_work

@@ -15,7 +15,8 @@ from companion.audit.models import PATIENT as PATIENT_SESSION
 from companion.clinics.models import Clinic
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
-from companion.core.errors import Conflict, NotFound, Unauthorized
+from companion.core.errors import Conflict, Unauthorized
+from companion.core.tenancy import clinic_row
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.extensions import db
 from companion.patients.models import EnrollmentCode, Patient, PatientToken
@@ -114,9 +115,7 @@ def update_patient(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> Pat
 
 
 def get_patient(clinic: Clinic, patient_id: int) -> Patient:
-    patient = db.session.get(Patient, patient_id)
-    if patient is None or patient.clinic_id != clinic.id:
-        raise NotFound("No such patient.")
+    patient = clinic_row(Patient, patient_id, clinic.id, "patient")
     audit.record(patient.id)
     return patient
 

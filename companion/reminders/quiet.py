@@ -36,26 +36,23 @@ def held_until(
         )
     }
     held: dict[int, datetime | None] = {}
-    ends: dict[tuple[str, str, str], datetime | None] = {}  # quiet hours -> when the current period ends
+    periods: dict[tuple[str, str, str], tuple[bool, datetime | None]] = {}  # worked out once per setting
     for reminder in candidates:
         patient = settings.get(reminder.patient_id)
         if patient is None:
             continue
         key = (patient.timezone, patient.quiet_start, patient.quiet_end)
-        if key not in ends:
-            ends[key] = _period_end(*key, now)
-        end = ends[key]
-        if end is _AWAKE:
-            continue
-        held[reminder.id] = end if end is not None and end < reminder.expires_at else None
+        if key not in periods:
+            periods[key] = _quiet_now(*key, now)
+        inside, end = periods[key]
+        if inside:
+            held[reminder.id] = end if end is not None and end < reminder.expires_at else None
     return held
 
 
-_AWAKE = datetime.min  # outside quiet hours
-
-
-def _period_end(timezone: str, start: str, end: str, now: datetime) -> datetime | None:
+def _quiet_now(timezone: str, start: str, end: str, now: datetime) -> tuple[bool, datetime | None]:
+    """Whether `now` is inside these quiet hours, and when that period ends."""
     quiet = QuietHours(ZoneInfo(timezone), parse_hhmm(start), parse_hhmm(end))
     if not quiet.contains(now):
-        return _AWAKE
-    return quiet.period_end(now)
+        return False, None
+    return True, quiet.period_end(now)

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
-from companion.core.errors import Conflict, Invalid, NotFound
+from companion.core.errors import Conflict, Invalid
+from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.models import Patient
@@ -140,9 +141,7 @@ def record_treatment(
 
 
 def get_treatment(clinic: Clinic, treatment_id: int) -> Treatment:
-    treatment = db.session.get(Treatment, treatment_id)
-    if treatment is None or treatment.clinic_id != clinic.id:
-        raise NotFound("No such treatment.")
+    treatment = clinic_row(Treatment, treatment_id, clinic.id, "treatment")
     audit.record(treatment.patient_id)
     return treatment
 
