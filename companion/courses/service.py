@@ -59,24 +59,31 @@ def _course_rows():
     return db.func.coalesce(r.Reminder.plan_key, "").startswith(planner.KEY_PREFIX)
 
 
-def _history(patient: Patient) -> planner.History:
-    """Delivered course keys and the months that had a progress check-in, in one scan of the
-    patient's rows (their reminders grow with every session)."""
+def _course_state(patient: Patient) -> tuple[planner.History, list[Row[Any]]]:
+    """What already reached the patient and the course rows still open, in one scan of the
+    patient's rows (their reminders grow with every session): only the columns compared."""
     zone = ZoneInfo(patient.timezone)
     delivered = db.or_(r.Reminder.status == r.SENT, r.Reminder.acknowledged_at.is_not(None))
     rows = db.session.execute(
-        db.select(r.Reminder.plan_key, r.Reminder.kind, r.Reminder.status, r.Reminder.sent_at, r.Reminder.due_at)
-        .where(r.Reminder.patient_id == patient.id, delivered,
+        db.select(r.Reminder.id, r.Reminder.plan_key, r.Reminder.kind, r.Reminder.status, r.Reminder.sent_at,
+                  r.Reminder.acknowledged_at, r.Reminder.due_at, r.Reminder.expires_at, r.Reminder.title,
+                  r.Reminder.body, r.Reminder.priority, r.Reminder.treatment_id)
+        .where(r.Reminder.patient_id == patient.id, db.or_(delivered, r.Reminder.status.in_(r.OPEN_STATES)),
                db.or_(_course_rows(), r.Reminder.kind == planner.PROGRESS))
-    )
+    ).all()
     keys: set[str] = set()
     months: set[str] = set()
+    open_rows: list[Row[Any]] = []
     for row in rows:
-        if row.plan_key and row.plan_key.startswith(planner.KEY_PREFIX):
-            keys.add(row.plan_key)
-        if row.kind == planner.PROGRESS and row.status == r.SENT:
-            months.add(planner.month_of(row.sent_at or row.due_at, zone))
-    return planner.History(delivered_keys=frozenset(keys), progress_months=frozenset(months))
+        course_row = row.plan_key is not None and row.plan_key.startswith(planner.KEY_PREFIX)
+        if row.status == r.SENT or row.acknowledged_at is not None:
+            if course_row:
+                keys.add(row.plan_key)
+            if row.kind == planner.PROGRESS and row.status == r.SENT:
+                months.add(planner.month_of(row.sent_at or row.due_at, zone))
+        if course_row and row.status in r.OPEN_STATES:
+            open_rows.append(row)
+    return planner.History(delivered_keys=frozenset(keys), progress_months=frozenset(months)), open_rows
 
 
 def _content(patient: Patient, latest: Row[Any] | None):
@@ -95,20 +102,16 @@ def replan_course(patient: Patient) -> None:
 def _replan(patient: Patient, sessions: list[Row[Any]], booked: list[Appointment]) -> None:
     now = utcnow()
     latest = sessions[-1] if sessions else None
+    history, open_rows = _course_state(patient)
     plan = planner.plan_course(
         _content(patient, latest),
         [planner.Session(t.id, t.performed_at, t.session_number, t.planned_sessions) for t in sessions],
         [planner.Booking(a.id, a.starts_at, a.note) for a in booked],
         prefs_of(patient),
-        _history(patient),
+        history,
         now,
     )
     owner = latest.id if latest is not None else None
-    open_rows = list(db.session.scalars(
-        db.select(r.Reminder).where(
-            r.Reminder.patient_id == patient.id, r.Reminder.status.in_(r.OPEN_STATES), _course_rows(),
-        )
-    ))
     by_key = {row.plan_key: row for row in open_rows}
     kept: set[int] = set()
     new: list[PlannedReminder] = []
@@ -133,7 +136,7 @@ def _forget_timelines(sessions: list[Row[Any]]) -> None:
             db.session.expire(loaded, ["timeline_reminders"])
 
 
-def _unchanged(row: r.Reminder, item: PlannedReminder, owner: int | None, now) -> bool:
+def _unchanged(row: Row[Any], item: PlannedReminder, owner: int | None, now) -> bool:
     same_due = row.due_at == item.due_at or (row.due_at <= now and item.due_at <= now)
     return same_due and (row.kind, row.expires_at, row.title, row.body, row.priority, row.treatment_id) == (
         item.kind, item.expires_at, item.title, item.body, item.priority, owner

@@ -7,12 +7,13 @@ from typing import Any
 from companion.core.clock import utcnow
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.treatments.models import Restriction, Treatment
+from companion.treatments.models import WITH_TIMELINE, Restriction, Treatment
 
 
 def timeline_for(patient: Patient) -> dict[str, Any]:
     treatments = db.session.scalars(
         db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at)
+        .options(WITH_TIMELINE)
     ).all()
     return {
         "patient_id": patient.id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from blinker import Namespace
+from sqlalchemy.orm.attributes import set_committed_value
 
 from companion.core.clock import utcnow
 from companion.core.localtime import parse_hhmm
@@ -18,7 +19,7 @@ from companion.protocols.service import effective_protocol
 from companion.reminders import models as r
 from companion.reminders import service as reminders
 from companion.treatments.facts import PatientPrefs, PlannedReminder, TimelinePlan, TreatmentFacts
-from companion.treatments.models import Restriction, Treatment
+from companion.treatments.models import Restriction, Treatment, timeline_of
 from companion.treatments.timeline import plan_timeline
 
 
@@ -119,7 +120,7 @@ def write_reminders(
 def with_timeline(treatment: Treatment) -> Treatment:
     """Reads the re-planned timeline inside the unit of work, for the response: read after
     the commit it would take a second transaction (on SQLite, a POST's takes the write lock)."""
-    treatment.timeline_reminders  # noqa: B018 - loading the expired relationship is the point
+    set_committed_value(treatment, "timeline_reminders", db.session.scalars(timeline_of(treatment)).all())
     return treatment
 
 
