@@ -14,6 +14,7 @@ from companion.clinics.models import Clinic, ClinicApiKey
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Invalid, NotFound, Unauthorized
+from companion.core.sqlite import reads_first
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
 from companion.extensions import db
@@ -80,20 +81,20 @@ def revoke_api_key(clinic: Clinic, key_id: int) -> None:
 
 
 def authenticate_clinic() -> Clinic:
-    key = db.session.scalar(
-        db.select(ClinicApiKey).where(
+    found = db.session.execute(
+        db.select(ClinicApiKey, Clinic).join(Clinic, Clinic.id == ClinicApiKey.clinic_id).where(
             ClinicApiKey.key_hash == hash_secret(bearer_token()), ClinicApiKey.revoked_at.is_(None)
         )
-    )
-    if key is None:
+    ).first()
+    if found is None:
         raise Unauthorized("Unknown or revoked clinic API key.")
+    key, clinic = found
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= timedelta(minutes=10):
         # "last used" for the key list, written at most every ten minutes, in its own small commit.
         commit_on_its_own(lambda: db.session.execute(
             db.update(ClinicApiKey).where(ClinicApiKey.id == key.id).values(last_used_at=now)
         ))
-    clinic = db.session.get(Clinic, key.clinic_id)
     g.clinic = clinic
     audit.set_actor(API_KEY, key.id, clinic.id)
     return clinic
@@ -105,7 +106,8 @@ def current_clinic() -> Clinic:
 
 def require_clinic() -> None:
     """Blueprint guard: a before_request hook must return None to let the view run."""
-    authenticate_clinic()
+    with reads_first():
+        authenticate_clinic()
 
 
 @unit_of_work

@@ -16,6 +16,7 @@ from companion.clinics.models import Clinic
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Unauthorized
+from companion.core.sqlite import reads_first
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.extensions import db
@@ -165,25 +166,32 @@ def start_session(code: str) -> dict[str, Any]:
 
 
 def authenticate_patient() -> Patient:
-    token = db.session.scalar(
-        db.select(PatientToken).where(
+    with reads_first():
+        token, patient = _signed_in()
+    g.patient_token = token
+    g.patient = patient
+    audit.set_actor(PATIENT_SESSION, token.id, patient.clinic_id)
+    audit.record_request(patient.id)
+    return patient
+
+
+def _signed_in() -> tuple[PatientToken, Patient]:
+    found = db.session.execute(
+        db.select(PatientToken, Patient).join(Patient, Patient.id == PatientToken.patient_id).where(
             PatientToken.token_hash == hash_secret(bearer_token()), PatientToken.revoked_at.is_(None)
         )
-    )
+    ).first()
     now = utcnow()
     idle = timedelta(days=current_app.config["PATIENT_TOKEN_IDLE_DAYS"])
-    if token is None or (token.last_used_at or token.created_at) + idle <= now:
+    if found is None or (found[0].last_used_at or found[0].created_at) + idle <= now:
         raise Unauthorized("Unknown, expired or revoked patient token; sign in again with a new code.")
+    token, patient = found
     if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_PRECISION:
         # Sliding expiry, written at most daily; its own small commit, so read-only requests keep it too.
         commit_on_its_own(lambda: db.session.execute(
             db.update(PatientToken).where(PatientToken.id == token.id).values(last_used_at=now)
         ))
-    g.patient_token = token
-    g.patient = db.session.get(Patient, token.patient_id)
-    audit.set_actor(PATIENT_SESSION, token.id, g.patient.clinic_id)
-    audit.record_request(g.patient.id)
-    return g.patient
+    return token, patient
 
 
 def current_session_id() -> int:
