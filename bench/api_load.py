@@ -18,6 +18,7 @@ one JSON line with the figures. Loopback only, bounded in time; it stops by itse
     .venv/bin/python -m bench.api_load --quick      # ~10 s
     .venv/bin/python -m bench.api_load --db postgres --pg-url postgresql://postgres@127.0.0.1/companion_bench
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,7 @@ from companion.patients.screening import CONTRAINDICATIONS
 from devtools import processes, stats
 
 # Every question the enrollment form asks, answered no (the form requires them all).
-SCREENING = {name: False for name in CONTRAINDICATIONS}
+SCREENING = dict.fromkeys(CONTRAINDICATIONS, False)
 MIX = (("timeline", 60), ("checkin", 25), ("treatment", 15))
 
 
@@ -60,8 +61,18 @@ class Samples:
 
 
 def _start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
-    command = [str(processes.BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-               "--threads", str(threads), "--log-level", "warning", "wsgi:app"]
+    command = [
+        str(processes.BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        "wsgi:app",
+    ]
     with open(log, "w") as out:
         process = subprocess.Popen(command, cwd=processes.PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -79,8 +90,14 @@ def _start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, 
 
 def _treatment(performed_at: datetime | None = None) -> dict[str, Any]:
     performed_at = performed_at or datetime.now(UTC) - timedelta(minutes=30)
-    return {"protocol": "microneedling-face", "performed_at": performed_at.isoformat(), "needle_depth_mm": 1.0,
-            "area": "face", "combined_with": [], "series": {"session_number": 1, "planned_sessions": 3}}
+    return {
+        "protocol": "microneedling-face",
+        "performed_at": performed_at.isoformat(),
+        "needle_depth_mm": 1.0,
+        "area": "face",
+        "combined_with": [],
+        "series": {"session_number": 1, "planned_sessions": 3},
+    }
 
 
 class World:
@@ -99,10 +116,15 @@ class World:
         body = {"display_name": "Load", "timezone": "Europe/Madrid", "locale": "es-ES", "screening": SCREENING}
         patient = _ok(session.post(f"{self.base}/v1/patients", json=body, headers=self.clinic), 201)
         if treated:
-            _ok(session.post(f"{self.base}/v1/patients/{patient['id']}/treatments", json=_treatment(),
-                             headers=self.clinic), 201)
-        signed = _ok(session.post(f"{self.base}/v1/patient-sessions",
-                                  json={"enrollment_code": patient["enrollment_code"]}), 201)
+            _ok(
+                session.post(
+                    f"{self.base}/v1/patients/{patient['id']}/treatments", json=_treatment(), headers=self.clinic
+                ),
+                201,
+            )
+        signed = _ok(
+            session.post(f"{self.base}/v1/patient-sessions", json={"enrollment_code": patient["enrollment_code"]}), 201
+        )
         return {"id": patient["id"], "headers": {"Authorization": f"Bearer {signed['token']}"}}
 
     def request(self, name: str, session: requests.Session, rng: random.Random) -> requests.Response:
@@ -112,18 +134,22 @@ class World:
             return session.get(f"{self.base}/v1/me/timeline", headers=rng.choice(self.readers)["headers"])
         if name == "checkin":
             ratings = {"redness": rng.randint(0, 1), "swelling": rng.randint(0, 1)}
-            return session.post(f"{self.base}/v1/me/checkins", json={"ratings": ratings},
-                                headers=rng.choice(self.checkers)["headers"])
+            return session.post(
+                f"{self.base}/v1/me/checkins", json={"ratings": ratings}, headers=rng.choice(self.checkers)["headers"]
+            )
         if name == "treatment":
             headers = {**self.clinic, "Idempotency-Key": f"load-{next(self.keys)}"}
-            return session.post(f"{self.base}/v1/patients/{rng.choice(self.treated)}/treatments",
-                                json=_treatment(), headers=headers)
+            return session.post(
+                f"{self.base}/v1/patients/{rng.choice(self.treated)}/treatments", json=_treatment(), headers=headers
+            )
         raise ValueError(name)
 
 
 def _ok(response: requests.Response, status: int) -> dict[str, Any]:
     if response.status_code != status:
-        raise SystemExit(f"setup: {response.request.method} {response.url} -> {response.status_code} {response.text[:300]}")
+        raise SystemExit(
+            f"setup: {response.request.method} {response.url} -> {response.status_code} {response.text[:300]}"
+        )
     return response.json()
 
 
@@ -167,9 +193,12 @@ def _phase(world: World, pick: Callable[[random.Random], str], seconds: float, c
 
 def _row(label: str, samples: Samples, seconds: float) -> dict[str, Any]:
     return {
-        "endpoint": label, "requests": len(samples.latencies), "rps": round(len(samples.latencies) / seconds, 1),
+        "endpoint": label,
+        "requests": len(samples.latencies),
+        "rps": round(len(samples.latencies) / seconds, 1),
         "p50_ms": round(stats.percentile(samples.latencies, 50) * 1000, 1),
-        "p99_ms": round(stats.percentile(samples.latencies, 99) * 1000, 1), "errors": samples.errors,
+        "p99_ms": round(stats.percentile(samples.latencies, 99) * 1000, 1),
+        "errors": samples.errors,
         "error_examples": samples.error_examples,
     }
 
@@ -179,8 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="~10 s instead of ~30 s")
     parser.add_argument("--seconds", type=float, help="total load time (default 30, --quick 10)")
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--pg-url", default=os.environ.get("COMPANION_BENCH_PG_URL", ""),
-                        help="PostgreSQL database for --db postgres (its schema is migrated, rows are added)")
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("COMPANION_BENCH_PG_URL", ""),
+        help="PostgreSQL database for --db postgres (its schema is migrated, rows are added)",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn workers (default: cores)")
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1, sync)")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (default 8)")
@@ -199,9 +231,13 @@ def main(argv: list[str] | None = None) -> int:
         env = processes.environment(database_url)
         # 60 patients posting as fast as 8 threads can are no real patients: the limiter
         # stays on (its cost is measured) with limits this load never reaches.
-        env.update({f"COMPANION_RATELIMIT_{name}": "1000000 per minute" for name in ("CHECKINS", "PATIENT_WRITES", "API_KEY")})
+        env.update(
+            {f"COMPANION_RATELIMIT_{name}": "1000000 per minute" for name in ("CHECKINS", "PATIENT_WRITES", "API_KEY")}
+        )
         processes.flask(env, "db", "upgrade")
-        api_key = json.loads(processes.flask(env, "companion", "clinic", "create", "Load Test Clinic", "--json"))["api_key"]
+        api_key = json.loads(processes.flask(env, "companion", "clinic", "create", "Load Test Clinic", "--json"))[
+            "api_key"
+        ]
         port = processes.free_port()
         server = _start_gunicorn(env, port, args.workers, args.threads, Path(tmp) / "gunicorn.log")
         try:
@@ -210,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             for name in ("healthz", "timeline", "checkin", "treatment"):
                 samples = _phase(world, lambda rng, name=name: name, slice_seconds, args.concurrency)
                 rows.append(_row(name, samples[name], slice_seconds))
-            names, weights = zip(*MIX)
+            names, weights = zip(*MIX, strict=True)
             mixed = _phase(world, lambda rng: rng.choices(names, weights)[0], slice_seconds, args.concurrency)
             everything = Samples()
             for name in names:
@@ -225,17 +261,24 @@ def main(argv: list[str] | None = None) -> int:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
-            server_errors = [line for line in (Path(tmp) / "gunicorn.log").read_text().splitlines()
-                             if line.startswith(("sqlalchemy.exc.", "psycopg.", "sqlite3."))]
+            server_errors = [
+                line
+                for line in (Path(tmp) / "gunicorn.log").read_text().splitlines()
+                if line.startswith(("sqlalchemy.exc.", "psycopg.", "sqlite3."))
+            ]
 
     ceiling = rows[0]["rps"] or 1.0
-    print(f"API under load: db={args.db} gunicorn workers={args.workers} threads={args.threads} "
-          f"client threads={args.concurrency} {slice_seconds:.0f} s per row, cores={os.cpu_count()}")
+    print(
+        f"API under load: db={args.db} gunicorn workers={args.workers} threads={args.threads} "
+        f"client threads={args.concurrency} {slice_seconds:.0f} s per row, cores={os.cpu_count()}"
+    )
     print(f"{'endpoint':<20}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs healthz':>12}{'errors':>8}")
     for row in rows:
         row["ratio_to_healthz"] = round(row["rps"] / ceiling, 3)
-        print(f"{row['endpoint']:<20}{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
-              f"{row['ratio_to_healthz']:>12.2f}{row['errors']:>8}")
+        print(
+            f"{row['endpoint']:<20}{row['rps']:>9.1f}{row['p50_ms']:>9.1f}{row['p99_ms']:>9.1f}"
+            f"{row['ratio_to_healthz']:>12.2f}{row['errors']:>8}"
+        )
     errors = sum(row["errors"] for row in rows if row["endpoint"] != "mixed:all")
     for row in rows:
         for example in row.pop("error_examples"):
@@ -243,12 +286,23 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  error on {row['endpoint']}: {example.strip()}")
     for line in sorted(set(server_errors))[:5]:
         print(f"  server log: {line[:300]}")
-    print(json.dumps({
-        "benchmark": "api_load", "db": args.db, "workers": args.workers, "threads": args.threads,
-        "concurrency": args.concurrency, "seconds_per_row": slice_seconds, "errors": errors,
-        "rows": {row["endpoint"]: {k: row[k] for k in ("rps", "p50_ms", "p99_ms", "ratio_to_healthz", "errors")}
-                 for row in rows},
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "api_load",
+                "db": args.db,
+                "workers": args.workers,
+                "threads": args.threads,
+                "concurrency": args.concurrency,
+                "seconds_per_row": slice_seconds,
+                "errors": errors,
+                "rows": {
+                    row["endpoint"]: {k: row[k] for k in ("rps", "p50_ms", "p99_ms", "ratio_to_healthz", "errors")}
+                    for row in rows
+                },
+            }
+        )
+    )
     return 1 if errors else 0
 
 

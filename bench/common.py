@@ -5,6 +5,7 @@ postgresql://postgres@127.0.0.1/companion_bench (created if missing, its `public
 schema dropped and rebuilt by the migrations on every run). SQLite: a temp file.
 The FCM sinks, processes and percentiles live in `devtools`, shared with the tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,10 @@ if str(PROJECT_ROOT) not in sys.path:  # `python bench/x.py` as well as `python 
 
 from devtools import processes  # noqa: E402  (after the path fix above)
 
-
 # ---------------------------------------------------------------------------------------
 # arguments and output
 # ---------------------------------------------------------------------------------------
+
 
 def parser(description: str, *, db_default: str = "both") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description)
@@ -48,10 +49,10 @@ def print_table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]
     rows = [[_cell(v) for v in row] for row in rows]
     widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h)) for i, h in enumerate(headers)]
     print(f"\n{title}")
-    print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths)))
+    print("  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True)))
     print("  ".join("-" * w for w in widths))
     for row in rows:
-        print("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths)))
+        print("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(row, widths, strict=True)))
     sys.stdout.flush()
 
 
@@ -90,6 +91,7 @@ def workdir(keep: bool) -> Path:
 # ---------------------------------------------------------------------------------------
 # databases
 # ---------------------------------------------------------------------------------------
+
 
 def sqlalchemy_url(url: str) -> str:
     from companion.config import _sqlalchemy_url
@@ -159,6 +161,7 @@ def tables():
 # rows
 # ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DeviceRow:
     id: int
@@ -194,17 +197,29 @@ class Backlog:
             patient = self.patient_of[rid]
             title, body = texts.neutral_text(self.locale_of[patient], texts.PATIENT)
             for device in self.devices_of[patient]:
-                out.append(push.PushMessage(
-                    reminder_id=rid, device_id=device.id, identifier=device.identifier,
-                    identifier_kind=device.kind, platform=device.platform, title=title, body=body,
-                    data={"reminder_id": str(rid), "kind": self.kind}, priority="normal",
-                    expires_at=self.expires_of[rid], collapse_key=f"reminder-{rid}", thread_id="aftercare",
-                    channel_id=channel_id,
-                ))
+                out.append(
+                    push.PushMessage(
+                        reminder_id=rid,
+                        device_id=device.id,
+                        identifier=device.identifier,
+                        identifier_kind=device.kind,
+                        platform=device.platform,
+                        title=title,
+                        body=body,
+                        data={"reminder_id": str(rid), "kind": self.kind},
+                        priority="normal",
+                        expires_at=self.expires_of[rid],
+                        collapse_key=f"reminder-{rid}",
+                        thread_id="aftercare",
+                        channel_id=channel_id,
+                    )
+                )
         return out
 
 
-def seed_people(engine, *, patients: int, two_device_every: int = 4) -> tuple[dict[int, str], dict[int, list[DeviceRow]]]:
+def seed_people(
+    engine, *, patients: int, two_device_every: int = 4
+) -> tuple[dict[int, str], dict[int, list[DeviceRow]]]:
     """One clinic, `patients` patients, one device each and a second for every n-th patient.
 
     Devices mix Firebase installation ids and legacy tokens, Android and iOS, as a
@@ -228,27 +243,58 @@ def seed_people(engine, *, patients: int, two_device_every: int = 4) -> tuple[di
             identifier = f"{kind}-{next_id:08d}-" + "x" * (140 if kind == "token" else 12)
             row = DeviceRow(next_id, p, identifier, kind, platform)
             devices_of[p].append(row)
-            device_rows.append(dict(
-                id=next_id, identifier=identifier, kind=kind, platform=platform, patient_id=p, clinic_id=None,
-                staff_name=None, active=True, created_at=now, updated_at=now,
-            ))
+            device_rows.append(
+                dict(
+                    id=next_id,
+                    identifier=identifier,
+                    kind=kind,
+                    platform=platform,
+                    patient_id=p,
+                    clinic_id=None,
+                    staff_name=None,
+                    active=True,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
             next_id += 1
     with engine.begin() as connection:
-        connection.execute(insert(t["clinics"]), [dict(id=1, name="Bench clinic", descriptive_push=False, created_at=now)])
-        connection.execute(insert(t["patients"]), [
-            dict(id=p, clinic_id=1, display_name=f"Patient {p}", timezone="Europe/Madrid", locale=locale_of[p],
-                 quiet_start="00:00", quiet_end="00:00", screening={}, created_at=now, updated_at=now)
-            for p in range(1, patients + 1)
-        ])
+        connection.execute(
+            insert(t["clinics"]), [dict(id=1, name="Bench clinic", descriptive_push=False, created_at=now)]
+        )
+        connection.execute(
+            insert(t["patients"]),
+            [
+                dict(
+                    id=p,
+                    clinic_id=1,
+                    display_name=f"Patient {p}",
+                    timezone="Europe/Madrid",
+                    locale=locale_of[p],
+                    quiet_start="00:00",
+                    quiet_end="00:00",
+                    screening={},
+                    created_at=now,
+                    updated_at=now,
+                )
+                for p in range(1, patients + 1)
+            ],
+        )
         for start in range(0, len(device_rows), 5000):
-            connection.execute(insert(t["devices"]), device_rows[start:start + 5000])
+            connection.execute(insert(t["devices"]), device_rows[start : start + 5000])
         _fix_sequences(connection, ("clinics", "patients", "devices"))
     return locale_of, devices_of
 
 
 def seed_backlog(
-    engine, count: int, *, due: Callable[[int], datetime], lasts: timedelta = timedelta(hours=2),
-    patients: int | None = None, two_device_every: int = 4, first_id: int = 1,
+    engine,
+    count: int,
+    *,
+    due: Callable[[int], datetime],
+    lasts: timedelta = timedelta(hours=2),
+    patients: int | None = None,
+    two_device_every: int = 4,
+    first_id: int = 1,
 ) -> Backlog:
     """`count` patient pushes; reminder i falls due at due(i). Core executemany, 5,000 rows a statement."""
     from sqlalchemy import insert
@@ -267,15 +313,32 @@ def seed_backlog(
         backlog.patient_of[rid] = patient
         backlog.due_of[rid] = at
         backlog.expires_of[rid] = at + lasts
-        rows.append(dict(
-            id=rid, channel="patient_push", clinic_id=1, patient_id=patient, treatment_id=None, alert_id=None,
-            kind=backlog.kind, plan_key=f"bench-{rid}", title="Hydrate", body="Moisturise now.", priority="normal",
-            payload={}, due_at=at, expires_at=at + lasts, available_at=at, status="pending", attempts=0,
-            created_at=now, updated_at=now,
-        ))
+        rows.append(
+            dict(
+                id=rid,
+                channel="patient_push",
+                clinic_id=1,
+                patient_id=patient,
+                treatment_id=None,
+                alert_id=None,
+                kind=backlog.kind,
+                plan_key=f"bench-{rid}",
+                title="Hydrate",
+                body="Moisturise now.",
+                priority="normal",
+                payload={},
+                due_at=at,
+                expires_at=at + lasts,
+                available_at=at,
+                status="pending",
+                attempts=0,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     with engine.begin() as connection:
         for start in range(0, len(rows), 5000):
-            connection.execute(insert(t["reminders"]), rows[start:start + 5000])
+            connection.execute(insert(t["reminders"]), rows[start : start + 5000])
         _fix_sequences(connection, ("reminders",))
     _analyze(engine)
     return backlog
@@ -319,6 +382,7 @@ def sent_deliveries(engine) -> int:
 # ---------------------------------------------------------------------------------------
 # the application and dispatchers
 # ---------------------------------------------------------------------------------------
+
 
 def make_app(url: str, **overrides: Any):
     """The real app, configured for this database (and sink), as the dispatcher CLI builds it."""

@@ -13,6 +13,7 @@ over the coming days; VACUUM ANALYZE. Then:
   drains the DUE rows; its peak RSS (wait4) and its time per batch of 500.
 Target: the 1M figures within 1.5x of the 10k figures.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,13 +58,15 @@ def explain_claim(engine) -> tuple[str, bool]:
 
     captured: list[tuple[str, Any]] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def capture(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith(("WITH", "UPDATE")) and "reminders" in statement:
             captured.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        claim_due(engine, claimer="bench-explain", limit=500, lease_seconds=120, now=datetime.now(UTC), channels=CHANNELS)
+        claim_due(
+            engine, claimer="bench-explain", limit=500, lease_seconds=120, now=datetime.now(UTC), channels=CHANNELS
+        )
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     reset(engine)
@@ -81,8 +84,9 @@ def explain_claim(engine) -> tuple[str, bool]:
 
 def reset(engine) -> None:
     with engine.begin() as c:
-        c.exec_driver_sql("UPDATE reminders SET status = 'pending', claimed_by = NULL, lease_until = NULL "
-                          "WHERE status = 'claimed'")
+        c.exec_driver_sql(
+            "UPDATE reminders SET status = 'pending', claimed_by = NULL, lease_until = NULL WHERE status = 'claimed'"
+        )
 
 
 def claim_times(engine, repeats: int) -> list[float]:
@@ -91,8 +95,9 @@ def claim_times(engine, repeats: int) -> list[float]:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        rows = claim_due(engine, claimer="bench-claim", limit=500, lease_seconds=120, now=datetime.now(UTC),
-                         channels=CHANNELS)
+        rows = claim_due(
+            engine, claimer="bench-claim", limit=500, lease_seconds=120, now=datetime.now(UTC), channels=CHANNELS
+        )
         times.append(time.perf_counter() - started)
         if len(rows) != 500:
             raise SystemExit(f"claimed {len(rows)} rows, expected 500")
@@ -101,27 +106,37 @@ def claim_times(engine, repeats: int) -> list[float]:
 
 
 def dispatcher_run(url: str, sink: Sink, work: Path, size: int) -> dict[str, Any]:
-    process = processes.spawn_dispatcher(url, "--once", "--name", f"bench-cost-{size}",
-                                         log_path=work / f"cost-{size}.log", **sink.settings())
+    process = processes.spawn_dispatcher(
+        url, "--once", "--name", f"bench-cost-{size}", log_path=work / f"cost-{size}.log", **sink.settings()
+    )
     code, usage, out = processes.wait_with_rusage(process, timeout=300)
     rss_kib = usage.ru_maxrss
     if code != 0:
         raise SystemExit(f"dispatcher --once exited {code}; see {work / f'cost-{size}.log'}")
     summary = json.loads(out.strip().splitlines()[-1])
-    return {"peak_rss_mib": rss_kib / 1024, "batches": summary["batches"], "sent": summary["sent"],
-            "pass_ms": summary["duration_ms"], "ms_per_batch": summary["duration_ms"] / max(1, summary["batches"])}
+    return {
+        "peak_rss_mib": rss_kib / 1024,
+        "batches": summary["batches"],
+        "sent": summary["sent"],
+        "pass_ms": summary["duration_ms"],
+        "ms_per_batch": summary["duration_ms"] / max(1, summary["batches"]),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__.splitlines()[0], db_default="postgres")
-    p.add_argument("--sizes", help="pending reminders per step (default 10000,100000,1000000; --quick 10000,30000,100000)")
+    p.add_argument(
+        "--sizes", help="pending reminders per step (default 10000,100000,1000000; --quick 10000,30000,100000)"
+    )
     p.add_argument("--due", type=int, help="of which due now (default 5,000; --quick 1,000)")
     p.add_argument("--repeats", type=int, default=20, help="claims per size")
     p.add_argument("--show-plans", action="store_true", help="print every EXPLAIN, not only the largest")
     args = p.parse_args(argv)
     if args.db != "postgres":
         p.error("cost growth is measured on PostgreSQL")
-    sizes = [int(x) for x in (args.sizes or ("10000,30000,100000" if args.quick else "10000,100000,1000000")).split(",")]
+    sizes = [
+        int(x) for x in (args.sizes or ("10000,30000,100000" if args.quick else "10000,100000,1000000")).split(",")
+    ]
     due = args.due or (1_000 if args.quick else 5_000)
     work = common.workdir(args.keep)
     sink = Sink(work)
@@ -139,18 +154,47 @@ def main(argv: list[str] | None = None) -> None:
             times = claim_times(engine, args.repeats)
             engine.dispose()
             run = dispatcher_run(url, sink, work, size)
-            results.append({"size": size, "fill_s": fill_s, "claim_ms": stats.median(times) * 1000,
-                            "claim_p90_ms": stats.percentile(times, 90) * 1000, "uses_index": uses_index, **run})
+            results.append(
+                {
+                    "size": size,
+                    "fill_s": fill_s,
+                    "claim_ms": stats.median(times) * 1000,
+                    "claim_p90_ms": stats.percentile(times, 90) * 1000,
+                    "uses_index": uses_index,
+                    **run,
+                }
+            )
     finally:
         sink.stop()
     first, last = results[0], results[-1]
     common.print_table(
         f"Cost growth on PostgreSQL, {due:,} due, claims of 500 "
         f"(python -m bench.cost_growth{' --quick' if args.quick else ''})",
-        ["pending", "insert s", "claim ms (median)", "claim ms (p90)", "partial index", "dispatch ms/batch",
-         "batches", "sent", "peak RSS MiB"],
-        [[r["size"], r["fill_s"], r["claim_ms"], r["claim_p90_ms"], "yes" if r["uses_index"] else "NO",
-          r["ms_per_batch"], r["batches"], r["sent"], r["peak_rss_mib"]] for r in results],
+        [
+            "pending",
+            "insert s",
+            "claim ms (median)",
+            "claim ms (p90)",
+            "partial index",
+            "dispatch ms/batch",
+            "batches",
+            "sent",
+            "peak RSS MiB",
+        ],
+        [
+            [
+                r["size"],
+                r["fill_s"],
+                r["claim_ms"],
+                r["claim_p90_ms"],
+                "yes" if r["uses_index"] else "NO",
+                r["ms_per_batch"],
+                r["batches"],
+                r["sent"],
+                r["peak_rss_mib"],
+            ]
+            for r in results
+        ],
     )
     for size in sizes if args.show_plans else sizes[-1:]:
         print(f"\nEXPLAIN (ANALYZE, BUFFERS) of the claim, {size:,} pending:")
@@ -158,17 +202,24 @@ def main(argv: list[str] | None = None) -> None:
     claim_ratio = last["claim_ms"] / first["claim_ms"]
     batch_ratio = last["ms_per_batch"] / first["ms_per_batch"]
     rss_ratio = last["peak_rss_mib"] / first["peak_rss_mib"]
-    print(f"\n{last['size']:,} vs {first['size']:,}: claim x{claim_ratio:.2f}, dispatch batch x{batch_ratio:.2f}, "
-          f"peak RSS x{rss_ratio:.2f}")
-    common.emit_json({
-        "benchmark": "cost_growth", "due": due,
-        **{f"claim_ms_{r['size']}": round(r["claim_ms"], 2) for r in results},
-        **{f"batch_ms_{r['size']}": round(r["ms_per_batch"], 1) for r in results},
-        **{f"peak_rss_mib_{r['size']}": round(r["peak_rss_mib"], 1) for r in results},
-        "claim_ratio": round(claim_ratio, 2), "batch_ratio": round(batch_ratio, 2), "rss_ratio": round(rss_ratio, 2),
-        "partial_index_used": all(r["uses_index"] for r in results),
-        "targets": {"claim<=1.5x": claim_ratio <= 1.5, "rss<=1.5x": rss_ratio <= 1.5},
-    })
+    print(
+        f"\n{last['size']:,} vs {first['size']:,}: claim x{claim_ratio:.2f}, dispatch batch x{batch_ratio:.2f}, "
+        f"peak RSS x{rss_ratio:.2f}"
+    )
+    common.emit_json(
+        {
+            "benchmark": "cost_growth",
+            "due": due,
+            **{f"claim_ms_{r['size']}": round(r["claim_ms"], 2) for r in results},
+            **{f"batch_ms_{r['size']}": round(r["ms_per_batch"], 1) for r in results},
+            **{f"peak_rss_mib_{r['size']}": round(r["peak_rss_mib"], 1) for r in results},
+            "claim_ratio": round(claim_ratio, 2),
+            "batch_ratio": round(batch_ratio, 2),
+            "rss_ratio": round(rss_ratio, 2),
+            "partial_index_used": all(r["uses_index"] for r in results),
+            "targets": {"claim<=1.5x": claim_ratio <= 1.5, "rss<=1.5x": rss_ratio <= 1.5},
+        }
+    )
 
 
 if __name__ == "__main__":

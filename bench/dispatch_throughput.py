@@ -15,6 +15,7 @@ bench-deps`), else the Python sink; its capacity is measured first with pipeline
 Reminders go to patients with one device each, every 4th patient two (1.25 pushes per
 reminder); Android and iOS, installation ids and legacy tokens.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,14 +47,19 @@ def run_ours(url: str, sink: Sink, backlog: common.Backlog) -> dict[str, Any]:
     finally:
         dispatcher.sender.close()  # type: ignore[attr-defined]
         engine.dispose()
-    return {**result, "batches": stats.batches, "duplicates": duplicates,
-            "left": {k: v for k, v in statuses.items() if k != "sent"}}
+    return {
+        **result,
+        "batches": stats.batches,
+        "duplicates": duplicates,
+        "left": {k: v for k, v in statuses.items() if k != "sent"},
+    }
 
 
 def run_once_subprocess(url: str, sink: Sink, work: Path, pushes: int) -> dict[str, Any]:
     meter = send_paths.Meter().start()
-    process = processes.spawn_dispatcher(url, "--once", "--name", "bench-once", log_path=work / "once.log",
-                                         **sink.settings())
+    process = processes.spawn_dispatcher(
+        url, "--once", "--name", "bench-once", log_path=work / "once.log", **sink.settings()
+    )
     code, usage, out = processes.wait_with_rusage(process, timeout=max(300.0, pushes / 50))
     elapsed = meter.stop(0)["seconds"]
     if code != 0:
@@ -64,9 +70,16 @@ def run_once_subprocess(url: str, sink: Sink, work: Path, pushes: int) -> dict[s
     duplicates = common.duplicate_sends(engine)
     engine.dispose()
     cpu = usage.ru_utime + usage.ru_stime
-    return {"pushes": sent, "seconds": elapsed, "rate": sent / elapsed, "cpu_seconds": cpu,
-            "cpu_us_per_push": cpu / max(sent, 1) * 1e6, "pass_rate": sent / max(summary["duration_ms"] / 1000, 1e-9),
-            "peak_rss_mib": usage.ru_maxrss / 1024, "duplicates": duplicates}
+    return {
+        "pushes": sent,
+        "seconds": elapsed,
+        "rate": sent / elapsed,
+        "cpu_seconds": cpu,
+        "cpu_us_per_push": cpu / max(sent, 1) * 1e6,
+        "pass_rate": sent / max(summary["duration_ms"] / 1000, 1e-9),
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+        "duplicates": duplicates,
+    }
 
 
 def _warmup(message: Any) -> Any:
@@ -128,8 +141,11 @@ def _label(key: str, threads: int) -> str:
     if key in LABELS:
         return LABELS[key].replace("best case", f"{threads} threads, no misfire grace")
     db = key.split("_")[1]
-    return f"ours: dispatcher --once subprocess ({db}, start-up included)" if key.endswith("_once") \
+    return (
+        f"ours: dispatcher --once subprocess ({db}, start-up included)"
+        if key.endswith("_once")
         else f"ours: Dispatcher.run_pass ({db})"
+    )
 
 
 def figures_for(scheme: str, results: dict[str, dict[str, Any]], kinds: list[str]) -> dict[str, Any]:
@@ -171,19 +187,34 @@ def main(argv: list[str] | None = None) -> None:
     work = common.workdir(args.keep)
     kinds = common.databases(args.db)
     schemes = ["http", "https"] if args.scheme == "both" else [args.scheme]
-    figures: dict[str, Any] = {"benchmark": "dispatch_throughput", "reminders": n, "sink": args.sink,
-                               "load_average_before": round(os.getloadavg()[0], 2)}
+    figures: dict[str, Any] = {
+        "benchmark": "dispatch_throughput",
+        "reminders": n,
+        "sink": args.sink,
+        "load_average_before": round(os.getloadavg()[0], 2),
+    }
     for scheme in schemes:
         results = measure(scheme, args, n, work)
         figures["pushes"] = results["raw"]["pushes"]
         ceiling = results["ceiling"]["rate"]
-        rows = [[_label(key, args.naive_threads), r.get("pushes", ""), r.get("seconds", ""), r["rate"],
-                 r["rate"] / ceiling, r.get("cpu_us_per_push", ""), r.get("duplicates", ""), r.get("missed", "")]
-                for key, r in results.items()]
+        rows = [
+            [
+                _label(key, args.naive_threads),
+                r.get("pushes", ""),
+                r.get("seconds", ""),
+                r["rate"],
+                r["rate"] / ceiling,
+                r.get("cpu_us_per_push", ""),
+                r.get("duplicates", ""),
+                r.get("missed", ""),
+            ]
+            for key, r in results.items()
+        ]
         common.print_table(
             f"Dispatch throughput over {scheme}: {n:,} reminders, {figures['pushes']:,} pushes, {args.sink} sink "
             f"(python -m bench.dispatch_throughput{' --quick' if args.quick else ''} --db {args.db})",
-            ["way", "pushes", "seconds", "pushes/s", "x ceiling", "CPU us/push", "dups", "dropped jobs"], rows,
+            ["way", "pushes", "seconds", "pushes/s", "x ceiling", "CPU us/push", "dups", "dropped jobs"],
+            rows,
         )
         figures.update(figures_for(scheme, results, kinds))
     http = "http" in schemes
@@ -192,7 +223,9 @@ def main(argv: list[str] | None = None) -> None:
         "ours_per_s>=3000": all(figures[f"{p}ours_{k}_per_s"] >= 3000 for p in prefixes for k in kinds),
         "ours_over_ceiling>=0.8": all(figures[f"{p}ours_{k}_over_ceiling"] >= 0.8 for p in prefixes for k in kinds),
         "ours_over_naive>=5": all(figures[f"{p}ours_{k}_over_naive"] >= 5 for p in prefixes for k in kinds),
-        "ours_cpu_us_per_push<=350": all(figures[f"{p}ours_{k}_cpu_us_per_push"] <= 350 for p in prefixes for k in kinds),
+        "ours_cpu_us_per_push<=350": all(
+            figures[f"{p}ours_{k}_cpu_us_per_push"] <= 350 for p in prefixes for k in kinds
+        ),
     }
     figures["load_average_after"] = round(os.getloadavg()[0], 2)  # other work on the machine skews every figure
     common.emit_json(figures)

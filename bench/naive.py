@@ -6,6 +6,7 @@ pool tuned as for raw. `defaults=True` is the design as usually written: APSched
 default executor (10 threads) and misfire grace (1 s), firebase-admin's defaults.
 Timed from scheduler start to the last job's end.
 """
+
 from __future__ import annotations
 
 import logging
@@ -53,8 +54,10 @@ def run(sink: Sink, messages: list[Any], work: Path, threads: int | None, *, def
     grace = 1 if defaults else None
     executor = ThreadPoolExecutor() if defaults else ThreadPoolExecutor(threads)
     scheduler = BackgroundScheduler(
-        jobstores={"default": store}, executors={"default": executor},
-        job_defaults={"misfire_grace_time": grace, "coalesce": False, "max_instances": 1}, timezone=UTC,
+        jobstores={"default": store},
+        executors={"default": executor},
+        job_defaults={"misfire_grace_time": grace, "coalesce": False, "max_instances": 1},
+        timezone=UTC,
     )
     per_reminder: dict[int, list[Any]] = {}
     for message in messages:
@@ -63,16 +66,30 @@ def run(sink: Sink, messages: list[Any], work: Path, threads: int | None, *, def
     rows = []
     for rid, msgs in per_reminder.items():
         job = Job(
-            scheduler, id=f"reminder-{rid}", func="bench.naive:naive_send", args=(msgs,), kwargs={},
-            trigger=DateTrigger(run_date=due, timezone=UTC), executor="default", name=f"reminder {rid}",
-            misfire_grace_time=grace, coalesce=False, max_instances=1, next_run_time=due,
+            scheduler,
+            id=f"reminder-{rid}",
+            func="bench.naive:naive_send",
+            args=(msgs,),
+            kwargs={},
+            trigger=DateTrigger(run_date=due, timezone=UTC),
+            executor="default",
+            name=f"reminder {rid}",
+            misfire_grace_time=grace,
+            coalesce=False,
+            max_instances=1,
+            next_run_time=due,
         )
-        rows.append({"id": job.id, "next_run_time": datetime_to_utc_timestamp(due),
-                     "job_state": pickle.dumps(job.__getstate__(), store.pickle_protocol)})
+        rows.append(
+            {
+                "id": job.id,
+                "next_run_time": datetime_to_utc_timestamp(due),
+                "job_state": pickle.dumps(job.__getstate__(), store.pickle_protocol),
+            }
+        )
     store.jobs_t.create(store.engine, checkfirst=True)
     with store.engine.begin() as connection:
         for start in range(0, len(rows), 5000):
-            connection.execute(store.jobs_t.insert(), rows[start:start + 5000])
+            connection.execute(store.jobs_t.insert(), rows[start : start + 5000])
     failures = {"error": 0, "missed": 0}
     jobs = len(per_reminder)
 
@@ -95,4 +112,10 @@ def run(sink: Sink, messages: list[Any], work: Path, threads: int | None, *, def
     firebase_admin.delete_app(app)
     if not finished:
         common.note(f"naive: stopped after {limit:.0f}s with {result['pushes']}/{len(messages)} sent")
-    return {**result, "errors": failures["error"], "missed": failures["missed"], "threads": threads, "complete": finished}
+    return {
+        **result,
+        "errors": failures["error"],
+        "missed": failures["missed"],
+        "threads": threads,
+        "complete": finished,
+    }

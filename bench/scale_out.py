@@ -9,6 +9,7 @@ UPDATE makes the whole backlog due at T. Throughput = sent pushes / (last sent_a
 so start-up is excluded. Duplicates = (reminder, device) pairs with more than one
 `sent` delivery: must be 0. Each dispatcher's share comes from its pass log lines.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,16 +34,19 @@ def run(k: int, n: int, sink: Sink, work: Path, pg_url: str, interval: float) ->
     logs = [work / f"scale{k}-{i}.log" for i in range(k)]
     procs = [
         processes.spawn_dispatcher(url, "--name", name, "--interval", str(interval), log_path=log, **sink.settings())
-        for name, log in zip(names, logs)
+        for name, log in zip(names, logs, strict=True)
     ]
     try:
+
         def all_up() -> bool:
             with engine.connect() as c:
-                up = c.exec_driver_sql("SELECT count(*) FROM dispatcher_heartbeats WHERE name LIKE %s",
-                                       (f"bench-scale{k}-%",)).scalar_one()
+                up = c.exec_driver_sql(
+                    "SELECT count(*) FROM dispatcher_heartbeats WHERE name LIKE %s", (f"bench-scale{k}-%",)
+                ).scalar_one()
             if any(p.poll() is not None for p in procs):
                 raise SystemExit(f"a dispatcher exited early; see {work}")
             return up >= k
+
         try:
             processes.wait_until(all_up, timeout=60, every=0.2)
         except AssertionError:
@@ -56,8 +60,13 @@ def run(k: int, n: int, sink: Sink, work: Path, pg_url: str, interval: float) ->
 
         def drained() -> bool:
             with engine.connect() as c:
-                return c.exec_driver_sql(
-                    "SELECT count(*) FROM reminders WHERE status IN ('pending', 'claimed')").scalar_one() == 0
+                return (
+                    c.exec_driver_sql(
+                        "SELECT count(*) FROM reminders WHERE status IN ('pending', 'claimed')"
+                    ).scalar_one()
+                    == 0
+                )
+
         limit = max(120.0, backlog.pushes / 100)
         try:
             processes.wait_until(drained, timeout=limit, every=0.1)
@@ -77,8 +86,16 @@ def run(k: int, n: int, sink: Sink, work: Path, pg_url: str, interval: float) ->
         for match in PASS_LINE.finditer(log.read_text()):
             shares[match[1]] += int(match[2])
     seconds = (last - t0).total_seconds()
-    return {"procs": k, "pushes": sent, "expected": backlog.pushes, "seconds": seconds, "rate": sent / seconds,
-            "duplicates": duplicates, "statuses": statuses, "shares": [shares[name] for name in names]}
+    return {
+        "procs": k,
+        "pushes": sent,
+        "expected": backlog.pushes,
+        "seconds": seconds,
+        "rate": sent / seconds,
+        "duplicates": duplicates,
+        "statuses": statuses,
+        "shares": [shares[name] for name in names],
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -104,16 +121,30 @@ def main(argv: list[str] | None = None) -> None:
         f"Scale-out on PostgreSQL: {n:,} reminders, {results[0]['expected']:,} pushes "
         f"(python -m bench.scale_out{' --quick' if args.quick else ''})",
         ["dispatchers", "pushes sent", "seconds", "pushes/s", "x one", "duplicates", "pushes per dispatcher"],
-        [[r["procs"], r["pushes"], r["seconds"], r["rate"], r["rate"] / base, r["duplicates"],
-          "/".join(str(s) for s in r["shares"])] for r in results],
+        [
+            [
+                r["procs"],
+                r["pushes"],
+                r["seconds"],
+                r["rate"],
+                r["rate"] / base,
+                r["duplicates"],
+                "/".join(str(s) for s in r["shares"]),
+            ]
+            for r in results
+        ],
     )
-    common.emit_json({
-        "benchmark": "scale_out", "reminders": n, "pushes": results[0]["expected"],
-        **{f"procs_{r['procs']}_per_s": round(r["rate"], 1) for r in results},
-        **{f"procs_{r['procs']}_duplicates": r["duplicates"] for r in results},
-        "all_sent": all(r["pushes"] == r["expected"] for r in results),
-        "targets": {"duplicates==0": all(r["duplicates"] == 0 for r in results)},
-    })
+    common.emit_json(
+        {
+            "benchmark": "scale_out",
+            "reminders": n,
+            "pushes": results[0]["expected"],
+            **{f"procs_{r['procs']}_per_s": round(r["rate"], 1) for r in results},
+            **{f"procs_{r['procs']}_duplicates": r["duplicates"] for r in results},
+            "all_sent": all(r["pushes"] == r["expected"] for r in results),
+            "targets": {"duplicates==0": all(r["duplicates"] == 0 for r in results)},
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
   hand-off, no result mapping, no database. What any dispatcher on this client can at best reach.
 Both are timed from the first message built to the last answer, with CPU from getrusage.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,14 @@ class Meter:
     def stop(self, pushes: int, **extra: Any) -> dict[str, Any]:
         seconds = time.perf_counter() - self._wall
         cpu = _cpu() - self._cpu
-        return {"pushes": pushes, "seconds": seconds, "rate": pushes / seconds, "cpu_seconds": cpu,
-                "cpu_us_per_push": cpu / max(pushes, 1) * 1e6, **extra}
+        return {
+            "pushes": pushes,
+            "seconds": seconds,
+            "rate": pushes / seconds,
+            "cpu_seconds": cpu,
+            "cpu_us_per_push": cpu / max(pushes, 1) * 1e6,
+            **extra,
+        }
 
 
 def _cpu() -> float:
@@ -52,14 +59,15 @@ def sdk_app(sink: Sink, *, tuned: bool = True) -> Any:
     from firebase_admin import credentials, messaging
 
     certificate = credentials.Certificate(str(sink.credentials))
-    app = firebase_admin.initialize_app(certificate, options={"projectId": certificate.project_id},
-                                        name=f"bench-{uuid.uuid4().hex}")
-    service = messaging._get_messaging_service(app)  # noqa: SLF001
-    service._fcm_url = f"{sink.url}/v1/projects/{app.project_id}/messages:send"  # noqa: SLF001
-    session = service._client.session  # noqa: SLF001
-    credential = service._credential  # noqa: SLF001
+    app = firebase_admin.initialize_app(
+        certificate, options={"projectId": certificate.project_id}, name=f"bench-{uuid.uuid4().hex}"
+    )
+    service = messaging._get_messaging_service(app)
+    service._fcm_url = f"{sink.url}/v1/projects/{app.project_id}/messages:send"
+    session = service._client.session
+    credential = service._credential
     if hasattr(credential, "_is_regional_access_boundary_lookup_required"):  # nothing but the sink is contacted
-        credential._is_regional_access_boundary_lookup_required = lambda: False  # noqa: SLF001
+        credential._is_regional_access_boundary_lookup_required = lambda: False
     if sink.certificate is not None:
         session.verify = str(sink.certificate)
     if tuned:
@@ -89,7 +97,7 @@ def raw_send_each(sink: Sink, messages: list[Any]) -> dict[str, Any]:
         meter = Meter().start()
         sent = errors = 0
         for start in range(0, len(messages), 500):
-            batch = messaging.send_each([build_message(m) for m in messages[start:start + 500]], app=app)
+            batch = messaging.send_each([build_message(m) for m in messages[start : start + 500]], app=app)
             sent += batch.success_count
             errors += batch.failure_count
         return meter.stop(sent, errors=errors)
@@ -106,13 +114,17 @@ def ceiling(sink: Sink, messages: list[Any], connections: int = DEFAULT_IN_FLIGH
     app = sdk_app(sink)
     credential = app.credential.get_credential()
     warm_up(app, messages[0])  # the token
-    headers = {"Authorization": f"Bearer {credential.token}", "Content-Type": "application/json",
-               **messaging._get_messaging_service(app)._fcm_headers}  # noqa: SLF001
+    headers = {
+        "Authorization": f"Bearer {credential.token}",
+        "Content-Type": "application/json",
+        **messaging._get_messaging_service(app)._fcm_headers,
+    }
     url = f"{sink.url}/v1/projects/{app.project_id}/messages:send"
 
     async def run() -> dict[str, Any]:
         connector = aiohttp.TCPConnector(limit=connections, ssl=_ssl(sink))
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=10)) as session:
+
             async def worker(queue: Iterator[Any]) -> int:
                 ok = 0
                 for message in queue:  # shared: each worker takes the next message

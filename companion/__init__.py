@@ -1,4 +1,5 @@
 """Aftercare Companion: aftercare timelines, reminders and triage after microneedling."""
+
 from __future__ import annotations
 
 import logging
@@ -10,9 +11,9 @@ from flask import Flask
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Config, then extensions, then blueprints, then CLI. Never starts a scheduler."""
     from companion import config
+    from companion.core.api import CompanionApi
     from companion.core.errors import register_error_handlers
     from companion.core.requests import register_request_guards
-    from companion.core.api import CompanionApi
     from companion.extensions import db, migrate
 
     app = Flask(__name__, instance_relative_config=True)
@@ -22,7 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from pathlib import Path
 
-        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if app.config.get("WEBHOOK_ALLOW_PRIVATE"):
         logging.getLogger("companion").warning(
@@ -56,7 +57,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_console(app)
     register_rate_limits(app)
 
-    from companion.alerts import service as alerts, webhooks
+    from companion.alerts import service as alerts
+    from companion.alerts import webhooks
     from companion.courses import service as courses
     from companion.reminders import service as reminders
 

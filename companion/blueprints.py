@@ -1,27 +1,41 @@
 """Every domain's blueprints, registered on the API in one place."""
+
 from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api
 
 from companion.core.ratelimit import (
-    WRITE_METHODS, BlueprintLimit, EndpointLimit, client_address, credential_key, init_rate_limits,
+    WRITE_METHODS,
+    BlueprintLimit,
+    EndpointLimit,
+    client_address,
+    credential_key,
+    init_rate_limits,
 )
 
 CLINIC_BLUEPRINTS = (
-    "clinic", "staff_devices", "patients", "patient_treatments", "treatments", "protocols", "alerts",
-    "patient_checkins", "triage_rules", "privacy",
+    "clinic",
+    "staff_devices",
+    "patients",
+    "patient_treatments",
+    "treatments",
+    "protocols",
+    "alerts",
+    "patient_checkins",
+    "triage_rules",
+    "privacy",
 )
 # Limits are settings (README, "Rate limits"); each names the config key that holds it.
 ENDPOINT_LIMITS = (
-    EndpointLimit("patient_sessions.start_session", "RATELIMIT_SIGNIN_FAILURES", client_address,
-                  count_failures_only=True),
+    EndpointLimit(
+        "patient_sessions.start_session", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True
+    ),
     EndpointLimit("console.login", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True),
     EndpointLimit("me.submit_checkin", "RATELIMIT_CHECKINS", credential_key),
 )
 BLUEPRINT_LIMITS = (
-    BlueprintLimit(("me",), "RATELIMIT_PATIENT_WRITES", "patient-writes", credential_key,
-                   methods=tuple(WRITE_METHODS)),
+    BlueprintLimit(("me",), "RATELIMIT_PATIENT_WRITES", "patient-writes", credential_key, methods=tuple(WRITE_METHODS)),
     BlueprintLimit(CLINIC_BLUEPRINTS, "RATELIMIT_API_KEY", "api-key", credential_key),
 )
 
@@ -41,9 +55,22 @@ def register_blueprints(api: Api) -> None:
     from companion.worklist import views as worklist
 
     blueprints = (
-        ops.blp, clinics.blp, devices.blp, patients.blp, patients.sessions, treatments.patient_treatments,
-        treatments.blp, courses.patient_appointments, courses.blp, protocols.blp, me.blp, alerts.blp,
-        worklist.blp, checkins.history, checkins.rules, privacy.blp,
+        ops.blp,
+        clinics.blp,
+        devices.blp,
+        patients.blp,
+        patients.sessions,
+        treatments.patient_treatments,
+        treatments.blp,
+        courses.patient_appointments,
+        courses.blp,
+        protocols.blp,
+        me.blp,
+        alerts.blp,
+        worklist.blp,
+        checkins.history,
+        checkins.rules,
+        privacy.blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

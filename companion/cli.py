@@ -1,4 +1,5 @@
 """Attach every domain's commands to `flask companion`."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -7,9 +8,9 @@ from companion.core.cli import companion_cli
 
 
 def register_cli(app: Flask) -> None:
-    import companion.clinics.cli  # noqa: F401
-    import companion.console.cli  # noqa: F401
-    import companion.reminders.cli  # noqa: F401
+    import companion.clinics.cli
+    import companion.console.cli
+    import companion.reminders.cli
     import companion.staff.cli  # noqa: F401
 
     if "companion" not in app.cli.commands:

@@ -3,6 +3,7 @@
 Every knob has a default that works on a fresh machine: an SQLite file in the
 instance folder and the log push sender.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,7 @@ def _sqlalchemy_url(url: str) -> str:
     """Accept plain postgres URLs and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

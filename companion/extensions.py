@@ -2,6 +2,7 @@
 
 The flask-smorest Api is not here: it holds the OpenAPI document, so each app gets its own.
 """
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 

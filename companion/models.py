@@ -1,4 +1,5 @@
 """Imports every model so metadata (and Alembic) sees the whole schema."""
+
 from companion.alerts.models import Alert
 from companion.audit.models import AuditEntry
 from companion.checkins.models import CheckIn
@@ -13,7 +14,21 @@ from companion.staff.models import StaffMember
 from companion.treatments.models import Restriction, Treatment
 
 __all__ = [
-    "Alert", "Appointment", "AuditEntry", "CheckIn", "Clinic", "ClinicApiKey", "Delivery", "Device",
-    "DispatcherHeartbeat", "EnrollmentCode", "Patient", "PatientToken", "ProtocolOverride", "Reminder", "Restriction",
-    "StaffMember", "Treatment",
+    "Alert",
+    "Appointment",
+    "AuditEntry",
+    "CheckIn",
+    "Clinic",
+    "ClinicApiKey",
+    "Delivery",
+    "Device",
+    "DispatcherHeartbeat",
+    "EnrollmentCode",
+    "Patient",
+    "PatientToken",
+    "ProtocolOverride",
+    "Reminder",
+    "Restriction",
+    "StaffMember",
+    "Treatment",
 ]

@@ -1,4 +1,5 @@
 """DNS at the network edge: names the tests use, answered from a table, never the real resolver."""
+
 from __future__ import annotations
 
 import socket

@@ -7,6 +7,7 @@ dropping the connection. Error bodies have the shape FCM v1 sends.
 Standalone, for demos and benchmarks:
     python -m devtools.fcm_server --port 8787 --credentials /tmp/fake-fcm-key.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -117,17 +118,27 @@ class FakeFcmServer:
         self.stop()
 
     # error injection -----------------------------------------------------------------
-    def fail_identifier(self, identifier: str, error_code: str, *, message: str | None = None,
-                        retry_after: str | int | None = None) -> None:
+    def fail_identifier(
+        self, identifier: str, error_code: str, *, message: str | None = None, retry_after: str | int | None = None
+    ) -> None:
         """Every send to this token or FID fails with the given FCM errorCode."""
-        self._set(lambda s: s.per_identifier.__setitem__(identifier, self._fault(error_code, None, message, retry_after)))
+        self._set(
+            lambda s: s.per_identifier.__setitem__(identifier, self._fault(error_code, None, message, retry_after))
+        )
 
     def drop_identifier(self, identifier: str) -> None:
         """Every send to this identifier has its connection closed without an answer."""
         self._set(lambda s: s.per_identifier.__setitem__(identifier, Fault(drop=True)))
 
-    def fail_next(self, n: int, status: int = 503, error_code: str | None = "UNAVAILABLE", *,
-                  message: str | None = None, retry_after: str | int | None = None) -> None:
+    def fail_next(
+        self,
+        n: int,
+        status: int = 503,
+        error_code: str | None = "UNAVAILABLE",
+        *,
+        message: str | None = None,
+        retry_after: str | int | None = None,
+    ) -> None:
         """The next n `messages:send` requests (any identifier) fail this way."""
         fault = self._fault(error_code, status, message, retry_after)
         self._set(lambda s: s.queue.extend([fault] * n))
@@ -192,8 +203,9 @@ class FakeFcmServer:
         return True
 
     # internals ---------------------------------------------------------------------------
-    def _fault(self, error_code: str | None, status: int | None, message: str | None,
-               retry_after: str | int | None) -> Fault:
+    def _fault(
+        self, error_code: str | None, status: int | None, message: str | None, retry_after: str | int | None
+    ) -> Fault:
         if error_code is not None and error_code not in FCM_ERRORS:
             raise ValueError(f"unknown FCM errorCode {error_code!r}; known: {sorted(FCM_ERRORS)}")
         return Fault(error_code, status, message, None if retry_after is None else str(retry_after))
@@ -268,7 +280,7 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         if self.path == "/token":
             form = urllib.parse.parse_qs(raw.decode())
-            if form.get("grant_type") != [JWT_GRANT] or not form.get("assertion", [""])[0].count(".") == 2:
+            if form.get("grant_type") != [JWT_GRANT] or form.get("assertion", [""])[0].count(".") != 2:
                 return self._json(400, {"error": "invalid_grant", "error_description": "expected a JWT-bearer grant"})
             return self._json(*fake._issue_token())
         match = _SEND_PATH.match(self.path)
@@ -282,7 +294,9 @@ class _Handler(BaseHTTPRequestHandler):
         project = match["project"]
         fault, authorised = fake._accept(project, body, auth.removeprefix("Bearer "), self.client_address[:2])
         if not authorised:
-            return self._json(401, error_body(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", None))
+            return self._json(
+                401, error_body(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", None)
+            )
         if fault is None:
             return self._json(200, {"name": fake._message_id(project)})
         if fault.delay:

@@ -1,4 +1,5 @@
 """Webhook endpoints on 127.0.0.1 that misbehave: one trickles its answer, one answers without end."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """Child processes started exactly as an operator would, with their own COMPANION_* settings."""
+
 from __future__ import annotations
 
 import json
@@ -32,29 +33,39 @@ def environment(database_url: str, **settings: Any) -> dict[str, str]:
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPANION_")}
     env.pop("GOOGLE_APPLICATION_CREDENTIALS", None)
-    env.update(COMPANION_DATABASE_URL=database_url, COMPANION_PUSH_BACKEND="log", PYTHONUNBUFFERED="1",
-               COMPANION_PUSH_BUNDLE_WINDOW_MINUTES="0")
+    env.update(
+        COMPANION_DATABASE_URL=database_url,
+        COMPANION_PUSH_BACKEND="log",
+        PYTHONUNBUFFERED="1",
+        COMPANION_PUSH_BUNDLE_WINDOW_MINUTES="0",
+    )
     env.update({f"COMPANION_{key}": str(value) for key, value in settings.items()})
     return env
 
 
 def flask(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     """`flask --app wsgi ARGS` to completion; its stdout (SystemExit with stderr on failure)."""
-    done = subprocess.run([FLASK, "--app", "wsgi", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [FLASK, "--app", "wsgi", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode != 0:
         raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return done.stdout
 
 
-def spawn_dispatcher(database_url: str, *args: str, log_path: Path | None = None, **settings: Any) -> subprocess.Popen[str]:
+def spawn_dispatcher(
+    database_url: str, *args: str, log_path: Path | None = None, **settings: Any
+) -> subprocess.Popen[str]:
     """`flask --app wsgi companion dispatcher ARGS`; stdout piped, stderr to `log_path` or dropped."""
     stderr = open(log_path, "w") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:
         return subprocess.Popen(
             [FLASK, "--app", "wsgi", "companion", "dispatcher", *args],
-            cwd=PROJECT_ROOT, env=environment(database_url, **settings),
-            stdout=subprocess.PIPE, stderr=stderr, text=True,
+            cwd=PROJECT_ROOT,
+            env=environment(database_url, **settings),
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
         )
     finally:
         if log_path:

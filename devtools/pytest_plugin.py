@@ -2,6 +2,7 @@
 
 Registered for the whole suite by `pytest_plugins` in tests/conftest.py.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -36,4 +37,3 @@ def fcm_config(fake_fcm: FakeFcmServer, fcm_credentials: Path) -> dict[str, Any]
         "FCM_TIMEOUT_SECONDS": 2.0,
         "ANDROID_CHANNEL_ID": "aftercare",
     }
-

@@ -2,6 +2,7 @@
 
 google-auth signs a real RS256 JWT with it, so the SDK's whole OAuth path runs.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,7 +22,9 @@ def _private_key_pem() -> str:
     """One key per process: generating RSA keys is the slow part and tests need no variety."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     ).decode()
 
 

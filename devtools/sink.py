@@ -9,6 +9,7 @@ Three servers behind one `Sink` class, each in its own process:
 HTTPS uses a throwaway certificate that this process and its children trust through
 REQUESTS_CA_BUNDLE. `capacity()` measures what a sink answers with pipelined requests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,12 +52,27 @@ class Sink:
             tls_args = ["--tls-cert", str(self.certificate), "--tls-key", str(key)]
         self.log = open(directory / "sink.log", "w")  # noqa: SIM115
         if kind == "fake":
-            args = [sys.executable, "-m", "devtools.fcm_server", "--port", str(self.port),
-                    "--credentials", str(self.credentials), "--project", PROJECT_ID]
+            args = [
+                sys.executable,
+                "-m",
+                "devtools.fcm_server",
+                "--port",
+                str(self.port),
+                "--credentials",
+                str(self.credentials),
+                "--project",
+                PROJECT_ID,
+            ]
         else:
             write_service_account(self.credentials, f"{self.url}/token", project_id=PROJECT_ID)
             if kind == "nginx":
-                args = [NGINX, "-e", str(directory / "error.log"), "-c", str(_nginx_config(directory, self.port, tls_args))]
+                args = [
+                    NGINX,
+                    "-e",
+                    str(directory / "error.log"),
+                    "-c",
+                    str(_nginx_config(directory, self.port, tls_args)),
+                ]
             else:
                 args = [sys.executable, "-m", "devtools.sink", "--port", str(self.port), *tls_args]
                 if record:
@@ -97,8 +113,10 @@ class Sink:
 def capacity(sink: Sink, seconds: float = 3.0, connections: int = 8, depth: int = 64) -> float:
     """Requests/s the sink answers to pipelined `messages:send` POSTs (a lower bound: this client is Python)."""
     body = b'{"message":{"fid":"capacity-probe","data":{"reminder_id":"0"}}}'
-    request = (f"POST /v1/projects/{PROJECT_ID}/messages:send HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+    request = (
+        f"POST /v1/projects/{PROJECT_ID}/messages:send HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
     context = ssl.create_default_context(cafile=str(sink.certificate)) if sink.tls else None
 
     async def one(deadline: float) -> int:
@@ -154,7 +172,9 @@ http {{
         listen {listen};
         {tls}
         location = /token {{ return 200 '{{"access_token":"sink","expires_in":3600,"token_type":"Bearer"}}'; }}
-        location ~ ^/v1/projects/([^/]+)/messages:send$ {{ return 200 '{{"name":"projects/$1/messages/0:$request_id"}}'; }}
+        location ~ ^/v1/projects/([^/]+)/messages:send$ {{
+            return 200 '{{"name":"projects/$1/messages/0:$request_id"}}';
+        }}
     }}
 }}
 """)
@@ -183,7 +203,7 @@ class _SinkProtocol(asyncio.Protocol):
             total = end + 4 + length
             if len(buffer) < total:
                 return
-            body = bytes(buffer[end + 4:total])
+            body = bytes(buffer[end + 4 : total])
             del buffer[:total]
             method, path = lines[0].split(b" ", 2)[:2]
             self._handle(method, path, body)
@@ -195,14 +215,16 @@ class _SinkProtocol(asyncio.Protocol):
             if state["record"]:
                 try:
                     rid = int(json.loads(body)["message"]["data"]["reminder_id"])
-                except Exception:  # noqa: BLE001
+                except Exception:
                     rid = -1
                 state["received"].append((rid, time.time()))
             project = path.split(b"/")[3].decode()
             return self._reply(200, {"name": f"projects/{project}/messages/0:{state['sends']}"})
         if path == b"/token":
             state["tokens"] += 1
-            return self._reply(200, {"access_token": f"sink-{state['tokens']}", "expires_in": 3600, "token_type": "Bearer"})
+            return self._reply(
+                200, {"access_token": f"sink-{state['tokens']}", "expires_in": 3600, "token_type": "Bearer"}
+            )
         if path == b"/received":
             return self._reply(200, state["received"])
         if path == b"/reset" and method == b"POST":
@@ -215,7 +237,8 @@ class _SinkProtocol(asyncio.Protocol):
         reason = b"OK" if status == 200 else b"Not Found"
         self.transport.write(
             b"HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: %d\r\n\r\n"
-            % (status, reason, len(data)) + data
+            % (status, reason, len(data))
+            + data
         )
 
 
@@ -228,7 +251,9 @@ def run(port: int, record: bool, tls_cert: str | None = None, tls_key: str | Non
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
-        server = await loop.create_server(_SinkProtocol, "127.0.0.1", port, backlog=2048, reuse_address=True, ssl=context)
+        server = await loop.create_server(
+            _SinkProtocol, "127.0.0.1", port, backlog=2048, reuse_address=True, ssl=context
+        )
         stop = asyncio.Event()
         loop.add_signal_handler(signal.SIGTERM, stop.set)
         loop.add_signal_handler(signal.SIGINT, stop.set)

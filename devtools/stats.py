@@ -1,4 +1,5 @@
 """Percentiles, as the benchmarks and timing checks report them."""
+
 from __future__ import annotations
 
 import math

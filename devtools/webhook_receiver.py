@@ -1,4 +1,5 @@
 """A clinic's webhook endpoint on 127.0.0.1 that records what it gets and answers as scripted."""
+
 from __future__ import annotations
 
 import threading
@@ -15,7 +16,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver._lock:
                     receiver.received.append({"headers": dict(self.headers), "body": body})

@@ -3,6 +3,7 @@
 COMPANION_TEST_DATABASE_URL selects PostgreSQL (CI runs the suite twice: SQLite,
 then PostgreSQL); without it every run gets a fresh SQLite file.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,7 @@ def is_postgres(url: str) -> bool:
 def reset_schema(url: str) -> None:
     """Empty database, so the migrations (not create_all) build the schema."""
     if not is_postgres(url):
-        path = Path(url[len("sqlite:///"):])
+        path = Path(url[len("sqlite:///") :])
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return

@@ -1,4 +1,5 @@
 """The in-process dispatcher fixture, shared by every test package (registered in tests/conftest.py)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,7 +22,10 @@ def make_dispatcher(ctx) -> Callable[..., Dispatcher]:
         # Bundling off unless a test asks for it (tests/reminders/test_bundling.py): most
         # tests here follow single reminders through sending, retries and leases.
         defaults: dict[str, Any] = dict(
-            batch_size=100, lease_seconds=60, policy=RetryPolicy(5.0, 900.0, 60.0), pass_budget_seconds=5.0,
+            batch_size=100,
+            lease_seconds=60,
+            policy=RetryPolicy(5.0, 900.0, 60.0),
+            pass_budget_seconds=5.0,
             bundle_window=timedelta(0),
         )
         defaults.update(settings)

@@ -1,4 +1,5 @@
 """Build test data through the same doors a clinic and an app use."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -1,6 +1,7 @@
 """Alerts: off-course check-ins become the clinic's work list, pushed to staff phones
 and the clinic's webhook through the same outbox. Staff pushes ignore the patient's
 quiet hours: they go out at once."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -94,8 +95,10 @@ def raise_alert(checkin: CheckIn, *, patient: Patient) -> Alert | None:
     # a plain FOR UPDATE would wait on, deadlocking two check-ins.
     db.session.execute(db.select(Patient.id).where(Patient.id == patient.id).with_for_update(key_share=True))
     existing = db.session.scalar(
-        db.select(Alert).where(Alert.patient_id == patient.id, Alert.status != "resolved")
-        .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(1)
+        db.select(Alert)
+        .where(Alert.patient_id == patient.id, Alert.status != "resolved")
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
+        .limit(1)
         # Read it again now that we hold the lock: the session may have loaded it earlier
         # (the previous check-in's alert), and a stale count would lose updates.
         .execution_options(populate_existing=True)
@@ -135,8 +138,9 @@ def _attach(alert: Alert, checkin: CheckIn) -> Alert:
             queue_webhook(alert, "alert.escalated")
     elif checkin.outcome == "urgent" and alert.severity == "urgent":
         last = db.session.scalar(
-            db.select(db.func.max(r.Reminder.created_at))
-            .where(r.Reminder.alert_id == alert.id, r.Reminder.channel == r.STAFF_PUSH)
+            db.select(db.func.max(r.Reminder.created_at)).where(
+                r.Reminder.alert_id == alert.id, r.Reminder.channel == r.STAFF_PUSH
+            )
         )
         delay = timedelta(minutes=float(current_app.config.get("URGENT_RESEND_MINUTES", 15)))
         if last is None or now - last >= delay:
@@ -145,15 +149,25 @@ def _attach(alert: Alert, checkin: CheckIn) -> Alert:
     return alert
 
 
-def _queue(alert: Alert, *, channel: str, kind: str, title: str, body: str, priority: str,
-           payload: dict, lifetime: timedelta) -> None:
+def _queue(
+    alert: Alert, *, channel: str, kind: str, title: str, body: str, priority: str, payload: dict, lifetime: timedelta
+) -> None:
     """An outbox row for this alert, due now (clinic staff have no quiet hours)."""
     now = utcnow()
     db.session.add(
         r.Reminder(
-            channel=channel, clinic_id=alert.clinic_id, patient_id=alert.patient_id, alert_id=alert.id,
-            kind=kind, title=title, body=body, priority=priority, payload=payload,
-            due_at=now, expires_at=now + lifetime, available_at=now,
+            channel=channel,
+            clinic_id=alert.clinic_id,
+            patient_id=alert.patient_id,
+            alert_id=alert.id,
+            kind=kind,
+            title=title,
+            body=body,
+            priority=priority,
+            payload=payload,
+            due_at=now,
+            expires_at=now + lifetime,
+            available_at=now,
         )
     )
 
@@ -167,8 +181,12 @@ def queue_staff_push(alert: Alert) -> None:
         channel=r.STAFF_PUSH,
         kind="alert_urgent" if urgent else "alert",
         title=translate(N_("Urgent patient check-in") if urgent else N_("Patient check-in needs review"), locale),
-        body=translate(N_("Patient #%(patient_id)s: %(reasons)s"), locale,
-                       patient_id=alert.patient_id, reasons=", ".join(alert.reasons) or alert.severity),
+        body=translate(
+            N_("Patient #%(patient_id)s: %(reasons)s"),
+            locale,
+            patient_id=alert.patient_id,
+            reasons=", ".join(alert.reasons) or alert.severity,
+        ),
         priority=PUSHED[alert.severity],
         payload={"alert_id": alert.id, "severity": alert.severity},
         lifetime=_STAFF_PUSH_LIFETIME,
@@ -211,11 +229,17 @@ def resend_unacknowledged_urgent(resend_after: timedelta, max_resends: int = 3) 
             Alert.resend_count < max_resends,
         )
     ).all()
-    last_push = dict(db.session.execute(
-        db.select(r.Reminder.alert_id, db.func.max(r.Reminder.created_at))
-        .where(r.Reminder.alert_id.in_([a.id for a in alerts]), r.Reminder.channel == r.STAFF_PUSH)
-        .group_by(r.Reminder.alert_id)
-    ).all()) if alerts else {}
+    last_push = (
+        dict(
+            db.session.execute(
+                db.select(r.Reminder.alert_id, db.func.max(r.Reminder.created_at))
+                .where(r.Reminder.alert_id.in_([a.id for a in alerts]), r.Reminder.channel == r.STAFF_PUSH)
+                .group_by(r.Reminder.alert_id)
+            ).all()
+        )
+        if alerts
+        else {}
+    )
     count = 0
     for alert in alerts:
         if now - last_push.get(alert.id, alert.created_at) >= resend_after:

@@ -1,9 +1,11 @@
 """Clinic API: the alert work list; acknowledge, then resolve with a note."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from companion.alerts import schemas as s, service
+from companion.alerts import schemas as s
+from companion.alerts import service
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
@@ -16,6 +18,7 @@ def _alert(source: str) -> dict:
         "AcknowledgeAlert": link_to("POST", "/v1/alerts/{alert_id}/acknowledge", **alert_id),
         "ResolveAlert": link_to("POST", "/v1/alerts/{alert_id}/resolve", **alert_id),
     }
+
 
 blp = Blueprint("alerts", __name__, url_prefix="/v1/alerts", description="Clinic: alerts")
 blp.before_request(require_clinic)

@@ -4,6 +4,7 @@ Signature: `X-Companion-Signature: sha256=<hex>` is HMAC-SHA256 with the clinic'
 webhook secret over `"<X-Companion-Timestamp>." + raw body`, so a receiver can
 reject replays by age and forgeries by signature.
 """
+
 from __future__ import annotations
 
 import functools
@@ -24,7 +25,7 @@ from companion.alerts.service import resend_unacknowledged_urgent
 from companion.clinics.models import Clinic
 from companion.core import webhook_client
 from companion.core.clock import clock
-from companion.core.webhook_targets import UnsafeTarget, Unresolvable, check_with_config
+from companion.core.webhook_targets import Unresolvable, UnsafeTarget, check_with_config
 from companion.push.models import Delivery
 from companion.reminders.claiming import ClaimedReminder, finish, write_transaction
 from companion.reminders.dispatch import Lease, register_channel_handler, register_housekeeping_task
@@ -63,7 +64,11 @@ def _post(url: str, secret: str, row: ClaimedReminder, timeout: float) -> tuple[
     try:
         target = check_with_config(url, config)  # again at send time: DNS may have changed since
         response = webhook_client.post(
-            target, body, headers, timeout=timeout, max_response_bytes=config["WEBHOOK_MAX_RESPONSE_BYTES"],
+            target,
+            body,
+            headers,
+            timeout=timeout,
+            max_response_bytes=config["WEBHOOK_MAX_RESPONSE_BYTES"],
             ssl_context=_ssl_context(config.get("WEBHOOK_CA_FILE")),
         )
     except Unresolvable:
@@ -86,9 +91,11 @@ def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
     policy = RetryPolicy(config["RETRY_BASE_SECONDS"], config["RETRY_MAX_SECONDS"], config["QUOTA_BACKOFF_SECONDS"])
     with lease.engine.connect() as conn:
         clinics = {
-            c.id: c for c in conn.execute(
-                select(Clinic.id, Clinic.webhook_url, Clinic.webhook_secret)
-                .where(Clinic.id.in_({r.clinic_id for r in rows}))
+            c.id: c
+            for c in conn.execute(
+                select(Clinic.id, Clinic.webhook_url, Clinic.webhook_secret).where(
+                    Clinic.id.in_({r.clinic_id for r in rows})
+                )
             )
         }
     counts: dict[str, int] = {}
@@ -112,10 +119,16 @@ def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
             else:
                 values.update(status=EXPIRED)
         with write_transaction(lease.engine) as conn:
-            conn.execute(insert(Delivery.__table__).values(
-                reminder_id=row.id, device_id=None, backend="webhook", outcome=outcome,
-                error_code=error, created_at=now,
-            ))
+            conn.execute(
+                insert(Delivery.__table__).values(
+                    reminder_id=row.id,
+                    device_id=None,
+                    backend="webhook",
+                    outcome=outcome,
+                    error_code=error,
+                    created_at=now,
+                )
+            )
             finish(conn, claimer=lease.claimer, ids=[row.id], values={"updated_at": now, **values})
         counts[outcome] = counts.get(outcome, 0) + 1
     return counts

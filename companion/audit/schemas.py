@@ -8,7 +8,10 @@ from companion.core.requests import ROW_ID_MAX
 
 
 class AuditArgsSchema(PageArgsSchema):
-    patient_id = fields.Integer(validate=validate.Range(min=1, max=ROW_ID_MAX), metadata={"description": "Only entries about this patient (also after an erasure)."})
+    patient_id = fields.Integer(
+        validate=validate.Range(min=1, max=ROW_ID_MAX),
+        metadata={"description": "Only entries about this patient (also after an erasure)."},
+    )
     since = AwareDateTime(metadata={"description": "Only entries at or after this time (ISO 8601 with offset)."})
 
 
@@ -16,13 +19,22 @@ class AuditEntrySchema(Schema):
     id = fields.Integer()
     at = AwareDateTime()
     patient_id = fields.Integer(allow_none=True, metadata={"description": "null for a clinic-wide action"})
-    actor_kind = fields.String(validate=validate.OneOf(ACTOR_KINDS), metadata={
-        "description": "api_key: a clinic integration; staff: a console user; patient_session: the patient's app"})
-    actor_id = fields.Integer(metadata={
-        "description": "The API key's id, the staff member's id, or the patient session's id"})
-    action = fields.String(metadata={
-        "description": "The request, as method and route, e.g. `GET /v1/patients/{patient_id}`; "
-                       "`patient erased` marks an erasure", "example": "GET /v1/patients/{patient_id}"})
+    actor_kind = fields.String(
+        validate=validate.OneOf(ACTOR_KINDS),
+        metadata={
+            "description": "api_key: a clinic integration; staff: a console user; patient_session: the patient's app"
+        },
+    )
+    actor_id = fields.Integer(
+        metadata={"description": "The API key's id, the staff member's id, or the patient session's id"}
+    )
+    action = fields.String(
+        metadata={
+            "description": "The request, as method and route, e.g. `GET /v1/patients/{patient_id}`; "
+            "`patient erased` marks an erasure",
+            "example": "GET /v1/patients/{patient_id}",
+        }
+    )
     address = fields.String(allow_none=True, metadata={"description": "The client's address"})
 
 

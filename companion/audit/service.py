@@ -4,6 +4,7 @@ Authentication names the actor (`set_actor`); the services that find a patient's
 call `record`, so the entry is written in the same transaction as the action: a failed
 write leaves no entry, a read commits its entry itself.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,14 @@ def _entry(patient_id: int | None, action: str | None) -> AuditEntry | None:
     if (patient_id, action) in g.audit_seen:
         return None
     g.audit_seen.add((patient_id, action))
-    return AuditEntry(clinic_id=clinic_id, patient_id=patient_id, actor_kind=kind, actor_id=actor_id,
-                      action=action, address=(request.remote_addr or "")[:64] or None)
+    return AuditEntry(
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        actor_kind=kind,
+        actor_id=actor_id,
+        action=action,
+        address=(request.remote_addr or "")[:64] or None,
+    )
 
 
 def record(patient_id: int | None, action: str | None = None) -> None:
@@ -81,8 +88,9 @@ def record_many(patient_ids: list[int]) -> None:
         commit_on_its_own(lambda: db.session.add_all(entries))
 
 
-def list_entries(clinic_id: int, *, patient_id: int | None, since: datetime | None,
-                 limit: int, offset: int) -> dict[str, Any]:
+def list_entries(
+    clinic_id: int, *, patient_id: int | None, since: datetime | None, limit: int, offset: int
+) -> dict[str, Any]:
     query = db.select(AuditEntry).where(AuditEntry.clinic_id == clinic_id)
     if patient_id is not None:
         query = query.where(AuditEntry.patient_id == patient_id)
@@ -94,11 +102,21 @@ def list_entries(clinic_id: int, *, patient_id: int | None, since: datetime | No
 
 
 def entries_about(clinic_id: int, patient_id: int) -> list[AuditEntry]:
-    return list(db.session.scalars(db.select(AuditEntry).where(
-        AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id).order_by(AuditEntry.id)))
+    return list(
+        db.session.scalars(
+            db.select(AuditEntry)
+            .where(AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id)
+            .order_by(AuditEntry.id)
+        )
+    )
 
 
 def has_entries(clinic_id: int, patient_id: int) -> bool:
-    return db.session.scalar(db.select(db.func.count()).select_from(AuditEntry).where(
-        AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id)) > 0
-
+    return (
+        db.session.scalar(
+            db.select(db.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id)
+        )
+        > 0
+    )

@@ -29,8 +29,9 @@ class CheckIn(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # The alert this check-in raised, if any (raised by the alerts domain on `checkin_triaged`).
-    alert: Mapped[Alert | None] = relationship("Alert", uselist=False, viewonly=True,
-                                               lazy="selectin", foreign_keys="Alert.checkin_id")
+    alert: Mapped[Alert | None] = relationship(
+        "Alert", uselist=False, viewonly=True, lazy="selectin", foreign_keys="Alert.checkin_id"
+    )
 
     # Set by the alerts domain when this check-in opened or joined an alert (this request only).
     attached_alert_id = None  # an int once set; a plain attribute, not a column

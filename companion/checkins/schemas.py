@@ -12,14 +12,12 @@ RatingsSchema = Schema.from_dict(
     {name: fields.Integer(load_default=0, strict=True, validate=_RATING) for name in SYMPTOMS},
     name="RatingsSchema",
 )
-RedFlagsSchema = Schema.from_dict(
-    {name: Boolean(load_default=False) for name in RED_FLAGS}, name="RedFlagsSchema"
-)
+RedFlagsSchema = Schema.from_dict({name: Boolean(load_default=False) for name in RED_FLAGS}, name="RedFlagsSchema")
 
 
 class CheckInCreateSchema(Schema):
     ratings = fields.Nested(RatingsSchema, required=True)
-    red_flags = fields.Nested(RedFlagsSchema, load_default=lambda: {name: False for name in RED_FLAGS})
+    red_flags = fields.Nested(RedFlagsSchema, load_default=lambda: dict.fromkeys(RED_FLAGS, False))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -3,11 +3,12 @@
 An off-course check-in is announced with `checkin_triaged`; the alerts domain turns it
 into an alert in the same transaction (check-ins know nothing of alerts).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from blinker import Namespace
 
@@ -67,13 +68,16 @@ def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
     hours = (now - treatment.performed_at).total_seconds() / 3600 if treatment else None
     flags = sorted(name for name, raised in data["red_flags"].items() if raised)
     report = SymptomReport(ratings=data["ratings"], red_flags=frozenset(flags), hours_since_treatment=hours)
-    previous_row = db.session.scalar(
-        db.select(CheckIn)
-        .where(CheckIn.patient_id == patient.id,
-               CheckIn.treatment_id == (treatment.id if treatment else None))
-        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
-        .limit(1)
-    ) if treatment else None
+    previous_row = (
+        db.session.scalar(
+            db.select(CheckIn)
+            .where(CheckIn.patient_id == patient.id, CheckIn.treatment_id == (treatment.id if treatment else None))
+            .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+            .limit(1)
+        )
+        if treatment
+        else None
+    )
     verdict = triage(report, _course(treatment), _report(previous_row) if previous_row else None, patient.locale)
     checkin = CheckIn(
         patient_id=patient.id,
@@ -95,9 +99,13 @@ def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
 
 
 def patient_checkins(patient: Patient) -> list[CheckIn]:
-    return list(db.session.scalars(
-        db.select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            db.select(CheckIn)
+            .where(CheckIn.patient_id == patient.id)
+            .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+        )
+    )
 
 
 def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckIn]:

@@ -3,10 +3,11 @@
 The keys are stable identifiers shared by the API, the database rows, the
 triage table and the app; the labels are for people reading them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 #: Rated 0..3 on every check-in.
 SYMPTOMS: tuple[str, ...] = (

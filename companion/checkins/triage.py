@@ -3,11 +3,12 @@
 Pure (no database, no clock, no Flask) so every rule can be tested
 exhaustively; the decisions themselves live in triage_rules.TRIAGE_RULES.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from companion.checkins.advice import DEFAULT_LOCALE, compose_advice
 from companion.checkins.symptoms import COURSE_ALIASES, MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
@@ -81,9 +82,10 @@ def validate_report(report: SymptomReport) -> None:
     if unknown_flags:
         raise ValueError(f"unknown red flags: {', '.join(unknown_flags)}")
     hours = report.hours_since_treatment
-    if hours is not None:
-        if isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours) or hours < 0:
-            raise ValueError(f"hours_since_treatment must be a finite number >= 0 or None, got {hours!r}")
+    if hours is not None and (
+        isinstance(hours, bool) or not isinstance(hours, (int, float)) or not math.isfinite(hours) or hours < 0
+    ):
+        raise ValueError(f"hours_since_treatment must be a finite number >= 0 or None, got {hours!r}")
 
 
 def _window(course: ExpectedCourse, symptom: str) -> float | None:

@@ -1,10 +1,12 @@
 """Clinic API: a patient's check-in history and the triage rules (the app's own
 check-ins are under /v1/me)."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from companion.checkins import schemas as s, service
+from companion.checkins import schemas as s
+from companion.checkins import service
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
 

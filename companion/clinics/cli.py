@@ -1,4 +1,5 @@
 """`flask companion clinic ...`: clinics are created by an operator, not over the API."""
+
 from __future__ import annotations
 
 import click
@@ -53,11 +54,17 @@ def key_list(clinic_id: int) -> None:
     """Active keys: id, prefix, created, last used (never the key)."""
     from companion.clinics.service import list_api_keys
 
-    echo_json([
-        {"id": k.id, "prefix": k.prefix, "created_at": k.created_at.isoformat(),
-         "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None}
-        for k in list_api_keys(_clinic(clinic_id))
-    ])
+    echo_json(
+        [
+            {
+                "id": k.id,
+                "prefix": k.prefix,
+                "created_at": k.created_at.isoformat(),
+                "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
+            }
+            for k in list_api_keys(_clinic(clinic_id))
+        ]
+    )
 
 
 @clinic_cli.command("key-revoke")

@@ -31,15 +31,23 @@ class ClinicWithSecretSchema(ClinicSchema):
 class ClinicUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     descriptive_push = Boolean()
-    webhook_url = WebUrl(allow_none=True, metadata={
-        "description": "https only; its host must resolve to public addresses only (checked when saved and "
-                       "again at each delivery; 422 otherwise); null removes the webhook",
-    })
-    phone = fields.String(allow_none=True, validate=validate.Regexp(
-        r"^\+?[0-9][0-9 ().-]{3,38}$", error="Use a phone number such as +34 912 345 678."))
+    webhook_url = WebUrl(
+        allow_none=True,
+        metadata={
+            "description": "https only; its host must resolve to public addresses only (checked when saved and "
+            "again at each delivery; 422 otherwise); null removes the webhook",
+        },
+    )
+    phone = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^\+?[0-9][0-9 ().-]{3,38}$", error="Use a phone number such as +34 912 345 678."),
+    )
     email = fields.Email(allow_none=True, validate=validate.Length(max=200))
-    hours = fields.String(allow_none=True, validate=validate.Length(min=1, max=500),
-                          metadata={"description": "Opening hours as patients should read them, e.g. Mon-Fri 9:00-19:00"})
+    hours = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "Opening hours as patients should read them, e.g. Mon-Fri 9:00-19:00"},
+    )
 
 
 class ApiKeySchema(Schema):

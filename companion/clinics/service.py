@@ -1,4 +1,5 @@
 """Clinics, their API keys and their own settings."""
+
 from __future__ import annotations
 
 import secrets
@@ -67,8 +68,13 @@ def create_api_key(clinic: Clinic) -> NewApiKey:
 
 
 def list_api_keys(clinic: Clinic) -> list[ClinicApiKey]:
-    return list(db.session.scalars(db.select(ClinicApiKey).where(
-        ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None)).order_by(ClinicApiKey.id)))
+    return list(
+        db.session.scalars(
+            db.select(ClinicApiKey)
+            .where(ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None))
+            .order_by(ClinicApiKey.id)
+        )
+    )
 
 
 @unit_of_work
@@ -82,9 +88,9 @@ def revoke_api_key(clinic: Clinic, key_id: int) -> None:
 
 def authenticate_clinic() -> Clinic:
     found = db.session.execute(
-        db.select(ClinicApiKey, Clinic).join(Clinic, Clinic.id == ClinicApiKey.clinic_id).where(
-            ClinicApiKey.key_hash == hash_secret(bearer_token()), ClinicApiKey.revoked_at.is_(None)
-        )
+        db.select(ClinicApiKey, Clinic)
+        .join(Clinic, Clinic.id == ClinicApiKey.clinic_id)
+        .where(ClinicApiKey.key_hash == hash_secret(bearer_token()), ClinicApiKey.revoked_at.is_(None))
     ).first()
     if found is None:
         raise Unauthorized("Unknown or revoked clinic API key.")
@@ -92,9 +98,11 @@ def authenticate_clinic() -> Clinic:
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= timedelta(minutes=10):
         # "last used" for the key list, written at most every ten minutes, in its own small commit.
-        commit_on_its_own(lambda: db.session.execute(
-            db.update(ClinicApiKey).where(ClinicApiKey.id == key.id).values(last_used_at=now)
-        ))
+        commit_on_its_own(
+            lambda: db.session.execute(
+                db.update(ClinicApiKey).where(ClinicApiKey.id == key.id).values(last_used_at=now)
+            )
+        )
     g.clinic = clinic
     audit.set_actor(API_KEY, key.id, clinic.id)
     return clinic

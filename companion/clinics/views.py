@@ -1,10 +1,12 @@
 """Clinic API: the clinic's own settings."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from companion.clinics import schemas as s, service
+from companion.clinics import schemas as s
+from companion.clinics import service
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
 

@@ -1,5 +1,6 @@
 """`flask companion demo`: a clinic to click through, with patients at different points
 of their course so the worklist is not empty."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,9 +9,16 @@ import click
 
 from companion.core.cli import companion_cli, echo_json
 
-_NO = {"active_infection": False, "keloid_prone": False, "active_severe_acne": False, "eczema": False,
-       "psoriasis": False, "bleeding_disorder": False, "relevant_medications": False,
-       "other_serious_skin_condition": False}
+_NO = {
+    "active_infection": False,
+    "keloid_prone": False,
+    "active_severe_acne": False,
+    "eczema": False,
+    "psoriasis": False,
+    "bleeding_disorder": False,
+    "relevant_medications": False,
+    "other_serious_skin_condition": False,
+}
 
 
 @companion_cli.command("demo")
@@ -30,13 +38,28 @@ def demo(as_json: bool) -> None:
     now = clock.now()
 
     def patient(name: str, locale: str, zone: str):
-        return enroll_patient(clinic, {"display_name": name, "timezone": zone, "locale": locale,
-                                       "external_ref": None, "quiet_hours": None, "screening": dict(_NO)}).patient
+        return enroll_patient(
+            clinic,
+            {
+                "display_name": name,
+                "timezone": zone,
+                "locale": locale,
+                "external_ref": None,
+                "quiet_hours": None,
+                "screening": dict(_NO),
+            },
+        ).patient
 
     def session(who, days_ago: float, number: int = 1):
-        body = {"protocol": "microneedling-face", "performed_at": now - timedelta(days=days_ago),
-                "needle_depth_mm": 1.0, "area": "face", "combined_with": [],
-                "series": {"session_number": number, "planned_sessions": 3}, "clearance_confirmed": False}
+        body = {
+            "protocol": "microneedling-face",
+            "performed_at": now - timedelta(days=days_ago),
+            "needle_depth_mm": 1.0,
+            "area": "face",
+            "combined_with": [],
+            "series": {"session_number": number, "planned_sessions": 3},
+            "clearance_confirmed": False,
+        }
         record_treatment(clinic, who.id, body, None)
 
     patient("Ana (enrolled, app not signed in yet)", "es", "Europe/Madrid")
@@ -48,12 +71,19 @@ def demo(as_json: bool) -> None:
     submit_checkin(tom, {"ratings": {"redness": 2, "swelling": 2}, "red_flags": {}, "note": None})
     maria = patient("María (session 1 five weeks ago)", "es", "America/Mexico_City")
     session(maria, 35)
-    details = {"clinic_id": clinic.id, "api_key": api_key, "console": "http://127.0.0.1:8000/console/",
-               "email": admin.email, "password": password}
+    details = {
+        "clinic_id": clinic.id,
+        "api_key": api_key,
+        "console": "http://127.0.0.1:8000/console/",
+        "email": admin.email,
+        "password": password,
+    }
     if as_json:
         echo_json(details)
         return
-    click.echo(f"Demo clinic {clinic.id} created.\n"
-               f"  Console:  {details['console']}\n  E-mail:   {admin.email}\n"
-               f"  Password: {password}  (one-time: you choose your own at the first sign-in)\n"
-               f"  API key:  {api_key}")
+    click.echo(
+        f"Demo clinic {clinic.id} created.\n"
+        f"  Console:  {details['console']}\n  E-mail:   {admin.email}\n"
+        f"  Password: {password}  (one-time: you choose your own at the first sign-in)\n"
+        f"  API key:  {api_key}"
+    )

@@ -1,13 +1,13 @@
 """Console forms: Flask-WTF for the CSRF token on every form; the fields themselves are
 validated by the same marshmallow schemas as the API, so the console accepts exactly
 what the API accepts and shows the same messages next to each field."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
-
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from flask import abort, url_for
 from flask_wtf import FlaskForm

@@ -1,4 +1,5 @@
 """The printed hand-out given with the enrollment code, in the patient's language."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -18,5 +19,7 @@ _LINES = {
 
 def handout_texts(locale: str, timezone: str, expires_at: datetime) -> dict[str, str]:
     expires = expires_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-    return {key: translate(text, locale, expires=expires) if key == "once" else translate(text, locale)
-            for key, text in _LINES.items()}
+    return {
+        key: translate(text, locale, expires=expires) if key == "once" else translate(text, locale)
+        for key, text in _LINES.items()
+    }

@@ -4,6 +4,7 @@ The cookie is HttpOnly and SameSite=Lax, Secure whenever the request came over h
 and a session unused for CONSOLE_IDLE_MINUTES signs out by itself (checked on the
 server, whatever the browser keeps).
 """
+
 from __future__ import annotations
 
 import functools

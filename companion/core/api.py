@@ -1,4 +1,5 @@
 """flask-smorest Api whose documented error schema is the one we really send."""
+
 from __future__ import annotations
 
 from http import HTTPStatus
@@ -22,7 +23,8 @@ class ErrorSchema(Schema):
 class ErrorResponsesPlugin(BasePlugin):
     """Document the errors every operation of a kind can answer, so clients see them listed:
     401 where credentials are required, 404 where a path names a row, 400/413/415/422
-    where a JSON body is read, and 429 where a rate limit may apply. Operation-specific ones (409) are declared on the view."""
+    where a JSON body is read, and 429 where a rate limit may apply. Operation-specific ones
+    (409) are declared on the view."""
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
         for operation in (operations or {}).values():

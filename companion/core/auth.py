@@ -1,5 +1,6 @@
 """Bearer secrets: generated with enough entropy that a plain SHA-256 is a safe
 stored form (no slow hash needed), compared by hash lookup only."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """The `flask companion ...` command group; domains attach their subcommands."""
+
 import click
 from flask.cli import AppGroup
 

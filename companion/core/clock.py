@@ -3,6 +3,7 @@
 Everything that asks "what time is it" goes through `clock.now()`, so tests can
 freeze or move time without patching the standard library.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,8 +1,9 @@
 """Declarative base, constraint naming, the UTC datetime column type, id-list filters."""
+
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, ColumnElement, Connection, DateTime, MetaData, Table, any_, bindparam, func, insert, select
@@ -75,7 +76,9 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         connection.execute(insert(table), rows)
         return
     names = list(rows[0])
-    arrays = [func.unnest(bindparam(None, [row[name] for row in rows], type_=ARRAY(table.c[name].type))) for name in names]
+    arrays = [
+        func.unnest(bindparam(None, [row[name] for row in rows], type_=ARRAY(table.c[name].type))) for name in names
+    ]
     connection.execute(insert(table).from_select(names, select(*arrays)))
 
 

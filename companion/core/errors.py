@@ -1,4 +1,5 @@
 """Every error leaves the API as {"error": {"code", "message", "fields"}}."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -97,5 +98,5 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        app.logger.exception("unhandled error")
+        app.logger.error("unhandled error", exc_info=err)
         return error_body(500, "internal", "Something went wrong on our side; nothing was saved.")

@@ -5,6 +5,7 @@ generated from the document, so each field accepts exactly what it documents: JS
 types only (no "1" for 1, no 0 for false), patterns matched as JSON Schema matches
 them, and value lists written out as `enum`.
 """
+
 from __future__ import annotations
 
 import re

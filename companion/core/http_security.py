@@ -1,4 +1,5 @@
 """Response headers every answer carries, the offline API docs, and who may read operator endpoints."""
+
 from __future__ import annotations
 
 import base64

@@ -6,10 +6,11 @@ Babel); protocol texts carry every language in `schedules/`. Both pick their lan
 with `negotiate`, so "es-MX", "es_AR" and "ES" read as Spanish everywhere and anything
 unknown falls back to English. No Flask here: the pure engines use it too.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ def negotiate(requested: str | None, available: Iterable[str] = SUPPORTED_LOCALE
     return DEFAULT_LOCALE if DEFAULT_LOCALE in options else options[0]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(locale: str) -> dict[str, str]:
     path = CATALOGS / locale / "LC_MESSAGES" / "messages.po"
     if not path.is_file():

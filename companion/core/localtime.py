@@ -3,6 +3,7 @@
 Reminders are meant for a person's day, so they are planned in local wall time;
 storage stays UTC. Everything here is pure and works on aware datetimes.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -17,6 +18,7 @@ def parse_hhmm(text: str) -> time:
     """'21:00' as stored for quiet hours and written in protocol files."""
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
+
 
 _SECOND = timedelta(seconds=1)
 # A quiet period is shorter than a day, but a DST change can stretch it by a few hours.
@@ -80,8 +82,7 @@ def transitions_near(instant: datetime, zone: ZoneInfo, span: timedelta = _SEARC
     low = instant - span
     high = low + _HOUR * math.ceil((2 * span) / _HOUR)
     first, last = math.floor(low.timestamp() / _DAY_SECONDS), math.floor(high.timestamp() / _DAY_SECONDS)
-    return [moment for day in range(first, last + 1) for moment in _transitions_on(zone, day)
-            if low < moment <= high]
+    return [moment for day in range(first, last + 1) for moment in _transitions_on(zone, day) if low < moment <= high]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -143,9 +144,7 @@ class QuietHours:
     def next_start(self, instant: datetime) -> datetime | None:
         """When the next quiet stretch after a non-quiet `instant` begins."""
         later = [
-            p
-            for p in self._breakpoints(instant)
-            if p > instant and self.contains(p) and not self.contains(p - _SECOND)
+            p for p in self._breakpoints(instant) if p > instant and self.contains(p) and not self.contains(p - _SECOND)
         ]
         return later[0] if later else None
 

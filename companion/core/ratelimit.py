@@ -6,6 +6,7 @@ digest of the bearer credential for everything a token or an API key does, so on
 leaked or buggy client cannot flood its clinic's staff with urgent alerts.
 A 429 leaves in the usual JSON error format with `Retry-After`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -76,12 +77,15 @@ def init_rate_limits(app: Flask, endpoints: Iterable[EndpointLimit], blueprints:
         if view is None:
             raise RuntimeError(f"rate limit for an unknown endpoint {item.endpoint!r}")
         app.view_functions[item.endpoint] = limiter.limit(
-            _setting(item.setting), key_func=item.key,
+            _setting(item.setting),
+            key_func=item.key,
             deduct_when=failures_only if item.count_failures_only else None,
         )(view)
     for group in blueprints:
         shared = limiter.shared_limit(
-            _setting(group.setting), scope=group.scope, key_func=group.key,
+            _setting(group.setting),
+            scope=group.scope,
+            key_func=group.key,
             methods=list(group.methods) if group.methods else None,
         )
         for name in group.blueprints:

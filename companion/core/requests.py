@@ -1,4 +1,5 @@
 """Request guards that apply to every endpoint."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ class RowIdConverter(IntegerConverter):
     """`<int:...>` path ids past a database integer match no route (404, documented
     as `maximum`), instead of overflowing the database driver (500)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=ROW_ID_MAX, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=None, max=ROW_ID_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

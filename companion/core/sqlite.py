@@ -8,6 +8,7 @@ transaction that reads first and writes later cannot wait for the lock (SQLite f
 it at once with "database is locked" when another process wrote in between). Its
 authentication reads before that, in a transaction of their own (`reads_first`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,4 +1,5 @@
 """A clinic's own rows: another clinic's row answers exactly as a missing one (404)."""
+
 from __future__ import annotations
 
 from typing import Any, TypeVar

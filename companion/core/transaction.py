@@ -4,6 +4,7 @@ A view calls one service function marked `@unit_of_work`; that function may call
 services (also marked) and only the outermost commits. Any exception rolls the whole
 unit back, so a failed request never leaves half its writes behind.
 """
+
 from __future__ import annotations
 
 import functools

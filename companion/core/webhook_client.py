@@ -7,8 +7,10 @@ up, only the first `max_response_bytes` of the answer are ever read, redirects a
 not followed, and the socket goes to an address `check_url` approved (TLS still
 verifies the certificate against the host name).
 """
+
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -50,17 +52,22 @@ def _connect(target: Target, deadline: float) -> socket.socket:
     raise last_error or OSError("no address to connect to")
 
 
-def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float, max_response_bytes: int,
-         ssl_context: ssl.SSLContext | None = None) -> Answer:
+def post(
+    target: Target,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    max_response_bytes: int,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Answer:
     """POST `body`; raises DeliveryTimeout, OSError or http.client.HTTPException on failure."""
     deadline = time.monotonic() + timeout
     current = [_connect(target, deadline)]
 
     def _cut() -> None:  # wakes a blocked read: the deadline is total, not per read
-        try:
+        with contextlib.suppress(OSError):
             current[0].shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut)
     watchdog.daemon = True

@@ -7,6 +7,7 @@ it resolves to is checked, when the URL is saved and again when it is sent to; t
 sender then connects to one of the checked addresses (see `webhook_client`), so a
 name that re-resolves to a private address in between (DNS rebinding) gains nothing.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -67,9 +68,12 @@ def address_problem(address: str) -> str | None:
         if any(ip in net for net in _EMBEDDING_V4) or ip.teredo is not None:
             return "embeds an IPv4 address"
     for flag, reason in (
-        ("is_loopback", "is a loopback address"), ("is_unspecified", "is the unspecified address"),
-        ("is_link_local", "is link-local (cloud metadata lives there)"), ("is_multicast", "is multicast"),
-        ("is_private", "is a private address"), ("is_reserved", "is reserved"),
+        ("is_loopback", "is a loopback address"),
+        ("is_unspecified", "is the unspecified address"),
+        ("is_link_local", "is link-local (cloud metadata lives there)"),
+        ("is_multicast", "is multicast"),
+        ("is_private", "is a private address"),
+        ("is_reserved", "is reserved"),
     ):
         if getattr(ip, flag):
             return reason
@@ -129,5 +133,8 @@ def _ip_literal(host: str) -> IPAddress | None:
 
 def check_with_config(url: str, config: dict) -> Target:  # type: ignore[type-arg]
     """check_url under the app's settings (a test may give its own resolver: DNS is the network edge)."""
-    return check_url(url, allow_private=bool(config.get("WEBHOOK_ALLOW_PRIVATE")),
-                     resolve=config.get("WEBHOOK_RESOLVER") or system_resolve)
+    return check_url(
+        url,
+        allow_private=bool(config.get("WEBHOOK_ALLOW_PRIVATE")),
+        resolve=config.get("WEBHOOK_RESOLVER") or system_resolve,
+    )

@@ -6,6 +6,7 @@ are planned from the latest session and the booked appointments whenever either
 changes. Keys name the step a reminder is about, so a re-plan supersedes rather than
 duplicates, and what already reached the patient is never planned again.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -98,8 +99,12 @@ class _CoursePlanner:
         for month in rule["months"]:
             due = self.at(add_months(day0, month), rule["at"])
             yield Draft(
-                progress_key(month_of(due, self.zone)), PROGRESS, due,
-                due + timedelta(days=rule["expires_after_days"]), performed, rule,
+                progress_key(month_of(due, self.zone)),
+                PROGRESS,
+                due,
+                due + timedelta(days=rule["expires_after_days"]),
+                performed,
+                rule,
             )
 
     def _series(self, latest: Session, day0: date, performed: datetime, values: dict[str, Any]) -> Iterator[Draft]:
@@ -119,8 +124,15 @@ class _CoursePlanner:
         for month in rule["nudge_months"]:
             due = self.at(add_months(day0, month), rule["at"])
             expires = due + timedelta(days=rule["nudge_expires_after_days"])
-            yield Draft(f"{KEY_PREFIX}s{latest.id}:maintenance:m{month}", MAINTENANCE, due, expires, performed, rule,
-                        values=values)
+            yield Draft(
+                f"{KEY_PREFIX}s{latest.id}:maintenance:m{month}",
+                MAINTENANCE,
+                due,
+                expires,
+                performed,
+                rule,
+                values=values,
+            )
 
     def appointment(self, booking: Booking) -> Draft | None:
         rule = self.content["appointments"]
@@ -132,11 +144,14 @@ class _CoursePlanner:
         wall = starts.astimezone(self.zone)
         message = dict(rule)
         if booking.note:
-            message["body"] = {
-                lang: f"{text}\n{localize(rule['note'], lang)}" for lang, text in rule["body"].items()
-            }
+            message["body"] = {lang: f"{text}\n{localize(rule['note'], lang)}" for lang, text in rule["body"].items()}
         return Draft(
-            f"{KEY_PREFIX}appointment:{booking.id}", APPOINTMENT, due, starts - _TOO_CLOSE / 2, self.now, message,
+            f"{KEY_PREFIX}appointment:{booking.id}",
+            APPOINTMENT,
+            due,
+            starts - _TOO_CLOSE / 2,
+            self.now,
+            message,
             values={"when": wall.strftime("%Y-%m-%d %H:%M"), "note": booking.note or ""},
         )
 

@@ -7,10 +7,16 @@ from companion.courses.models import KINDS
 
 
 class AppointmentCreateSchema(Schema):
-    starts_at = AwareDateTime(required=True, metadata={"description": "In the future, at most two years ahead; otherwise 422."})
+    starts_at = AwareDateTime(
+        required=True, metadata={"description": "In the future, at most two years ahead; otherwise 422."}
+    )
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
-                         metadata={"description": "Shown to the patient with the reminder the day before."})
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "Shown to the patient with the reminder the day before."},
+    )
 
 
 class AppointmentUpdateSchema(Schema):

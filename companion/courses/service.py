@@ -5,6 +5,7 @@ transaction (`replan_course`), with the same supersede rule as re-planning a
 treatment: unchanged rows keep their id, changed ones are replaced, and what
 already reached the patient is history.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -41,18 +42,28 @@ _FALLBACK_PROTOCOL = "microneedling-face"
 def _sessions(patient: Patient) -> list[Row[Any]]:
     """The active sessions, oldest first: only what the course reads. Whole Treatment
     rows would bring each session's protocol snapshot and, eagerly, all its reminders."""
-    return list(db.session.execute(
-        db.select(Treatment.id, Treatment.clinic_id, Treatment.protocol_key, Treatment.performed_at,
-                  Treatment.session_number, Treatment.planned_sessions)
-        .where(Treatment.patient_id == patient.id, Treatment.status == "active")
-        .order_by(Treatment.performed_at, Treatment.id)
-    ))
+    return list(
+        db.session.execute(
+            db.select(
+                Treatment.id,
+                Treatment.clinic_id,
+                Treatment.protocol_key,
+                Treatment.performed_at,
+                Treatment.session_number,
+                Treatment.planned_sessions,
+            )
+            .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+            .order_by(Treatment.performed_at, Treatment.id)
+        )
+    )
 
 
 def _booked(patient: Patient) -> list[Appointment]:
-    return list(db.session.scalars(
-        db.select(Appointment).where(Appointment.patient_id == patient.id, Appointment.status == BOOKED)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Appointment).where(Appointment.patient_id == patient.id, Appointment.status == BOOKED)
+        )
+    )
 
 
 def _course_rows():
@@ -65,11 +76,24 @@ def _course_state(patient: Patient) -> tuple[planner.History, list[Row[Any]]]:
     zone = ZoneInfo(patient.timezone)
     delivered = db.or_(r.Reminder.status == r.SENT, r.Reminder.acknowledged_at.is_not(None))
     rows = db.session.execute(
-        db.select(r.Reminder.id, r.Reminder.plan_key, r.Reminder.kind, r.Reminder.status, r.Reminder.sent_at,
-                  r.Reminder.acknowledged_at, r.Reminder.due_at, r.Reminder.expires_at, r.Reminder.title,
-                  r.Reminder.body, r.Reminder.priority, r.Reminder.treatment_id)
-        .where(r.Reminder.patient_id == patient.id, db.or_(delivered, r.Reminder.status.in_(r.OPEN_STATES)),
-               db.or_(_course_rows(), r.Reminder.kind == planner.PROGRESS))
+        db.select(
+            r.Reminder.id,
+            r.Reminder.plan_key,
+            r.Reminder.kind,
+            r.Reminder.status,
+            r.Reminder.sent_at,
+            r.Reminder.acknowledged_at,
+            r.Reminder.due_at,
+            r.Reminder.expires_at,
+            r.Reminder.title,
+            r.Reminder.body,
+            r.Reminder.priority,
+            r.Reminder.treatment_id,
+        ).where(
+            r.Reminder.patient_id == patient.id,
+            db.or_(delivered, r.Reminder.status.in_(r.OPEN_STATES)),
+            db.or_(_course_rows(), r.Reminder.kind == planner.PROGRESS),
+        )
     ).all()
     keys: set[str] = set()
     months: set[str] = set()
@@ -139,7 +163,12 @@ def _forget_timelines(sessions: list[Row[Any]]) -> None:
 def _unchanged(row: Row[Any], item: PlannedReminder, owner: int | None, now) -> bool:
     same_due = row.due_at == item.due_at or (row.due_at <= now and item.due_at <= now)
     return same_due and (row.kind, row.expires_at, row.title, row.body, row.priority, row.treatment_id) == (
-        item.kind, item.expires_at, item.title, item.body, item.priority, owner
+        item.kind,
+        item.expires_at,
+        item.title,
+        item.body,
+        item.priority,
+        owner,
     )
 
 
@@ -165,8 +194,9 @@ def _check_starts_at(data: dict[str, Any]) -> None:
         return
     now = utcnow()
     if not now < data["starts_at"] <= now + _MAX_AHEAD:
-        raise Invalid("starts_at is out of range.",
-                      fields={"starts_at": ["Must be in the future and at most two years ahead."]})
+        raise Invalid(
+            "starts_at is out of range.", fields={"starts_at": ["Must be in the future and at most two years ahead."]}
+        )
 
 
 @unit_of_work
@@ -174,7 +204,11 @@ def book_appointment(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> A
     patient = get_patient(clinic, patient_id)
     _check_starts_at(data)
     appointment = Appointment(
-        clinic_id=clinic.id, patient_id=patient.id, starts_at=data["starts_at"], kind=data["kind"], note=data["note"],
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        starts_at=data["starts_at"],
+        kind=data["kind"],
+        note=data["note"],
     )
     db.session.add(appointment)
     db.session.flush()
@@ -188,10 +222,13 @@ def list_appointments(clinic: Clinic, patient_id: int) -> list[Appointment]:
 
 
 def appointments_of(patient: Patient) -> list[Appointment]:
-    return list(db.session.scalars(
-        db.select(Appointment).where(Appointment.patient_id == patient.id)
-        .order_by(Appointment.starts_at, Appointment.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Appointment)
+            .where(Appointment.patient_id == patient.id)
+            .order_by(Appointment.starts_at, Appointment.id)
+        )
+    )
 
 
 def next_appointment(patient: Patient) -> Appointment | None:

@@ -1,4 +1,5 @@
 """Clinic API: a patient's appointments."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -4,6 +4,7 @@ When a phone becomes active, `device_activated` is sent with its owner, so that 
 waiting for a phone (reminders that found none) can go out now; the reminders domain
 listens, devices know nothing of reminders.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,14 @@ device_activated = signals.signal("device-activated", doc="kwargs: patient_id or
 
 
 @unit_of_work
-def upsert_device(data: dict[str, Any], *, patient_id: int | None = None, clinic_id: int | None = None,
-                  staff_name: str | None = None, session_id: int | None = None) -> tuple[Device, bool]:
+def upsert_device(
+    data: dict[str, Any],
+    *,
+    patient_id: int | None = None,
+    clinic_id: int | None = None,
+    staff_name: str | None = None,
+    session_id: int | None = None,
+) -> tuple[Device, bool]:
     """Idempotent for its owner (200 the second time). An active phone never moves to another
     owner (409 `device_in_use`, whoever that is); it is free again once its owner removes it,
     signs out on it, or FCM reports it unregistered - then it registers as new (201), exactly
@@ -39,8 +46,10 @@ def upsert_device(data: dict[str, Any], *, patient_id: int | None = None, clinic
                     device = Device(identifier=data[kind])
                     db.session.add(device)
                 elif device.active and (device.patient_id, device.clinic_id) != (patient_id, clinic_id):
-                    raise Conflict("This phone is registered to another account; it must be removed or "
-                                   "signed out there first.", code="device_in_use")
+                    raise Conflict(
+                        "This phone is registered to another account; it must be removed or signed out there first.",
+                        code="device_in_use",
+                    )
                 device.kind, device.platform = kind, data["platform"]
                 device.patient_id, device.clinic_id, device.staff_name = patient_id, clinic_id, staff_name
                 device.session_id = session_id
@@ -53,8 +62,9 @@ def upsert_device(data: dict[str, Any], *, patient_id: int | None = None, clinic
     raise RuntimeError("device registration raced twice")
 
 
-def register_patient_device(patient_id: int, data: dict[str, Any], session_id: int | None = None
-                            ) -> tuple[Device, bool]:
+def register_patient_device(
+    patient_id: int, data: dict[str, Any], session_id: int | None = None
+) -> tuple[Device, bool]:
     return upsert_device(data, patient_id=patient_id, session_id=session_id)
 
 
@@ -63,18 +73,18 @@ def register_staff_device(clinic_id: int, data: dict[str, Any]) -> tuple[Device,
 
 
 def staff_devices(clinic_id: int) -> list[Device]:
-    return list(db.session.scalars(
-        db.select(Device).where(Device.clinic_id == clinic_id, Device.active.is_(True)).order_by(Device.id)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Device).where(Device.clinic_id == clinic_id, Device.active.is_(True)).order_by(Device.id)
+        )
+    )
 
 
 @unit_of_work
 def remove_device(identifier: str, *, patient_id: int | None = None, clinic_id: int | None = None) -> None:
     """Kept, not deleted: deliveries point at it."""
     owner = Device.patient_id == patient_id if patient_id is not None else Device.clinic_id == clinic_id
-    device = db.session.scalar(
-        db.select(Device).where(Device.identifier == identifier, owner, Device.active.is_(True))
-    )
+    device = db.session.scalar(db.select(Device).where(Device.identifier == identifier, owner, Device.active.is_(True)))
     if device is None:
         raise NotFound("No such device.")
     deactivate(device, "removed_by_app" if patient_id is not None else "removed_by_clinic")

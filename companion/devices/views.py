@@ -1,4 +1,5 @@
 """Clinic API: staff phones that receive alert pushes (the patient's own phone is under /v1/me)."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -7,12 +8,14 @@ from flask_smorest import Blueprint
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
-from companion.devices import schemas as s, service
+from companion.devices import schemas as s
+from companion.devices import service
 
 blp = Blueprint("staff_devices", __name__, url_prefix="/v1/clinic/devices", description="Clinic: staff devices")
 blp.before_request(require_clinic)
-_REMOVE = links(201, RemoveDevice=link_to(
-    "DELETE", "/v1/clinic/devices/{identifier}", identifier="$response.body#/identifier"))
+_REMOVE = links(
+    201, RemoveDevice=link_to("DELETE", "/v1/clinic/devices/{identifier}", identifier="$response.body#/identifier")
+)
 
 
 @blp.route("")

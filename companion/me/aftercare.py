@@ -1,5 +1,6 @@
 """The patient's aftercare sheet: one page, in the patient's language, that says what to
 avoid and until when, what is normal, when to call the clinic and how to reach it."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -35,14 +36,20 @@ def aftercare_sheet(patient: Patient) -> dict[str, Any]:
     }
     if latest is None:
         return sheet
-    content = latest.protocol_snapshot.get("protocol") or effective_protocol(latest.clinic_id, latest.protocol_key).as_dict()
+    content = (
+        latest.protocol_snapshot.get("protocol") or effective_protocol(latest.clinic_id, latest.protocol_key).as_dict()
+    )
     hours = latest.protocol_snapshot.get("expected_course", {})
     text = lambda message: localize(message, patient.locale)  # noqa: E731
     sheet.update(
         treatment={
-            "id": latest.id, "protocol": latest.protocol_key, "title": text(content["title"]),
-            "performed_at": latest.performed_at, "needle_depth_mm": latest.needle_depth_mm,
-            "session_number": latest.session_number, "planned_sessions": latest.planned_sessions,
+            "id": latest.id,
+            "protocol": latest.protocol_key,
+            "title": text(content["title"]),
+            "performed_at": latest.performed_at,
+            "needle_depth_mm": latest.needle_depth_mm,
+            "session_number": latest.session_number,
+            "planned_sessions": latest.planned_sessions,
         },
         expected_course={
             "summary": text(content["expected_course"]["summary"]),

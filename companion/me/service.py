@@ -1,5 +1,6 @@
 """What the patient's app does that spans domains: the app sees one patient, the
 domains each see their part."""
+
 from __future__ import annotations
 
 from typing import Any

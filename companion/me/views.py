@@ -3,6 +3,7 @@
 One facade for the app: each endpoint calls the one domain service it needs, so the
 domains below never import one another to serve the app.
 """
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -12,10 +13,10 @@ from companion.checkins import service as checkins
 from companion.checkins.schemas import CheckInCreateSchema, CheckInSchema
 from companion.core.api import link_to, links
 from companion.core.auth import PATIENT_SECURITY
-from companion.devices import service as devices
-from companion.devices.schemas import DeviceCreateSchema, DeviceSchema
 from companion.courses import service as courses
 from companion.courses.schemas import AppointmentSchema
+from companion.devices import service as devices
+from companion.devices.schemas import DeviceCreateSchema, DeviceSchema
 from companion.me import service
 from companion.me.aftercare import aftercare_sheet
 from companion.me.schemas import AftercareSheetSchema
@@ -56,8 +57,12 @@ def export():
 
 
 @blp.route("/devices", methods=["POST"])
-@blp.doc(security=PATIENT_SECURITY, **links(201, RemoveDevice=link_to(
-    "DELETE", "/v1/me/devices/{identifier}", identifier="$response.body#/identifier")))
+@blp.doc(
+    security=PATIENT_SECURITY,
+    **links(
+        201, RemoveDevice=link_to("DELETE", "/v1/me/devices/{identifier}", identifier="$response.body#/identifier")
+    ),
+)
 @blp.arguments(DeviceCreateSchema)
 @blp.response(201, DeviceSchema)
 @blp.alt_response(200, schema=DeviceSchema, description="Already registered")

@@ -1,4 +1,5 @@
 """Health and metrics for operators: read from the database, so every API worker answers the same."""
+
 from __future__ import annotations
 
 import logging
@@ -11,8 +12,8 @@ from sqlalchemy import func, select
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.reminders.claiming import IS_PENDING, c
-from companion.reminders.models import CANCELLED, CLAIMED, EXPIRED, FAILED, PENDING, SENT, UNDELIVERABLE
 from companion.reminders.heartbeat import dispatcher_health
+from companion.reminders.models import CANCELLED, CLAIMED, EXPIRED, FAILED, PENDING, SENT, UNDELIVERABLE
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ def check() -> dict[str, Any]:
     try:
         db.session.execute(db.text("SELECT 1"))
         database = "ok"
-    except Exception:  # noqa: BLE001 - any failure means "not ok"; the detail goes to the log
+    except Exception:
         log.exception("health check: database unreachable")
         db.session.rollback()
         return {"status": "degraded", "database": "unreachable", "dispatcher": {}}
@@ -46,7 +47,9 @@ class OutboxCollector:
         yield GaugeMetricFamily("companion_reminders_due_backlog", "Pending reminders that are due now.", value=backlog)
         age = max(0.0, (now - oldest_due).total_seconds()) if oldest_due is not None else 0.0
         yield GaugeMetricFamily(
-            "companion_reminders_oldest_due_age_seconds", "How late the oldest due, unsent reminder is.", value=age,
+            "companion_reminders_oldest_due_age_seconds",
+            "How late the oldest due, unsent reminder is.",
+            value=age,
         )
         by_status = GaugeMetricFamily("companion_reminders", "Reminder rows by status.", labels=["status"])
         for status in sorted(set(STATUSES) | set(counts)):

@@ -1,6 +1,7 @@
 """Operators' endpoints: `/healthz` (database reachable, dispatcher alive) and
 `/metrics` (the outbox as Prometheus sees it, read per scrape; the dispatcher's own
 counters are served by the dispatcher process)."""
+
 from __future__ import annotations
 
 from flask import Response
@@ -27,10 +28,13 @@ def healthz():
 
 
 @blp.route("/metrics")
-@blp.doc(summary="Prometheus metrics", responses={
-    "200": {"description": "Prometheus text exposition format"},
-    "401": {"description": "Neither from loopback nor with the operator token (COMPANION_OPS_TOKEN)"},
-})
+@blp.doc(
+    summary="Prometheus metrics",
+    responses={
+        "200": {"description": "Prometheus text exposition format"},
+        "401": {"description": "Neither from loopback nor with the operator token (COMPANION_OPS_TOKEN)"},
+    },
+)
 def metrics() -> Response:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(service.OutboxCollector())  # type: ignore[arg-type]

@@ -5,7 +5,6 @@ from marshmallow import Schema, fields, validate
 from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName
 from companion.patients.screening import CONTRAINDICATIONS
 
-
 # Every answer is required: an omitted contraindication must not read as "no".
 ScreeningSchema = Schema.from_dict(
     {
@@ -88,5 +87,7 @@ class SessionSchema(Schema):
 
 
 class ReissueArgsSchema(Schema):
-    end_sessions = fields.Boolean(load_default=False, metadata={
-        "description": "Also sign out every phone already signed in (default: they stay signed in)"})
+    end_sessions = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Also sign out every phone already signed in (default: they stay signed in)"},
+    )

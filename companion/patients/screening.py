@@ -1,9 +1,11 @@
 """Contraindication screening at enrollment (DESIGN.md: not suitable without a
 doctor's consent). A positive answer never rejects the patient; it is stored,
 returned as a warning, and blocks treatments until the clinic confirms clearance."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 CONTRAINDICATIONS: dict[str, str] = {
     "active_infection": "Active skin infection",

@@ -1,4 +1,5 @@
 """Patients: enrollment by a clinic, one-time codes, and the app's sign-in with one."""
+
 from __future__ import annotations
 
 import secrets
@@ -56,7 +57,9 @@ def normalize_code(code: str) -> str:
 def _issue_code(patient: Patient) -> tuple[str, datetime]:
     code = _new_code()
     expires_at = utcnow() + timedelta(hours=current_app.config["ENROLLMENT_CODE_TTL_HOURS"])
-    db.session.add(EnrollmentCode(patient_id=patient.id, code_hash=hash_secret(normalize_code(code)), expires_at=expires_at))
+    db.session.add(
+        EnrollmentCode(patient_id=patient.id, code_hash=hash_secret(normalize_code(code)), expires_at=expires_at)
+    )
     return code, expires_at
 
 
@@ -143,6 +146,7 @@ def set_preferences(patient: Patient, data: dict[str, Any]) -> bool:
 
 # -- the app's sign-in ------------------------------------------------------------------
 
+
 @unit_of_work
 def start_session(code: str) -> dict[str, Any]:
     now = utcnow()
@@ -150,8 +154,10 @@ def start_session(code: str) -> dict[str, Any]:
         db.select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_secret(normalize_code(code)))
     )
     if row is None or row.used_at is not None or row.expires_at <= now:
-        raise Unauthorized("This enrollment code is unknown, used or expired; ask your clinic for a new one.",
-                           code="invalid_enrollment_code")
+        raise Unauthorized(
+            "This enrollment code is unknown, used or expired; ask your clinic for a new one.",
+            code="invalid_enrollment_code",
+        )
     # Conditional update: of two simultaneous sign-ins with one code, exactly one wins.
     claimed = db.session.execute(
         db.update(EnrollmentCode)
@@ -177,9 +183,9 @@ def authenticate_patient() -> Patient:
 
 def _signed_in() -> tuple[PatientToken, Patient]:
     found = db.session.execute(
-        db.select(PatientToken, Patient).join(Patient, Patient.id == PatientToken.patient_id).where(
-            PatientToken.token_hash == hash_secret(bearer_token()), PatientToken.revoked_at.is_(None)
-        )
+        db.select(PatientToken, Patient)
+        .join(Patient, Patient.id == PatientToken.patient_id)
+        .where(PatientToken.token_hash == hash_secret(bearer_token()), PatientToken.revoked_at.is_(None))
     ).first()
     now = utcnow()
     idle = timedelta(days=current_app.config["PATIENT_TOKEN_IDLE_DAYS"])
@@ -188,9 +194,11 @@ def _signed_in() -> tuple[PatientToken, Patient]:
     token, patient = found
     if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_PRECISION:
         # Sliding expiry, written at most daily; its own small commit, so read-only requests keep it too.
-        commit_on_its_own(lambda: db.session.execute(
-            db.update(PatientToken).where(PatientToken.id == token.id).values(last_used_at=now)
-        ))
+        commit_on_its_own(
+            lambda: db.session.execute(
+                db.update(PatientToken).where(PatientToken.id == token.id).values(last_used_at=now)
+            )
+        )
     return token, patient
 
 
@@ -219,8 +227,11 @@ def end_session() -> None:
 def end_all_sessions(clinic: Clinic, patient_id: int) -> int:
     """A lost phone: every token of the patient stops working; returns how many did."""
     patient = get_patient(clinic, patient_id)
-    ids = list(db.session.scalars(db.select(PatientToken.id).where(
-        PatientToken.patient_id == patient.id, PatientToken.revoked_at.is_(None))))
+    ids = list(
+        db.session.scalars(
+            db.select(PatientToken.id).where(PatientToken.patient_id == patient.id, PatientToken.revoked_at.is_(None))
+        )
+    )
     if ids:
         db.session.execute(db.update(PatientToken).where(PatientToken.id.in_(ids)).values(revoked_at=utcnow()))
         sessions_ended.send(None, session_ids=ids)

@@ -1,4 +1,5 @@
 """Clinic API: enrolling patients; the app's sign-in with its one-time code."""
+
 from __future__ import annotations
 
 from flask.views import MethodView

@@ -1,4 +1,5 @@
 """The export document: everything held about one patient, section by section."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -36,10 +37,13 @@ class ExportDeviceSchema(Schema):
 class PatientExportSchema(Schema):
     exported_at = fields.DateTime(format="iso")
     patient = fields.Nested(PatientSchema, metadata={"description": "Includes the screening answers"})
-    treatments = fields.List(fields.Nested(TreatmentSchema),
-                             metadata={"description": "With their restrictions and timeline reminders"})
-    reminders = fields.List(fields.Nested(ExportReminderSchema),
-                            metadata={"description": "Every reminder about the patient, with its state and deliveries"})
+    treatments = fields.List(
+        fields.Nested(TreatmentSchema), metadata={"description": "With their restrictions and timeline reminders"}
+    )
+    reminders = fields.List(
+        fields.Nested(ExportReminderSchema),
+        metadata={"description": "Every reminder about the patient, with its state and deliveries"},
+    )
     devices = fields.List(fields.Nested(ExportDeviceSchema))
     checkins = fields.List(fields.Nested(CheckInSchema))
     alerts = fields.List(fields.Nested(AlertSchema))

@@ -2,6 +2,7 @@
 
 It spans every domain, so it sits above them; the domains stay unaware of it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,11 +11,11 @@ from typing import Any
 from companion.alerts.models import Alert
 from companion.audit import service as audit
 from companion.checkins.models import CheckIn
-from companion.courses.models import Appointment
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import NotFound
 from companion.core.transaction import unit_of_work
+from companion.courses.models import Appointment
 from companion.devices.models import Device
 from companion.extensions import db
 from companion.patients import service as patients
@@ -38,8 +39,11 @@ def export_patient(clinic: Clinic, patient_id: int) -> dict[str, Any]:
 def export_document(patient: Patient) -> dict[str, Any]:
     """Everything held about the patient, as one document (the reading is audited by the caller)."""
     pid = patient.id
-    treatments = list(db.session.scalars(
-        db.select(Treatment).where(Treatment.patient_id == pid).order_by(Treatment.performed_at, Treatment.id)))
+    treatments = list(
+        db.session.scalars(
+            db.select(Treatment).where(Treatment.patient_id == pid).order_by(Treatment.performed_at, Treatment.id)
+        )
+    )
     rows = list(db.session.scalars(db.select(Reminder).where(Reminder.patient_id == pid).order_by(Reminder.id)))
     deliveries = reminders.deliveries_of([r.id for r in rows])
     devices = db.session.scalars(db.select(Device).where(Device.patient_id == pid).order_by(Device.id))
@@ -48,20 +52,44 @@ def export_document(patient: Patient) -> dict[str, Any]:
         "patient": patient,
         "treatments": treatments,
         "reminders": [{**_reminder(r), "deliveries": deliveries[r.id]} for r in rows],
-        "devices": [{"id": d.id, "identifier": _mask(d.identifier), "kind": d.kind, "platform": d.platform,
-                     "active": d.active, "created_at": d.created_at} for d in devices],
-        "checkins": list(db.session.scalars(
-            db.select(CheckIn).where(CheckIn.patient_id == pid).order_by(CheckIn.id))),
+        "devices": [
+            {
+                "id": d.id,
+                "identifier": _mask(d.identifier),
+                "kind": d.kind,
+                "platform": d.platform,
+                "active": d.active,
+                "created_at": d.created_at,
+            }
+            for d in devices
+        ],
+        "checkins": list(db.session.scalars(db.select(CheckIn).where(CheckIn.patient_id == pid).order_by(CheckIn.id))),
         "alerts": list(db.session.scalars(db.select(Alert).where(Alert.patient_id == pid).order_by(Alert.id))),
-        "appointments": list(db.session.scalars(
-            db.select(Appointment).where(Appointment.patient_id == pid).order_by(Appointment.starts_at, Appointment.id))),
+        "appointments": list(
+            db.session.scalars(
+                db.select(Appointment)
+                .where(Appointment.patient_id == pid)
+                .order_by(Appointment.starts_at, Appointment.id)
+            )
+        ),
         "audit": audit.entries_about(patient.clinic_id, pid),
     }
 
 
 def _reminder(r: Reminder) -> dict[str, Any]:
-    names = ("id", "treatment_id", "channel", "kind", "title", "body", "due_at", "expires_at", "state",
-             "sent_at", "acknowledged_at")
+    names = (
+        "id",
+        "treatment_id",
+        "channel",
+        "kind",
+        "title",
+        "body",
+        "due_at",
+        "expires_at",
+        "state",
+        "sent_at",
+        "acknowledged_at",
+    )
     return {name: getattr(r, name, None) for name in names}
 
 
@@ -93,8 +121,9 @@ def erase_patient(clinic: Clinic, patient_id: int) -> None:
     audit.record(pid, ERASED)
 
 
-def audit_log(clinic: Clinic, *, patient_id: int | None, since: datetime | None,
-              limit: int, offset: int) -> dict[str, Any]:
+def audit_log(
+    clinic: Clinic, *, patient_id: int | None, since: datetime | None, limit: int, offset: int
+) -> dict[str, Any]:
     """Your clinic's entries; a patient id that is neither yours nor in your audit is 404
     (an erased patient's entries stay readable)."""
     if patient_id is not None:

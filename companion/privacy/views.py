@@ -1,4 +1,5 @@
 """Clinic API: the audit log, a patient's export, and erasure."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -22,8 +23,13 @@ def audit_log(args):
     the patient's own app session, by id), the request, the time and the client's address.
     Entries are never changed or removed, and outlive an erased patient (ids only, no name).
     `patient_id` of a patient that is neither yours nor in your audit: 404."""
-    return service.audit_log(current_clinic(), patient_id=args.get("patient_id"), since=args.get("since"),
-                             limit=args["limit"], offset=args["offset"])
+    return service.audit_log(
+        current_clinic(),
+        patient_id=args.get("patient_id"),
+        since=args.get("since"),
+        limit=args["limit"],
+        offset=args["offset"],
+    )
 
 
 @blp.route("/patients/<int:patient_id>/export", methods=["GET"])

@@ -3,8 +3,10 @@
 The loaded form equals the input form (plain JSON values, times as "HH:MM"), so a
 protocol can be stored as a snapshot, served as JSON and merged with overrides.
 """
+
 from __future__ import annotations
 
+import itertools
 import string
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -50,8 +52,9 @@ def _check_placeholders(text: str) -> None:
     """Only bare `{name}` from the known set: a format spec such as `{hours:>20000000}`
     would let 18 characters of text render as 20 MB; attributes and indexes reach into objects."""
     try:
-        parsed = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text)
-                  if name is not None]
+        parsed = [
+            (name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text) if name is not None
+        ]
     except ValueError as err:
         raise ValidationError(f"Badly formed placeholder: {err}.") from err
     for name, spec, conversion in parsed:
@@ -59,9 +62,7 @@ def _check_placeholders(text: str) -> None:
             raise ValidationError(f"Placeholders take no format or conversion: write {{{name}}}.")
     unknown = sorted(name for name, _, _ in parsed if name not in PLACEHOLDERS)
     if unknown:
-        raise ValidationError(
-            f"Unknown placeholder {{{unknown[0]}}}; allowed: {', '.join(sorted(PLACEHOLDERS))}."
-        )
+        raise ValidationError(f"Unknown placeholder {{{unknown[0]}}}; allowed: {', '.join(sorted(PLACEHOLDERS))}.")
 
 
 class LocalizedText(fields.Dict):
@@ -191,7 +192,8 @@ class MaintenanceSchema(MessageSchema):
     due_months = fields.Integer(strict=True, required=True, validate=Range(min=1, max=36))
     until_months = fields.Integer(strict=True, required=True, validate=Range(min=1, max=48))
     nudge_months = fields.List(
-        fields.Integer(strict=True, validate=Range(min=1, max=48)), load_default=lambda: [6, 9, 12],
+        fields.Integer(strict=True, validate=Range(min=1, max=48)),
+        load_default=lambda: [6, 9, 12],
         validate=Length(min=1, max=12),
     )
     nudge_expires_after_days = fields.Integer(strict=True, load_default=30, validate=Range(min=1, max=120))
@@ -222,7 +224,9 @@ class ExpectedCourseSchema(_Strict):
     depth_table = fields.List(fields.Nested(DepthRowSchema), required=True, validate=Length(min=1, max=20))
     extra_hours = fields.Float(load_default=0.0, validate=Range(min=0, max=_MAX_HOURS))
     combined_extra_hours = fields.Dict(
-        keys=fields.String(validate=_NAME), values=fields.Float(validate=Range(min=0, max=_MAX_HOURS)), load_default=dict
+        keys=fields.String(validate=_NAME),
+        values=fields.Float(validate=Range(min=0, max=_MAX_HOURS)),
+        load_default=dict,
     )
     other_hours = fields.Dict(keys=fields.String(validate=_NAME), values=_hours(), load_default=dict)
     summary = LocalizedText(required=True)
@@ -230,7 +234,7 @@ class ExpectedCourseSchema(_Strict):
     @validates_schema
     def _deeper_is_longer(self, data: dict[str, Any], **_: Any) -> None:
         rows = data.get("depth_table", [])
-        for index, (row, following) in enumerate(zip(rows, rows[1:]), start=1):
+        for index, (row, following) in enumerate(itertools.pairwise(rows), start=1):
             if following["up_to_mm"] <= row["up_to_mm"]:
                 raise ValidationError({index: {"up_to_mm": ["Rows must be in increasing depth."]}}, "depth_table")
             for name in ("redness_hours", "swelling_hours"):

@@ -3,6 +3,7 @@
 Loading and validating files and clinic overrides lives in `validation.py`; the
 Flask-side registry in `registry.py`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -12,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from companion.core.i18n import negotiate
+
 
 def localize(text: Mapping[str, str], locale: str) -> str:
     """Best text for a locale: "es-MX" falls back to "es", then to English."""
@@ -64,4 +66,8 @@ class Protocol:
         return _thaw(self.content)
 
     def summary(self) -> dict[str, Any]:
-        return {"key": self.key, "title": _thaw(self.content["title"]), "description": _thaw(self.content["description"])}
+        return {
+            "key": self.key,
+            "title": _thaw(self.content["title"]),
+            "description": _thaw(self.content["description"]),
+        }

@@ -3,6 +3,7 @@
 A broken file must stop the app with a message naming the file and the field,
 rather than plan a wrong aftercare timeline for a patient later.
 """
+
 from __future__ import annotations
 
 import tomllib

@@ -1,4 +1,5 @@
 """Protocols as a clinic sees them, with its own overrides: the provider's instructions win."""
+
 from __future__ import annotations
 
 from typing import Any

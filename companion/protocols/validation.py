@@ -1,4 +1,5 @@
 """Protocol data checked by the file schema: files at start-up, clinic overrides on save."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -44,7 +45,7 @@ def _flatten(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 
 def describe_errors(messages: Any) -> str:
-    """"restrictions.makeup.hours: Must be greater than 0; ..." for people reading logs."""
+    """ "restrictions.makeup.hours: Must be greater than 0; ..." for people reading logs."""
     return "; ".join(f"{path}: {text}" for path, text in _flatten(tidy_messages(messages)))
 
 
@@ -52,8 +53,6 @@ def build_protocol(data: Mapping[str, Any]) -> Protocol:
     """Validate plain data (a file's content or a stored snapshot); raises ValidationError."""
     loaded = ProtocolSchema().load(data)
     return Protocol(key=loaded["key"], content=freeze(loaded))
-
-
 
 
 def apply_overrides(protocol: Protocol, values: Mapping[str, Any]) -> Protocol:

@@ -1,4 +1,5 @@
 """Clinic API: protocols and the clinic's own overrides of them."""
+
 from __future__ import annotations
 
 from flask.views import MethodView
@@ -15,12 +16,15 @@ blp.before_request(require_clinic)
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=CLINIC_SECURITY, **links(
-    200,
-    ShowProtocol=link_to("GET", "/v1/protocols/{key}", key="$response.body#/0/key"),
-    SetOverride=link_to("PUT", "/v1/protocols/{key}/override", key="$response.body#/0/key"),
-    ClearOverride=link_to("DELETE", "/v1/protocols/{key}/override", key="$response.body#/0/key"),
-))
+@blp.doc(
+    security=CLINIC_SECURITY,
+    **links(
+        200,
+        ShowProtocol=link_to("GET", "/v1/protocols/{key}", key="$response.body#/0/key"),
+        SetOverride=link_to("PUT", "/v1/protocols/{key}/override", key="$response.body#/0/key"),
+        ClearOverride=link_to("DELETE", "/v1/protocols/{key}/override", key="$response.body#/0/key"),
+    ),
+)
 @blp.response(200, ProtocolSummarySchema(many=True))
 def list_protocols():
     return service.list_protocols(current_clinic())

@@ -1,4 +1,5 @@
 """The one interface every push sender implements, and the outcomes it reports."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

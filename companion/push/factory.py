@@ -1,7 +1,9 @@
 """Pick the push sender from configuration."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from companion.push.base import PushSender
 

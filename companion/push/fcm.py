@@ -7,6 +7,7 @@ requests themselves go out over aiohttp from one event loop (`fcm_transport`): t
 SDK's `send_each` runs a thread and a requests call per message, which caps one
 process at about 800 pushes/s.
 """
+
 from __future__ import annotations
 
 import functools
@@ -40,31 +41,41 @@ class FcmSender:
     name = "fcm"
 
     def __init__(
-        self, app: firebase_admin.App, *, base_url: str, timeout: float, channel_id: str,
-        max_in_flight: int = DEFAULT_IN_FLIGHT, max_connections: int = DEFAULT_IN_FLIGHT,
+        self,
+        app: firebase_admin.App,
+        *,
+        base_url: str,
+        timeout: float,
+        channel_id: str,
+        max_in_flight: int = DEFAULT_IN_FLIGHT,
+        max_connections: int = DEFAULT_IN_FLIGHT,
     ) -> None:
         self._app = app
         self._timeout = timeout
         self._channel_id = channel_id
         # firebase-admin internals (pinned in pyproject, checked in tests/push/test_sdk_internals.py):
         # the service's FCM headers and its two error translators.
-        self._service = messaging._get_messaging_service(app)  # noqa: SLF001
+        self._service = messaging._get_messaging_service(app)
         self._credential = app.credential.get_credential()
         self._url = f"{base_url.rstrip('/')}/v1/projects/{app.project_id}/messages:send"
         self._token_lock = threading.Lock()
         self._token_session = requests.Session()
         self._pool = HttpPool(timeout=timeout, max_in_flight=max_in_flight, max_connections=max_connections)
-        if base_url.rstrip("/") != FCM_BASE_URL and hasattr(self._credential, "_is_regional_access_boundary_lookup_required"):
+        if base_url.rstrip("/") != FCM_BASE_URL and hasattr(
+            self._credential, "_is_regional_access_boundary_lookup_required"
+        ):
             # google-auth would look up the account's regional access boundary on
             # iamcredentials.googleapis.com in the background: with another endpoint (the
             # fake FCM server) nothing but it and the key's token_uri is contacted.
-            self._credential._is_regional_access_boundary_lookup_required = lambda: False  # noqa: SLF001
+            self._credential._is_regional_access_boundary_lookup_required = lambda: False
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> FcmSender:
         path = config.get("FIREBASE_CREDENTIALS")
         if not path:
-            raise ValueError("the fcm push backend needs COMPANION_FIREBASE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS")
+            raise ValueError(
+                "the fcm push backend needs COMPANION_FIREBASE_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS"
+            )
         certificate = credentials.Certificate(path)
         timeout = float(config.get("FCM_TIMEOUT_SECONDS") or 10.0)
         app = firebase_admin.initialize_app(
@@ -108,7 +119,9 @@ class FcmSender:
             try:
                 bodies.append(encode(build_message(message, self._channel_id)))
             except (ValueError, TypeError) as error:
-                results[index] = PushResult(message.device_id, FAILED, error_code="INVALID_PAYLOAD", detail=str(error)[:500])
+                results[index] = PushResult(
+                    message.device_id, FAILED, error_code="INVALID_PAYLOAD", detail=str(error)[:500]
+                )
             else:
                 sent.append(index)
             if len(bodies) == SUBMIT_EVERY:  # the first requests leave while the rest are encoded
@@ -119,7 +132,7 @@ class FcmSender:
 
         def collect() -> list[PushResult]:
             for indexes, future in in_flight:
-                for index, answer in zip(indexes, future.result()):
+                for index, answer in zip(indexes, future.result(), strict=True):
                     results[index] = self._result(messages[index], answer)
             return [r for r in results if r is not None]
 
@@ -131,16 +144,21 @@ class FcmSender:
         google-auth counts a token as invalid a few minutes before its expiry, so the
         refresh happens while the old token still works.
         """
-        headers = dict(self._service._fcm_headers)  # noqa: SLF001
+        headers = dict(self._service._fcm_headers)
         headers["Content-Type"] = "application/json"
         with self._token_lock:
             request = google.auth.transport.requests.Request(self._token_session)
             try:
-                self._credential.before_request(functools.partial(request, timeout=self._timeout), "POST", self._url, headers)
+                self._credential.before_request(
+                    functools.partial(request, timeout=self._timeout), "POST", self._url, headers
+                )
             except Exception as error:  # TransportError, RefreshError, or a garbled answer
                 retryable = not isinstance(error, google.auth.exceptions.RefreshError) or error.retryable
-                log.log(logging.WARNING if retryable else logging.ERROR,
-                        "fcm: could not get an OAuth token (operator: check the service-account key): %s", error)
+                log.log(
+                    logging.WARNING if retryable else logging.ERROR,
+                    "fcm: could not get an OAuth token (operator: check the service-account key): %s",
+                    error,
+                )
                 return None
         return headers
 
@@ -157,8 +175,11 @@ class FcmSender:
         if verdict.operator_error:
             log.error("fcm operator error %s for device %s: %s", verdict.error_code, message.device_id, verdict.detail)
         return PushResult(
-            message.device_id, verdict.outcome, error_code=verdict.error_code,
-            retry_after=verdict.retry_after, detail=verdict.detail,
+            message.device_id,
+            verdict.outcome,
+            error_code=verdict.error_code,
+            retry_after=verdict.retry_after,
+            detail=verdict.detail,
         )
 
     def _firebase_error(self, answer: Answer | TransportError) -> exceptions.FirebaseError:
@@ -166,13 +187,16 @@ class FcmSender:
         if isinstance(answer, TransportError):
             # As requests would have raised it, so the error codes recorded in
             # deliveries (ReadTimeout, ConnectionError, ...) keep their names.
-            kind = (requests.exceptions.ConnectTimeout if answer.connect else requests.exceptions.ReadTimeout) \
-                if answer.timed_out else requests.exceptions.ConnectionError
-            return self._service._handle_fcm_error(kind(str(answer.error) or type(answer.error).__name__))  # noqa: SLF001
+            kind = (
+                (requests.exceptions.ConnectTimeout if answer.connect else requests.exceptions.ReadTimeout)
+                if answer.timed_out
+                else requests.exceptions.ConnectionError
+            )
+            return self._service._handle_fcm_error(kind(str(answer.error) or type(answer.error).__name__))
         request = httpx.Request("POST", self._url)
         response = httpx.Response(answer.status, headers=dict(answer.headers), content=answer.body, request=request)
         status_error = httpx.HTTPStatusError(f"FCM answered {answer.status}", request=request, response=response)
-        return self._service._handle_fcm_httpx_error(status_error)  # noqa: SLF001
+        return self._service._handle_fcm_httpx_error(status_error)
 
 
 def _message_name(body: bytes) -> str | None:

@@ -3,14 +3,16 @@
 The first row whose exception class (and optional test) matches wins, so the
 specific rows come before the general ones they subclass.
 """
+
 from __future__ import annotations
 
 import email.utils
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Callable
+from typing import Any
 
 from firebase_admin import exceptions, messaging
 

@@ -1,4 +1,5 @@
 """One FCM v1 request body per push, built and encoded by firebase-admin itself."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ def encode(message: messaging.Message) -> bytes:
     Raises ValueError or TypeError for a payload firebase-admin refuses.
     """
     # firebase-admin internal (pinned in pyproject, checked in tests/push/test_sdk_internals.py).
-    body = {"message": messaging._MessagingService.encode_message(message)}  # noqa: SLF001
+    body = {"message": messaging._MessagingService.encode_message(message)}
     return json.dumps(body, allow_nan=False).encode()
 
 
@@ -39,7 +40,8 @@ def build_message(message: PushMessage, channel_id: str | None = None) -> messag
             ttl=ttl,
             collapse_key=message.collapse_key,
             notification=messaging.AndroidNotification(
-                channel_id=message.channel_id or channel_id, tag=message.collapse_key,
+                channel_id=message.channel_id or channel_id,
+                tag=message.collapse_key,
             ),
         )
     if unknown or message.platform == "ios":

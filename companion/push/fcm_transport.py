@@ -6,6 +6,7 @@ from one queue, so a message costs no task, no semaphore and no thread of its ow
 The loop thread is started on first use (and again after a fork), and the connections
 stay open between batches.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +18,6 @@ import urllib.request
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 import certifi
@@ -78,7 +78,9 @@ class HttpPool:
         """One answer per body, in order; never raises for a single request's failure."""
         return self.submit(url, headers, bodies).result()
 
-    def submit(self, url: str, headers: Mapping[str, str], bodies: list[bytes]) -> Future[list[Answer | TransportError]]:
+    def submit(
+        self, url: str, headers: Mapping[str, str], bodies: list[bytes]
+    ) -> Future[list[Answer | TransportError]]:
         """Start posting now; the answers (one per body, in order) arrive in the future."""
         job = _Job(url, dict(headers), bodies)
         if not bodies:
@@ -101,7 +103,11 @@ class HttpPool:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():
                 self._pid = os.getpid()
-                self._session, self._queue, self._workers = None, None, []  # a forked child cannot use the parent's sockets
+                self._session, self._queue, self._workers = (
+                    None,
+                    None,
+                    [],
+                )  # a forked child cannot use the parent's sockets
                 self._loop = asyncio.new_event_loop()
                 self._thread = threading.Thread(target=self._loop.run_forever, name="fcm-http", daemon=True)
                 self._thread.start()
@@ -112,8 +118,9 @@ class HttpPool:
             connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=self._ssl)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout, trust_env=self.trust_env)
             self._queue = asyncio.Queue()
-            self._workers = [asyncio.ensure_future(self._work(self._session, self._queue))
-                             for _ in range(self._max_in_flight)]
+            self._workers = [
+                asyncio.ensure_future(self._work(self._session, self._queue)) for _ in range(self._max_in_flight)
+            ]
         for entry in zip(itertools.repeat(job), range(len(job.bodies))):
             self._queue.put_nowait(entry)
 
@@ -127,7 +134,11 @@ class HttpPool:
             job.answer(index, answer)
 
     async def _post(
-        self, session: aiohttp.ClientSession, url: str, headers: dict[str, str], body: bytes,
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        headers: dict[str, str],
+        body: bytes,
     ) -> Answer | TransportError:
         for attempt in (1, 2):
             try:
@@ -137,7 +148,7 @@ class HttpPool:
                 # Nothing was sent: one more try, as the SDK's transport did.
                 if attempt == 2:
                     return TransportError(error, timed_out=False, connect=True)
-            except asyncio.TimeoutError as error:  # aiohttp's timeouts subclass it
+            except TimeoutError as error:  # aiohttp's timeouts subclass it
                 connect = isinstance(error, aiohttp.ConnectionTimeoutError)
                 return TransportError(error, timed_out=True, connect=connect)
             except aiohttp.ClientError as error:  # reset, dropped, garbled: may have arrived

@@ -5,6 +5,7 @@ so a developer sees what would have been sent, and when. The texts themselves
 are not logged: a descriptive push can describe a patient's aftercare, and logs
 travel further than the database (the reminder row holds the text).
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,8 +25,13 @@ class LogSender:
             message_id = f"log/{uuid.uuid4().hex}"
             log.info(
                 "push reminder=%s device=%s platform=%s priority=%s kind=%s title_chars=%d body_chars=%d",
-                message.reminder_id, message.device_id, message.platform, message.priority,
-                message.data.get("kind", "-"), len(message.title), len(message.body),
+                message.reminder_id,
+                message.device_id,
+                message.platform,
+                message.priority,
+                message.data.get("kind", "-"),
+                len(message.title),
+                len(message.body),
             )
             results.append(PushResult(device_id=message.device_id, outcome=SENT, message_id=message_id))
         return results

@@ -3,6 +3,7 @@
 A push names no treatment, symptom or body part (decision 9); the app shows the
 details after the patient unlocks it. Clinics that opt in send their own text.
 """
+
 from __future__ import annotations
 
 from typing import Final

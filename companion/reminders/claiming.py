@@ -6,6 +6,7 @@ so concurrent claimers skip each other's rows instead of waiting. SQLite has no 
 lock first, so two claimers queue rather than both reading the same rows.
 Only the holder of a claim may finish a row; a lost claim is left alone.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,8 +50,19 @@ class ClaimedReminder:
 
 
 CLAIM_COLUMNS = (
-    c.id, c.channel, c.clinic_id, c.patient_id, c.alert_id, c.kind, c.title, c.body,
-    c.priority, c.payload, c.due_at, c.expires_at, c.attempts,
+    c.id,
+    c.channel,
+    c.clinic_id,
+    c.patient_id,
+    c.alert_id,
+    c.kind,
+    c.title,
+    c.body,
+    c.priority,
+    c.payload,
+    c.due_at,
+    c.expires_at,
+    c.attempts,
 )
 
 
@@ -120,15 +132,17 @@ def expire_stale(engine: Engine, *, now: datetime) -> int:
     """Pending rows past their window are never sent late (decision 4)."""
     with write_transaction(engine) as connection:
         result = connection.execute(
-            update(reminders)
-            .where(IS_PENDING, c.expires_at <= now)
-            .values(status=EXPIRED, updated_at=now)
+            update(reminders).where(IS_PENDING, c.expires_at <= now).values(status=EXPIRED, updated_at=now)
         )
     return result.rowcount
 
 
 def release_claims(
-    engine: Engine, *, claimer: str, now: datetime, ids: Collection[int] | None = None,
+    engine: Engine,
+    *,
+    claimer: str,
+    now: datetime,
+    ids: Collection[int] | None = None,
 ) -> int:
     """Hand our claims back at once (shutdown), rather than make others wait for the lease."""
     if ids is not None and not ids:
@@ -137,14 +151,16 @@ def release_claims(
     with write_transaction(engine) as connection:
         if ids is not None:
             statement = statement.where(among(connection, c.id, ids))
-        result = connection.execute(
-            statement.values(status=PENDING, claimed_by=None, lease_until=None, updated_at=now)
-        )
+        result = connection.execute(statement.values(status=PENDING, claimed_by=None, lease_until=None, updated_at=now))
     return result.rowcount
 
 
 def finish(
-    connection: Connection, *, claimer: str, ids: Collection[int], values: Mapping[str, Any],
+    connection: Connection,
+    *,
+    claimer: str,
+    ids: Collection[int],
+    values: Mapping[str, Any],
 ) -> set[int]:
     """Apply `values` to the rows we still hold; returns those ids. The others are lost claims.
 

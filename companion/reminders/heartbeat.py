@@ -1,4 +1,5 @@
 """Each dispatcher's last pass, so /healthz can tell a dead dispatcher from an idle one."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -48,12 +49,14 @@ def dispatcher_health(stale_after: float | None = None) -> dict[str, Any]:
     dispatchers = []
     for name, last_pass_at in rows:
         age = max(0.0, (now - last_pass_at).total_seconds())
-        dispatchers.append({
-            "name": name,
-            "last_pass_at": last_pass_at.isoformat(),
-            "age_seconds": round(age, 3),
-            "stale": age > stale_after,
-        })
+        dispatchers.append(
+            {
+                "name": name,
+                "last_pass_at": last_pass_at.isoformat(),
+                "age_seconds": round(age, 3),
+                "stale": age > stale_after,
+            }
+        )
     newest = dispatchers[0] if dispatchers else None
     return {
         "last_pass_at": newest["last_pass_at"] if newest else None,

@@ -4,6 +4,7 @@ Only this process runs a scheduler; the API never does (every gunicorn worker
 would start one). The job store is in memory because the jobs are fixed and
 the work lives in the database, which any number of dispatchers share.
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,13 +61,14 @@ class DispatcherService:
 
     def run_once(self) -> dict[str, Any]:
         """Housekeeping, then drain everything due, then give back anything still held."""
-        with handle_signals(self._stop_once):
-            with self.app.app_context():
-                housekeeping = self.dispatcher.housekeeping()
-                stats = self.dispatcher.run_pass(budget_seconds=None)
-                released = self.dispatcher.release_all()
+        with handle_signals(self._stop_once), self.app.app_context():
+            housekeeping = self.dispatcher.housekeeping()
+            stats = self.dispatcher.run_pass(budget_seconds=None)
+            released = self.dispatcher.release_all()
         return {
-            "name": self.dispatcher.name, **stats.as_dict(), "released": stats.released + released,
+            "name": self.dispatcher.name,
+            **stats.as_dict(),
+            "released": stats.released + released,
             "housekeeping": housekeeping,
         }
 
@@ -76,21 +78,39 @@ class DispatcherService:
         scheduler = BlockingScheduler(timezone="UTC")
         now = clock.now()
         scheduler.add_job(
-            self.dispatch_job, "interval", seconds=self.interval, id="dispatch",
-            max_instances=1, coalesce=True, next_run_time=now,
+            self.dispatch_job,
+            "interval",
+            seconds=self.interval,
+            id="dispatch",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
         )
         scheduler.add_job(
-            self.channels_job, "interval", seconds=self.interval, id="channels",
-            max_instances=1, coalesce=True, next_run_time=now,
+            self.channels_job,
+            "interval",
+            seconds=self.interval,
+            id="channels",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
         )
         scheduler.add_job(
-            self.housekeeping_job, "interval", seconds=self.housekeeping_interval, id="housekeeping",
-            max_instances=1, coalesce=True, next_run_time=now,
+            self.housekeeping_job,
+            "interval",
+            seconds=self.housekeeping_interval,
+            id="housekeeping",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=now,
         )
         self._scheduler = scheduler
         log.info(
-            "dispatcher %s started: interval=%ss batch=%d sender=%s", self.dispatcher.name, self.interval,
-            self.dispatcher.settings.batch_size, self.dispatcher.sender.name,
+            "dispatcher %s started: interval=%ss batch=%d sender=%s",
+            self.dispatcher.name,
+            self.interval,
+            self.dispatcher.settings.batch_size,
+            self.dispatcher.sender.name,
         )
         with handle_signals(self._stop_scheduler):
             scheduler.start()  # returns once a signal shut it down

@@ -6,6 +6,7 @@ its own delivery record and state. Staff alert pushes are never bundled. Patient
 pushes are neutral unless the clinic opted in to descriptive text (lock screens are
 public); staff alert pushes go to the clinic's staff phones.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -31,7 +32,12 @@ patients: Table = Patient.__table__  # type: ignore[assignment]
 clinics: Table = Clinic.__table__  # type: ignore[assignment]
 reminders: Table = Reminder.__table__  # type: ignore[assignment]
 DEVICE_COLUMNS = (
-    devices.c.id, devices.c.patient_id, devices.c.clinic_id, devices.c.identifier, devices.c.kind, devices.c.platform,
+    devices.c.id,
+    devices.c.patient_id,
+    devices.c.clinic_id,
+    devices.c.identifier,
+    devices.c.kind,
+    devices.c.platform,
 )
 
 
@@ -50,7 +56,11 @@ MAX_BUNDLE = 25
 
 
 def plan(
-    engine: Engine, rows: list[ClaimedReminder], *, channel_id: str, window: timedelta = timedelta(0),
+    engine: Engine,
+    rows: list[ClaimedReminder],
+    *,
+    channel_id: str,
+    window: timedelta = timedelta(0),
 ) -> list[Item]:
     """One message per (reminder, active device) that has not already received it."""
     ids = [r.id for r in rows]
@@ -61,32 +71,47 @@ def plan(
     delivered: dict[int, set[int | None]] = defaultdict(set)
     with engine.connect() as connection:
         # Read last, right before sending: a row erased or cancelled since the claim owes nothing.
-        still_claimed = set(connection.execute(
-            select(reminders.c.id).where(among(connection, reminders.c.id, ids), reminders.c.status == CLAIMED)
-        ).scalars())
+        still_claimed = set(
+            connection.execute(
+                select(reminders.c.id).where(among(connection, reminders.c.id, ids), reminders.c.status == CLAIMED)
+            ).scalars()
+        )
         if patient_ids:
             for device in connection.execute(
-                select(*DEVICE_COLUMNS).where(among(connection, devices.c.patient_id, patient_ids), devices.c.active.is_(True))
+                select(*DEVICE_COLUMNS).where(
+                    among(connection, devices.c.patient_id, patient_ids), devices.c.active.is_(True)
+                )
             ):
                 by_patient[device.patient_id].append(device)
         if staff_clinics:
             for device in connection.execute(
                 select(*DEVICE_COLUMNS).where(
-                    among(connection, devices.c.clinic_id, staff_clinics), devices.c.patient_id.is_(None),
+                    among(connection, devices.c.clinic_id, staff_clinics),
+                    devices.c.patient_id.is_(None),
                     devices.c.active.is_(True),
                 )
             ):
                 by_clinic[device.clinic_id].append(device)
-        locales = dict(connection.execute(
-            select(patients.c.id, patients.c.locale).where(among(connection, patients.c.id, patient_ids))
-        ).all()) if patient_ids else {}
-        descriptive = dict(connection.execute(
-            select(clinics.c.id, clinics.c.descriptive_push)
-            .where(among(connection, clinics.c.id, {r.clinic_id for r in rows}))
-        ).all())
+        locales = (
+            dict(
+                connection.execute(
+                    select(patients.c.id, patients.c.locale).where(among(connection, patients.c.id, patient_ids))
+                ).all()
+            )
+            if patient_ids
+            else {}
+        )
+        descriptive = dict(
+            connection.execute(
+                select(clinics.c.id, clinics.c.descriptive_push).where(
+                    among(connection, clinics.c.id, {r.clinic_id for r in rows})
+                )
+            ).all()
+        )
         for reminder_id, device_id in connection.execute(
-            select(deliveries.c.reminder_id, deliveries.c.device_id)
-            .where(among(connection, deliveries.c.reminder_id, ids), deliveries.c.outcome == "sent")
+            select(deliveries.c.reminder_id, deliveries.c.device_id).where(
+                among(connection, deliveries.c.reminder_id, ids), deliveries.c.outcome == "sent"
+            )
         ):
             delivered[reminder_id].add(device_id)
     items = []
@@ -98,7 +123,8 @@ def plan(
         targets = by_clinic.get(r.clinic_id, []) if r.channel == STAFF_PUSH else []
         title, body = _text(r, None, bool(descriptive.get(r.clinic_id)))
         messages = [
-            _message([r], device, title, body, channel_id) for device in targets
+            _message([r], device, title, body, channel_id)
+            for device in targets
             if device.id not in delivered[r.id] and r.id in still_claimed
         ]
         items.append(Item([r], messages, {r.id: bool(delivered[r.id])}))
@@ -139,6 +165,7 @@ def _text(r: ClaimedReminder, locale: str | None, descriptive: bool) -> tuple[st
     if descriptive:
         return r.title, r.body
     return texts.neutral_text(locale, texts.STAFF if r.channel == STAFF_PUSH else texts.PATIENT)
+
 
 def _message(group: list[ClaimedReminder], device: Any, title: str, body: str, channel_id: str) -> push.PushMessage:
     first = group[0]

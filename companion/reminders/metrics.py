@@ -3,18 +3,25 @@
 Counters live in the process that sends; `serve()` exposes them on their own
 port because the dispatcher has no web server.
 """
+
 from __future__ import annotations
 
 from prometheus_client import Counter, Histogram, start_http_server
 
 SENDS = Counter(
-    "companion_push_sends", "Push attempts per device, by outcome.", ["backend", "outcome"],
+    "companion_push_sends",
+    "Push attempts per device, by outcome.",
+    ["backend", "outcome"],
 )
 REMINDERS = Counter(
-    "companion_reminders_finished", "Reminders finished by the dispatcher, by final state.", ["status"],
+    "companion_reminders_finished",
+    "Reminders finished by the dispatcher, by final state.",
+    ["status"],
 )
 OPERATOR_ERRORS = Counter(
-    "companion_push_operator_errors", "Sends refused because our credentials are wrong.", ["code"],
+    "companion_push_operator_errors",
+    "Sends refused because our credentials are wrong.",
+    ["code"],
 )
 PASSES = Counter("companion_dispatch_passes", "Dispatcher passes run.")
 LAG = Histogram(
@@ -23,7 +30,8 @@ LAG = Histogram(
     buckets=(0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600),
 )
 PASS_SECONDS = Histogram(
-    "companion_dispatch_pass_seconds", "Wall time of one dispatcher pass.",
+    "companion_dispatch_pass_seconds",
+    "Wall time of one dispatcher pass.",
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
 

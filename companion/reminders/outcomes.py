@@ -3,6 +3,7 @@
 The dispatcher feeds it the push results of one attempt plus what earlier
 attempts already achieved; it answers with the row's next state.
 """
+
 from __future__ import annotations
 
 import random
@@ -91,8 +92,13 @@ def decide(
 
 
 def _again(
-    at: datetime, attempts: int, expires_at: datetime, delivered: bool, last_error: str | None,
-    *, backed_off: bool = False,
+    at: datetime,
+    attempts: int,
+    expires_at: datetime,
+    delivered: bool,
+    last_error: str | None,
+    *,
+    backed_off: bool = False,
 ) -> Decision:
     """Pending again at `at`, unless the reminder is useless by then (decision 4)."""
     if at >= expires_at:

@@ -5,6 +5,7 @@ reaches the dispatcher inside them only when it is late (a retry, a dispatcher
 that was down). It then waits for the morning, or expires if its window closes
 first. Clinic staff alerts never come through here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -14,25 +15,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from companion.core.db import among
+from companion.core.localtime import QuietHours, parse_hhmm
 from companion.patients.models import Patient
 from companion.reminders.claiming import ClaimedReminder
 from companion.reminders.models import PATIENT_PUSH
-from companion.core.localtime import QuietHours, parse_hhmm
 
 _patients = Patient.__table__
 
 
-def held_until(
-    connection: Connection, rows: Iterable[ClaimedReminder], now: datetime
-) -> dict[int, datetime | None]:
+def held_until(connection: Connection, rows: Iterable[ClaimedReminder], now: datetime) -> dict[int, datetime | None]:
     """Reminder id → when its quiet hours end (None: its window closes first, so expire it)."""
     candidates = [r for r in rows if r.channel == PATIENT_PUSH and r.patient_id is not None]
     if not candidates:
         return {}
     settings = {
-        row.id: row for row in connection.execute(
-            select(_patients.c.id, _patients.c.timezone, _patients.c.quiet_start, _patients.c.quiet_end)
-            .where(among(connection, _patients.c.id, {r.patient_id for r in candidates}))
+        row.id: row
+        for row in connection.execute(
+            select(_patients.c.id, _patients.c.timezone, _patients.c.quiet_start, _patients.c.quiet_end).where(
+                among(connection, _patients.c.id, {r.patient_id for r in candidates})
+            )
         )
     }
     held: dict[int, datetime | None] = {}

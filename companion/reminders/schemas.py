@@ -11,6 +11,8 @@ class ReminderSchema(Schema):
     body = fields.String()
     due_at = fields.DateTime(format="iso")
     expires_at = fields.DateTime(format="iso")
-    state = fields.String(metadata={"description": "pending, sent, expired, undeliverable, cancelled, failed or acknowledged"})
+    state = fields.String(
+        metadata={"description": "pending, sent, expired, undeliverable, cancelled, failed or acknowledged"}
+    )
     sent_at = fields.DateTime(format="iso", allow_none=True)
     acknowledged_at = fields.DateTime(format="iso", allow_none=True)

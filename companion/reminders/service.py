@@ -1,5 +1,6 @@
 """A patient's own reminders: the details behind a push, acknowledging them, and
 sending those that found no phone once one registers."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,7 +16,13 @@ from companion.extensions import db
 from companion.patients.models import Patient
 from companion.push.models import Delivery
 from companion.reminders.models import (
-    OPEN_STATES, PATIENT_PUSH, PENDING, STAFF_PUSH, SUPERSEDED, UNDELIVERABLE, Reminder,
+    OPEN_STATES,
+    PATIENT_PUSH,
+    PENDING,
+    STAFF_PUSH,
+    SUPERSEDED,
+    UNDELIVERABLE,
+    Reminder,
 )
 
 
@@ -69,10 +76,14 @@ def deliveries_of(reminder_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         .order_by(Delivery.created_at.desc(), Delivery.id.desc())
     )
     for row in rows:
-        grouped[row.reminder_id].append({
-            "outcome": row.outcome, "at": row.created_at, "platform": row.platform,
-            "device": f"…{row.identifier[-6:]}" if row.identifier else None,
-        })
+        grouped[row.reminder_id].append(
+            {
+                "outcome": row.outcome,
+                "at": row.created_at,
+                "platform": row.platform,
+                "device": f"…{row.identifier[-6:]}" if row.identifier else None,
+            }
+        )
     return grouped
 
 
@@ -112,12 +123,23 @@ def add_planned(items: Sequence[PlannedRow], *, clinic_id: int, patient_id: int,
     """
     if not items:
         return
-    db.session.execute(db.insert(Reminder.__table__), [
-        {
-            "channel": PATIENT_PUSH, "clinic_id": clinic_id, "patient_id": patient_id, "treatment_id": treatment_id,
-            "kind": item.kind, "plan_key": item.plan_key, "title": item.title, "body": item.body,
-            "priority": item.priority, "due_at": item.due_at, "expires_at": item.expires_at,
-            "available_at": item.due_at,
-        }
-        for item in items
-    ])
+    db.session.execute(
+        db.insert(Reminder.__table__),
+        [
+            {
+                "channel": PATIENT_PUSH,
+                "clinic_id": clinic_id,
+                "patient_id": patient_id,
+                "treatment_id": treatment_id,
+                "kind": item.kind,
+                "plan_key": item.plan_key,
+                "title": item.title,
+                "body": item.body,
+                "priority": item.priority,
+                "due_at": item.due_at,
+                "expires_at": item.expires_at,
+                "available_at": item.due_at,
+            }
+            for item in items
+        ],
+    )

@@ -1,4 +1,5 @@
 """`flask companion staff ...`: the first console account of a clinic is created here."""
+
 from __future__ import annotations
 
 import click

@@ -3,6 +3,7 @@
 Werkzeug's scrypt is the password KDF; a lookup of an unknown e-mail still pays for one
 hash, so timing does not tell which addresses have accounts.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -36,8 +37,9 @@ def new_password() -> str:
 
 
 @unit_of_work
-def create_staff(clinic_id: int, email: str, role: str, *, name: str | None = None,
-                 locale: str = "en") -> tuple[StaffMember, str]:
+def create_staff(
+    clinic_id: int, email: str, role: str, *, name: str | None = None, locale: str = "en"
+) -> tuple[StaffMember, str]:
     """A staff member and the one-time password to hand over; it must be changed at first sign-in."""
     email = _normalize(email)
     if "@" not in email or len(email) > 254:
@@ -45,15 +47,22 @@ def create_staff(clinic_id: int, email: str, role: str, *, name: str | None = No
     if role not in ROLES:
         raise Invalid("Unknown role.", fields={"role": [f"One of {', '.join(ROLES)}."]})
     password = new_password()
-    member = StaffMember(clinic_id=clinic_id, email=email, role=role, name=name, locale=locale,
-                         password_hash=generate_password_hash(password, method=_KDF))
+    member = StaffMember(
+        clinic_id=clinic_id,
+        email=email,
+        role=role,
+        name=name,
+        locale=locale,
+        password_hash=generate_password_hash(password, method=_KDF),
+    )
     try:
         with db.session.begin_nested():
             db.session.add(member)
             db.session.flush()
     except IntegrityError:
-        raise Conflict("This e-mail address already has an account.",
-                       fields={"email": ["Already has an account."]}) from None
+        raise Conflict(
+            "This e-mail address already has an account.", fields={"email": ["Already has an account."]}
+        ) from None
     return member, password
 
 
@@ -75,9 +84,9 @@ def get_staff(staff_id: int) -> StaffMember | None:
 
 
 def list_staff(clinic_id: int) -> list[StaffMember]:
-    return list(db.session.scalars(
-        db.select(StaffMember).where(StaffMember.clinic_id == clinic_id).order_by(StaffMember.email)
-    ))
+    return list(
+        db.session.scalars(db.select(StaffMember).where(StaffMember.clinic_id == clinic_id).order_by(StaffMember.email))
+    )
 
 
 @unit_of_work

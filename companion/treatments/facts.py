@@ -1,4 +1,5 @@
 """Plain values passed into and out of the timeline engine (no database)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, load_only, relationship, selectinload, with_parent
+from sqlalchemy.orm import Mapped, load_only, mapped_column, relationship, selectinload, with_parent
 
 from companion.core.clock import utcnow
 from companion.extensions import db
@@ -68,8 +68,16 @@ class Restriction(db.Model):
 # A timeline shows these columns of each reminder (ReminderSchema and its `state`):
 # whole rows parsed every payload and eight more timestamps for nothing.
 _TIMELINE_COLUMNS = (
-    Reminder.id, Reminder.treatment_id, Reminder.kind, Reminder.title, Reminder.body, Reminder.due_at,
-    Reminder.expires_at, Reminder.status, Reminder.sent_at, Reminder.acknowledged_at,
+    Reminder.id,
+    Reminder.treatment_id,
+    Reminder.kind,
+    Reminder.title,
+    Reminder.body,
+    Reminder.due_at,
+    Reminder.expires_at,
+    Reminder.status,
+    Reminder.sent_at,
+    Reminder.acknowledged_at,
 )
 WITH_TIMELINE = selectinload(Treatment.timeline_reminders).load_only(*_TIMELINE_COLUMNS)
 
@@ -77,6 +85,8 @@ WITH_TIMELINE = selectinload(Treatment.timeline_reminders).load_only(*_TIMELINE_
 def timeline_of(treatment: Treatment):
     """The query behind `timeline_reminders` for one treatment, with the timeline's columns."""
     return (
-        db.select(Reminder).where(with_parent(treatment, Treatment.timeline_reminders))
-        .order_by(Reminder.due_at, Reminder.id).options(load_only(*_TIMELINE_COLUMNS))
+        db.select(Reminder)
+        .where(with_parent(treatment, Treatment.timeline_reminders))
+        .order_by(Reminder.due_at, Reminder.id)
+        .options(load_only(*_TIMELINE_COLUMNS))
     )

@@ -39,32 +39,48 @@ def _depth(**kwargs) -> Number:
 
 
 def _area(**kwargs) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=40),
-                         metadata={"example": "face", "description": _FITS_PROTOCOL}, **kwargs)
+    return fields.String(
+        validate=validate.Length(min=1, max=40), metadata={"example": "face", "description": _FITS_PROTOCOL}, **kwargs
+    )
 
 
 def _combined_with(**kwargs) -> fields.List:
-    return fields.List(fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=10),
-                       metadata={"description": _FITS_PROTOCOL}, **kwargs)
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=10),
+        metadata={"description": _FITS_PROTOCOL},
+        **kwargs,
+    )
 
 
 class TreatmentCreateSchema(Schema):
-    protocol = fields.String(required=True, validate=validate.Length(min=1, max=80),
-                             metadata={"example": "microneedling-face", "enum_from": protocol_keys})
-    performed_at = AwareDateTime(required=True,
-                                 metadata={"example": "2026-11-20T15:30:00+01:00", "description": _RECENT})
+    protocol = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=80),
+        metadata={"example": "microneedling-face", "enum_from": protocol_keys},
+    )
+    performed_at = AwareDateTime(
+        required=True, metadata={"example": "2026-11-20T15:30:00+01:00", "description": _RECENT}
+    )
     needle_depth_mm = _depth(required=True)
     area = _area(required=True)
     combined_with = _combined_with(load_default=list)
-    series = fields.Nested(SeriesSchema, load_default=lambda: {"session_number": 1, "planned_sessions": 1},
-                           metadata={"description": _FITS_PROTOCOL})
+    series = fields.Nested(
+        SeriesSchema,
+        load_default=lambda: {"session_number": 1, "planned_sessions": 1},
+        metadata={"description": _FITS_PROTOCOL},
+    )
     clearance_confirmed = Boolean(
         load_default=False,
         metadata={"description": "A doctor cleared this patient despite a positive screening answer."},
     )
     patient_notes = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=2000),
-        metadata={"description": "The provider's instructions for this session, shown on the patient's aftercare sheet."},
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "The provider's instructions for this session, shown on the patient's aftercare sheet."
+        },
     )
 
 

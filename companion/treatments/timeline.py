@@ -4,6 +4,7 @@ Pure on purpose (no database, no Flask, no clock) so every rule can be tested
 exhaustively; the same inputs always give the same plan and the same plan_keys,
 which is what lets a re-plan update pending reminders in place.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
@@ -12,6 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from companion.core.localtime import QuietHours, local_date, parse_hhmm, wall_to_utc
+from companion.protocols.model import Protocol, localize
 from companion.treatments.facts import (
     ExpectedCourse,
     PatientPrefs,
@@ -20,8 +23,6 @@ from companion.treatments.facts import (
     TimelinePlan,
     TreatmentFacts,
 )
-from companion.core.localtime import QuietHours, local_date, parse_hhmm, wall_to_utc
-from companion.protocols.model import Protocol, localize
 
 MIN_DEPTH_MM, MAX_DEPTH_MM = 0.25, 3.0
 # How far before quiet hours a displaced reminder may go, nearest first.
@@ -67,7 +68,9 @@ def expected_course(protocol: Protocol, facts: TreatmentFacts) -> ExpectedCourse
     course = protocol.content["expected_course"]
     rows = course["depth_table"]
     row = next((r for r in rows if facts.needle_depth_mm <= r["up_to_mm"]), rows[-1])
-    extra = course["extra_hours"] + sum(course["combined_extra_hours"].get(item, 0.0) for item in set(facts.combined_with))
+    extra = course["extra_hours"] + sum(
+        course["combined_extra_hours"].get(item, 0.0) for item in set(facts.combined_with)
+    )
     return ExpectedCourse(
         redness_hours=float(row["redness_hours"] + extra),
         swelling_hours=float(row["swelling_hours"] + extra),
@@ -147,9 +150,13 @@ class _Planner:
             ended = rule["ended"]
             # "You can wear makeup again" must never arrive before it is true.
             yield Draft(
-                f"restriction:{kind}:ended", "restriction_ended", ends,
-                ends + timedelta(hours=ended["expires_after_hours"]), ends,
-                ended, values=self._window(rule),
+                f"restriction:{kind}:ended",
+                "restriction_ended",
+                ends,
+                ends + timedelta(hours=ended["expires_after_hours"]),
+                ends,
+                ended,
+                values=self._window(rule),
             )
             daily = rule.get("daily_reminder")
             if not daily:
@@ -159,8 +166,14 @@ class _Planner:
                 if self.performed <= due < ends:
                     expires = min(due + timedelta(hours=daily["expires_after_hours"]), ends)
                     yield Draft(
-                        f"restriction:{kind}:d{offset}", daily["kind"], due, expires, self.performed,
-                        daily, daily["priority"], self._window(rule),
+                        f"restriction:{kind}:d{offset}",
+                        daily["kind"],
+                        due,
+                        expires,
+                        self.performed,
+                        daily,
+                        daily["priority"],
+                        self._window(rule),
                     )
 
     def _hydration(self) -> Iterator[Draft]:
@@ -171,8 +184,12 @@ class _Planner:
                 due = self.at(self.day0 + timedelta(days=offset), slot["at"])
                 if self.performed <= due < until:
                     yield Draft(
-                        f"hydrate:d{offset}:{slot['name']}", "hydration", due,
-                        due + timedelta(hours=rule["expires_after_hours"]), self.performed, rule,
+                        f"hydrate:d{offset}:{slot['name']}",
+                        "hydration",
+                        due,
+                        due + timedelta(hours=rule["expires_after_hours"]),
+                        self.performed,
+                        rule,
                     )
 
     def _checkins(self) -> Iterator[Draft]:
@@ -180,8 +197,13 @@ class _Planner:
         for prompt in rule["prompts"]:
             due = self.performed + timedelta(hours=prompt["after_hours"])
             yield Draft(
-                f"checkin:{_number(prompt['after_hours'])}h", "checkin_prompt", due,
-                due + timedelta(hours=prompt["expires_after_hours"]), self.performed, rule, prompt["priority"],
+                f"checkin:{_number(prompt['after_hours'])}h",
+                "checkin_prompt",
+                due,
+                due + timedelta(hours=prompt["expires_after_hours"]),
+                self.performed,
+                rule,
+                prompt["priority"],
             )
 
     def place(self, draft: Draft) -> PlannedReminder | None:

@@ -1,4 +1,5 @@
 """Clinic API: recording a patient's sessions, correcting or cancelling one."""
+
 from __future__ import annotations
 
 from flask import request
@@ -62,19 +63,27 @@ class PatientTreatments(MethodView):
     @patient_treatments.doc(
         **_RECORDED,
         security=CLINIC_SECURITY,
-        parameters=[{
-            "in": "header", "name": "Idempotency-Key", "required": False,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Retrying with the same key returns the first result instead of a second treatment.",
-        }],
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 200},
+                "description": "Retrying with the same key returns the first result instead of a second treatment.",
+            }
+        ],
     )
     @patient_treatments.arguments(TreatmentCreateSchema)
     @patient_treatments.response(201, TreatmentSchema)
-    @patient_treatments.alt_response(409, response="CONFLICT", description="Clearance required, or Idempotency-Key reused")
+    @patient_treatments.alt_response(
+        409, response="CONFLICT", description="Clearance required, or Idempotency-Key reused"
+    )
     def post(self, data, patient_id):
         """Record a session: its restrictions and reminders are written with it, at once."""
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and (len(key) > 200 or "\x00" in key):
-            raise Invalid("Idempotency-Key is invalid.", fields={"Idempotency-Key": ["At most 200 characters, no NUL."]})
+            raise Invalid(
+                "Idempotency-Key is invalid.", fields={"Idempotency-Key": ["At most 200 characters, no NUL."]}
+            )
         treatment, replayed = service.record_treatment(current_clinic(), patient_id, data, key)
         return treatment, 201, {"Idempotent-Replayed": "true" if replayed else "false"}

@@ -16,8 +16,11 @@ class WorklistItemSchema(Schema):
     patient_name = fields.String(allow_none=True)
     since = fields.DateTime(format="iso")
     label = fields.String()
-    ref = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                      metadata={"description": "alert_id, appointment_id or reminder_id when the item has one"})
+    ref = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "alert_id, appointment_id or reminder_id when the item has one"},
+    )
 
 
 class WorklistSchema(Schema):

@@ -4,6 +4,7 @@ Each reason is one query over the clinic's own rows; nothing is stored, so the l
 is never stale and nothing needs closing twice (resolve the alert, book the visit,
 record the session, and the item goes away by itself).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,8 +23,13 @@ from companion.reminders import models as r
 from companion.treatments.models import Treatment
 
 REASONS = (
-    "open_alert", "missed_checkin", "appointment_unrecorded", "undeliverable", "not_signed_in",
-    "rebooking_due", "maintenance_due",
+    "open_alert",
+    "missed_checkin",
+    "appointment_unrecorded",
+    "undeliverable",
+    "not_signed_in",
+    "rebooking_due",
+    "maintenance_due",
 )
 # A 24 h / 48 h prompt still unanswered this long after it reached the phone.
 MISSED_AFTER = timedelta(hours=6)
@@ -51,12 +57,16 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dic
     for name in wanted:
         items += _FINDERS[name](clinic.id, now)
     items.sort(key=lambda item: (item.rank, item.since, item.patient_id))
-    names = dict(db.session.execute(
-        db.select(Patient.id, Patient.display_name).where(Patient.id.in_({i.patient_id for i in items}))
-    ).all()) if items else {}
-    page = [
-        {**item.__dict__, "patient_name": names.get(item.patient_id)} for item in items[offset:offset + limit]
-    ]
+    names = (
+        dict(
+            db.session.execute(
+                db.select(Patient.id, Patient.display_name).where(Patient.id.in_({i.patient_id for i in items}))
+            ).all()
+        )
+        if items
+        else {}
+    )
+    page = [{**item.__dict__, "patient_name": names.get(item.patient_id)} for item in items[offset : offset + limit]]
     return {"items": page, "total": len(items), "limit": limit, "offset": offset}
 
 
@@ -66,50 +76,93 @@ def _open_alerts(clinic_id: int, now: datetime) -> list[Item]:
         db.select(Alert).where(Alert.clinic_id == clinic_id, Alert.status.in_(("open", "acknowledged")))
     )
     return [
-        Item("open_alert", a.patient_id, a.created_at,
-             f"{a.severity.replace('_', ' ')}: {', '.join(a.reasons) or 'check-in'}"
-             + (f" ({a.checkin_count} check-ins)" if a.checkin_count > 1 else "")
-             + (" · acknowledged" if a.status == "acknowledged" else ""),
-             _SEVERITY_RANK.get(a.severity, 8), {"alert_id": a.id})
+        Item(
+            "open_alert",
+            a.patient_id,
+            a.created_at,
+            f"{a.severity.replace('_', ' ')}: {', '.join(a.reasons) or 'check-in'}"
+            + (f" ({a.checkin_count} check-ins)" if a.checkin_count > 1 else "")
+            + (" · acknowledged" if a.status == "acknowledged" else ""),
+            _SEVERITY_RANK.get(a.severity, 8),
+            {"alert_id": a.id},
+        )
         for a in alerts
     ]
 
 
 def _missed_checkins(clinic_id: int, now: datetime) -> list[Item]:
     answered = db.exists().where(CheckIn.patient_id == r.Reminder.patient_id, CheckIn.created_at >= r.Reminder.sent_at)
-    rows = db.session.scalars(db.select(r.Reminder).where(
-        r.Reminder.clinic_id == clinic_id, r.Reminder.channel == r.PATIENT_PUSH, r.Reminder.plan_key.in_(_PROMPTS),
-        r.Reminder.status == r.SENT, r.Reminder.sent_at <= now - MISSED_AFTER, ~answered,
-        r.Reminder.acknowledged_at.is_(None),
-    ))
-    return [Item("missed_checkin", row.patient_id, row.sent_at, f"no answer to the {row.plan_key[8:]} check-in",
-                 2, {"reminder_id": row.id}) for row in rows]
+    rows = db.session.scalars(
+        db.select(r.Reminder).where(
+            r.Reminder.clinic_id == clinic_id,
+            r.Reminder.channel == r.PATIENT_PUSH,
+            r.Reminder.plan_key.in_(_PROMPTS),
+            r.Reminder.status == r.SENT,
+            r.Reminder.sent_at <= now - MISSED_AFTER,
+            ~answered,
+            r.Reminder.acknowledged_at.is_(None),
+        )
+    )
+    return [
+        Item(
+            "missed_checkin",
+            row.patient_id,
+            row.sent_at,
+            f"no answer to the {row.plan_key[8:]} check-in",
+            2,
+            {"reminder_id": row.id},
+        )
+        for row in rows
+    ]
 
 
 def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[Item]:
-    rows = db.session.scalars(db.select(Appointment).where(
-        Appointment.clinic_id == clinic_id, Appointment.status == BOOKED, Appointment.starts_at <= now - UNRECORDED_AFTER,
-    ))
-    return [Item("appointment_unrecorded", a.patient_id, a.starts_at, f"{a.kind} visit passed without a session",
-                 3, {"appointment_id": a.id}) for a in rows]
+    rows = db.session.scalars(
+        db.select(Appointment).where(
+            Appointment.clinic_id == clinic_id,
+            Appointment.status == BOOKED,
+            Appointment.starts_at <= now - UNRECORDED_AFTER,
+        )
+    )
+    return [
+        Item(
+            "appointment_unrecorded",
+            a.patient_id,
+            a.starts_at,
+            f"{a.kind} visit passed without a session",
+            3,
+            {"appointment_id": a.id},
+        )
+        for a in rows
+    ]
 
 
 def _undeliverable(clinic_id: int, now: datetime) -> list[Item]:
     rows = db.session.execute(
         db.select(r.Reminder.patient_id, db.func.min(r.Reminder.updated_at), db.func.count())
-        .where(r.Reminder.clinic_id == clinic_id, r.Reminder.channel == r.PATIENT_PUSH,
-               r.Reminder.status == r.UNDELIVERABLE, r.Reminder.expires_at > now)
+        .where(
+            r.Reminder.clinic_id == clinic_id,
+            r.Reminder.channel == r.PATIENT_PUSH,
+            r.Reminder.status == r.UNDELIVERABLE,
+            r.Reminder.expires_at > now,
+        )
         .group_by(r.Reminder.patient_id)
     ).all()
-    return [Item("undeliverable", patient_id, since, f"{count} reminders found no phone", 4, {})
-            for patient_id, since, count in rows]
+    return [
+        Item("undeliverable", patient_id, since, f"{count} reminders found no phone", 4, {})
+        for patient_id, since, count in rows
+    ]
 
 
 def _not_signed_in(clinic_id: int, now: datetime) -> list[Item]:
     signed_in = db.exists().where(PatientToken.patient_id == Patient.id)
-    rows = db.session.scalars(db.select(Patient).where(
-        Patient.clinic_id == clinic_id, Patient.created_at <= now - NOT_SIGNED_IN_AFTER, ~signed_in,
-    ))
+    rows = db.session.scalars(
+        db.select(Patient).where(
+            Patient.clinic_id == clinic_id,
+            Patient.created_at <= now - NOT_SIGNED_IN_AFTER,
+            ~signed_in,
+        )
+    )
     return [Item("not_signed_in", p.id, p.created_at, "enrolled but never signed in to the app", 5, {}) for p in rows]
 
 
@@ -124,15 +177,21 @@ def _nudged(kind: str, reason: str, rank: int, label: str):
             .subquery()
         )
         booked = db.exists().where(
-            Appointment.patient_id == latest.c.patient_id, Appointment.status == BOOKED,
+            Appointment.patient_id == latest.c.patient_id,
+            Appointment.status == BOOKED,
             Appointment.starts_at > latest.c.performed_at,
         )
         rows = db.session.execute(
             db.select(r.Reminder.patient_id, db.func.min(r.Reminder.due_at))
             .join(latest, latest.c.patient_id == r.Reminder.patient_id)
-            .where(r.Reminder.clinic_id == clinic_id, r.Reminder.kind == kind, r.Reminder.due_at <= now,
-                   r.Reminder.due_at > latest.c.performed_at,
-                   r.Reminder.status.in_((r.SENT, r.UNDELIVERABLE, r.EXPIRED)), ~booked)
+            .where(
+                r.Reminder.clinic_id == clinic_id,
+                r.Reminder.kind == kind,
+                r.Reminder.due_at <= now,
+                r.Reminder.due_at > latest.c.performed_at,
+                r.Reminder.status.in_((r.SENT, r.UNDELIVERABLE, r.EXPIRED)),
+                ~booked,
+            )
             .group_by(r.Reminder.patient_id)
         ).all()
         return [Item(reason, patient_id, since, label, rank, {}) for patient_id, since in rows]

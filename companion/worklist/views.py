@@ -1,4 +1,5 @@
 """Clinic API: the worklist."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint

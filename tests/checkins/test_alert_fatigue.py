@@ -1,9 +1,10 @@
 """Alert fatigue: while a patient's alert is unresolved, new off-course check-ins join it;
 staff are pushed again only when the severity rises or the urgent re-send delay has passed."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +13,7 @@ from companion.extensions import db
 from companion.reminders.models import STAFF_PUSH, Reminder
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-NOW = datetime(2026, 11, 20, 11, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
 CONTACT = {"ratings": {"redness": 1}, "red_flags": {"pigment_change": True}}
 URGENT = {"ratings": {"redness": 3, "swelling": 3}, "red_flags": {"pus": True}}
 

@@ -1,5 +1,6 @@
 """Check-ins through the API: advice at once, alerts for the clinic only when off course."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from companion.core.clock import clock
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-PERFORMED = datetime(2026, 11, 20, 11, 0, tzinfo=timezone.utc)  # 12:00 in Madrid
+PERFORMED = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 12:00 in Madrid
 
 
 @pytest.fixture
@@ -62,9 +63,14 @@ def test_moderate_redness_beyond_the_window_contacts_clinic_and_prompts_again(cl
     [alert] = _alerts(client, world, "open")
     assert alert["severity"] == "contact_clinic"
     timeline = client.get("/v1/me/timeline", headers=world["headers"]).get_json()
-    followups = [r for t in timeline["treatments"] for r in t["reminders"]
-                 if r["kind"] == "checkin_prompt" and datetime.fromisoformat(r["due_at"]) > clock.now()
-                 and datetime.fromisoformat(r["due_at"]) < clock.now() + timedelta(hours=24)]
+    followups = [
+        r
+        for t in timeline["treatments"]
+        for r in t["reminders"]
+        if r["kind"] == "checkin_prompt"
+        and datetime.fromisoformat(r["due_at"]) > clock.now()
+        and datetime.fromisoformat(r["due_at"]) < clock.now() + timedelta(hours=24)
+    ]
     assert followups, "a follow-up check-in prompt about 12 h later"
     local = datetime.fromisoformat(followups[0]["due_at"]).astimezone(ZoneInfo("Europe/Madrid"))
     assert 8 <= local.hour < 21
@@ -85,8 +91,9 @@ def test_alert_acknowledge_and_resolve(client, world):
     assert acked["status"] == "acknowledged" and acked["acknowledged_at"]
     assert _alerts(client, world, "open") == []
     assert client.post(f"/v1/alerts/{alert_id}/resolve", json={}, headers=headers).status_code == 422
-    resolved = client.post(f"/v1/alerts/{alert_id}/resolve", json={"note": "Seen in clinic, antibiotics"},
-                           headers=headers).get_json()
+    resolved = client.post(
+        f"/v1/alerts/{alert_id}/resolve", json={"note": "Seen in clinic, antibiotics"}, headers=headers
+    ).get_json()
     assert resolved["status"] == "resolved" and resolved["resolution_note"] == "Seen in clinic, antibiotics"
     assert client.post(f"/v1/alerts/{alert_id}/resolve", json={"note": "again"}, headers=headers).status_code == 409
 

@@ -1,8 +1,9 @@
 """Alerts reach clinic staff at once (quiet hours do not apply) and the clinic's webhook, signed."""
+
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,11 +11,11 @@ from companion.core.clock import clock
 from companion.extensions import db
 from companion.push.factory import build_sender
 from companion.reminders.dispatch import Dispatcher
-from tests.factories import create_clinic, enroll, record_treatment, sign_in
 from devtools.webhook_receiver import WebhookReceiver
+from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
 # 03:00 in Madrid: deep inside the patient's quiet hours.
-NIGHT = datetime(2026, 11, 21, 2, 0, tzinfo=timezone.utc)
+NIGHT = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -23,8 +24,11 @@ def world(app, client):
     clinic = create_clinic(app)
     patient = enroll(client, clinic)
     record_treatment(client, clinic, patient["id"], performed_at=clock.now() - timedelta(minutes=5))
-    client.post("/v1/clinic/devices", json={"token": "nurse-phone", "platform": "android", "staff_name": "Marta"},
-                headers=clinic["headers"])
+    client.post(
+        "/v1/clinic/devices",
+        json={"token": "nurse-phone", "platform": "android", "staff_name": "Marta"},
+        headers=clinic["headers"],
+    )
     clock.freeze(NIGHT)
     return {"clinic": clinic, "headers": sign_in(client, patient["enrollment_code"])}
 
@@ -42,8 +46,9 @@ def _pass(app, dispatcher):
 
 
 def test_urgent_alert_is_pushed_to_staff_at_night_with_high_priority(app, client, world, dispatcher, fake_fcm):
-    result = client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"spreading_redness": True}},
-                         headers=world["headers"]).get_json()
+    result = client.post(
+        "/v1/me/checkins", json={"ratings": {}, "red_flags": {"spreading_redness": True}}, headers=world["headers"]
+    ).get_json()
     assert result["outcome"] == "urgent"
     _pass(app, dispatcher)
     [message] = [r.body["message"] for r in fake_fcm.received if r.identifier == "nurse-phone"]
@@ -61,8 +66,9 @@ def test_expected_checkin_pushes_nothing_to_staff(app, client, world, dispatcher
 
 
 def test_unacknowledged_urgent_alert_is_sent_again(app, client, world, dispatcher, fake_fcm):
-    alert_id = client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}},
-                           headers=world["headers"]).get_json()["alert_id"]
+    alert_id = client.post(
+        "/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}}, headers=world["headers"]
+    ).get_json()["alert_id"]
     _pass(app, dispatcher)
     with app.app_context():  # the dispatcher's housekeeping re-sends after 15 minutes
         assert dispatcher.housekeeping()["urgent_resends"] == 0  # too early
@@ -78,13 +84,15 @@ def test_unacknowledged_urgent_alert_is_sent_again(app, client, world, dispatche
 
 def test_webhook_is_signed_and_retried(app, client, world, dispatcher, local_webhooks):
     with WebhookReceiver() as receiver:
-        settings = client.patch("/v1/clinic", json={"webhook_url": receiver.url},
-                                headers=world["clinic"]["headers"]).get_json()
+        settings = client.patch(
+            "/v1/clinic", json={"webhook_url": receiver.url}, headers=world["clinic"]["headers"]
+        ).get_json()
         secret = settings["webhook_secret"]
         assert client.get("/v1/clinic", headers=world["clinic"]["headers"]).get_json().get("webhook_secret") is None
         receiver.answer_next(503)
-        alert_id = client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"blisters": True}},
-                               headers=world["headers"]).get_json()["alert_id"]
+        alert_id = client.post(
+            "/v1/me/checkins", json={"ratings": {}, "red_flags": {"blisters": True}}, headers=world["headers"]
+        ).get_json()["alert_id"]
         _pass(app, dispatcher)
         assert len(receiver.received) == 1  # refused once
         _pass(app, dispatcher)
@@ -94,8 +102,9 @@ def test_webhook_is_signed_and_retried(app, client, world, dispatcher, local_web
         assert len(receiver.received) == 2
         delivered = receiver.received[-1]
         headers, body = delivered["headers"], delivered["body"]
-        expected = hmac.new(secret.encode(), headers["X-Companion-Timestamp"].encode() + b"." + body,
-                            hashlib.sha256).hexdigest()
+        expected = hmac.new(
+            secret.encode(), headers["X-Companion-Timestamp"].encode() + b"." + body, hashlib.sha256
+        ).hexdigest()
         assert headers["X-Companion-Signature"] == f"sha256={expected}"
         event = json.loads(body)
         assert event["event"] == "alert.created" and event["alert"]["id"] == alert_id

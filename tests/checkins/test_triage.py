@@ -1,4 +1,5 @@
 """One test per triage rule, at its boundary, plus the no-alert guarantee for the normal course."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,6 @@ import json
 import pytest
 
 from companion.checkins.advice import ADVICE, advice_text
-from companion.core.i18n import SUPPORTED_LOCALES, negotiate, translations
 from companion.checkins.symptoms import RATING_LABELS, RED_FLAGS, SYMPTOMS
 from companion.checkins.triage import (
     OUTCOMES,
@@ -17,6 +17,7 @@ from companion.checkins.triage import (
     triage_table,
 )
 from companion.checkins.triage_rules import RATING, RED_FLAG, TRIAGE_RULES
+from companion.core.i18n import SUPPORTED_LOCALES, negotiate, translations
 from companion.treatments.facts import ExpectedCourse
 
 LIGHT = ExpectedCourse(redness_hours=24, swelling_hours=24)
@@ -39,7 +40,13 @@ def test_vocabularies():
     assert RATING_LABELS == ("none", "mild", "moderate", "severe")
     assert {"redness", "swelling", "pain", "itching", "dryness", "bruising", "breakouts"} <= set(SYMPTOMS)
     assert set(RED_FLAGS) == {
-        "pus", "fever", "spreading_redness", "blisters", "pigment_change", "severe_pain", "allergic_reaction",
+        "pus",
+        "fever",
+        "spreading_redness",
+        "blisters",
+        "pigment_change",
+        "severe_pain",
+        "allergic_reaction",
         "wound_not_healing",
     }
     assert OUTCOMES == ("expected", "self_care", "contact_clinic", "urgent")
@@ -117,18 +124,57 @@ CASES = [
     ("mild_swelling_beyond_window", "self_care", (rep(48.01, swelling=1), STANDARD), (rep(48, swelling=1), STANDARD)),
     ("moderate_pain", "self_care", (rep(72.01, pain=2), with_window(pain=72)), (rep(72, pain=2), with_window(pain=72))),
     ("moderate_itching", "self_care", (rep(10, itching=2), STANDARD), (rep(10, itching=1), STANDARD)),
-    ("moderate_dryness", "self_care",
-     (rep(168.5, dryness=2), with_window(dryness_peeling=168)), (rep(168, dryness=2), with_window(dryness_peeling=168))),
-    ("severe_dryness", "self_care", (rep(10, dryness=3), with_window(dryness=168)), (rep(10, dryness=2), with_window(dryness=168))),
-    ("bruising", "self_care", (rep(72.01, bruising=2), with_window(bruising=72)), (rep(72, bruising=2), with_window(bruising=72))),
+    (
+        "moderate_dryness",
+        "self_care",
+        (rep(168.5, dryness=2), with_window(dryness_peeling=168)),
+        (rep(168, dryness=2), with_window(dryness_peeling=168)),
+    ),
+    (
+        "severe_dryness",
+        "self_care",
+        (rep(10, dryness=3), with_window(dryness=168)),
+        (rep(10, dryness=2), with_window(dryness=168)),
+    ),
+    (
+        "bruising",
+        "self_care",
+        (rep(72.01, bruising=2), with_window(bruising=72)),
+        (rep(72, bruising=2), with_window(bruising=72)),
+    ),
     ("breakouts", "self_care", (rep(10, breakouts=1), STANDARD), (rep(10), STANDARD)),
     ("redness_on_course", "expected", (rep(48, redness=2), STANDARD), (rep(48.01, redness=2), STANDARD)),
     ("swelling_on_course", "expected", (rep(48, swelling=2), STANDARD), (rep(48.01, swelling=2), STANDARD)),
-    ("pain_on_course", "expected", (rep(72, pain=2), with_window(pain_tenderness=72)), (rep(73, pain=2), with_window(pain_tenderness=72))),
-    ("itching_on_course", "expected", (rep(96, itching=2), with_window(itching=96)), (rep(97, itching=2), with_window(itching=96))),
-    ("dryness_on_course", "expected", (rep(168, dryness=2), with_window(dryness=168)), (rep(168, dryness=3), with_window(dryness=168))),
-    ("bruising_on_course", "expected", (rep(72, bruising=1), with_window(bruising=72)), (rep(72, bruising=1), STANDARD)),
-    ("breakouts_on_course", "expected", (rep(120, breakouts=2), with_window(breakouts_bumps=120)), (rep(121, breakouts=2), with_window(breakouts_bumps=120))),
+    (
+        "pain_on_course",
+        "expected",
+        (rep(72, pain=2), with_window(pain_tenderness=72)),
+        (rep(73, pain=2), with_window(pain_tenderness=72)),
+    ),
+    (
+        "itching_on_course",
+        "expected",
+        (rep(96, itching=2), with_window(itching=96)),
+        (rep(97, itching=2), with_window(itching=96)),
+    ),
+    (
+        "dryness_on_course",
+        "expected",
+        (rep(168, dryness=2), with_window(dryness=168)),
+        (rep(168, dryness=3), with_window(dryness=168)),
+    ),
+    (
+        "bruising_on_course",
+        "expected",
+        (rep(72, bruising=1), with_window(bruising=72)),
+        (rep(72, bruising=1), STANDARD),
+    ),
+    (
+        "breakouts_on_course",
+        "expected",
+        (rep(120, breakouts=2), with_window(breakouts_bumps=120)),
+        (rep(121, breakouts=2), with_window(breakouts_bumps=120)),
+    ),
     ("mild_pain", "expected", (rep(200, pain=1), STANDARD), (rep(200, pain=2), STANDARD)),
     ("mild_itching", "expected", (rep(200, itching=1), STANDARD), (rep(200), STANDARD)),
     ("mild_dryness", "expected", (rep(200, dryness=1), STANDARD), (rep(200, dryness=1), with_window(dryness=200))),

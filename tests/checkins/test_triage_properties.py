@@ -1,4 +1,5 @@
 """Properties that must hold for every possible check-in, not just the chosen examples."""
+
 from __future__ import annotations
 
 from hypothesis import given
@@ -65,7 +66,7 @@ def test_any_red_flag_reaches_the_clinic(report, course, previous):
 
 @given(hours, courses, previous_reports, locales)
 def test_nothing_reported_is_expected(hours_since, course, previous, locale):
-    zero = SymptomReport({symptom: 0 for symptom in SYMPTOMS}, frozenset(), hours_since)
+    zero = SymptomReport(dict.fromkeys(SYMPTOMS, 0), frozenset(), hours_since)
     verdict = triage(zero, course, previous, locale)
     assert verdict.outcome == "expected"
     assert verdict.reasons == ("all_clear",)

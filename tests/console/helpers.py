@@ -1,5 +1,6 @@
 """Driving the console as a browser would through the Flask test client: a page's
 CSRF token is read from the page, the cookie jar carries the session."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ patient and read the code off the page, record the session and look at its timel
 handle the alert raised by the patient's check-in through the API, sign out. Each step
 leaves a screenshot; their paths are printed (`pytest -s` shows them).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,15 +18,15 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.console.helpers import STRONG_PASSWORD
-from tests.factories import NO_CONTRAINDICATIONS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 HAVE_BROWSER = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
 
 if not HAVE_BROWSER and not os.environ.get("CI"):
-    pytest.skip("Debian's chromium and chromium-driver are not installed (CI installs them: .ci/run)",
-                allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium and chromium-driver are not installed (CI installs them: .ci/run)", allow_module_level=True
+    )
 
 
 @pytest.fixture
@@ -47,9 +48,18 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="companion-chromium-")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1100,1400", f"--user-data-dir={profile}"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1100,1400",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
@@ -72,8 +82,8 @@ class Shots:
 
 
 def test_front_desk_story_in_chromium(app, live_server, browser):
-    from selenium.webdriver.common.by import By
     from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     from companion.clinics.service import create_clinic
@@ -144,9 +154,15 @@ def test_front_desk_story_in_chromium(app, live_server, browser):
 
     import requests
 
-    token = requests.post(f"{live_server}/v1/patient-sessions", json={"enrollment_code": code}, timeout=10).json()["token"]
-    checkin = requests.post(f"{live_server}/v1/me/checkins", headers={"Authorization": f"Bearer {token}"},
-                            json={"ratings": {"redness": 2}, "red_flags": {"fever": True}}, timeout=10).json()
+    token = requests.post(f"{live_server}/v1/patient-sessions", json={"enrollment_code": code}, timeout=10).json()[
+        "token"
+    ]
+    checkin = requests.post(
+        f"{live_server}/v1/me/checkins",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"ratings": {"redness": 2}, "red_flags": {"fever": True}},
+        timeout=10,
+    ).json()
     assert checkin["outcome"] == "urgent" and checkin["alert_id"]
 
     go(browser.find_element(By.LINK_TEXT, "Worklist"))
@@ -160,8 +176,9 @@ def test_front_desk_story_in_chromium(app, live_server, browser):
     shots.take("alert-acknowledged")
     go(card.find_element(By.CSS_SELECTOR, "button.resolve"))
     assert browser.find_element(By.ID, "worklist-empty")
-    alert = requests.get(f"{live_server}/v1/alerts/{checkin['alert_id']}",
-                         headers={"Authorization": f"Bearer {api_key}"}, timeout=10).json()
+    alert = requests.get(
+        f"{live_server}/v1/alerts/{checkin['alert_id']}", headers={"Authorization": f"Bearer {api_key}"}, timeout=10
+    ).json()
     assert alert["status"] == "resolved"
     shots.take("alert-resolved")
 

@@ -1,4 +1,5 @@
 """The clinic console through the test client: every page and form, CSRF, roles, tenants."""
+
 from __future__ import annotations
 
 import re
@@ -6,16 +7,22 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from companion.core.clock import clock
-
 from tests.console.helpers import STRONG_PASSWORD, csrf, make_staff, post, sign_in
-from tests.factories import create_clinic, enroll, record_treatment, sign_in as app_sign_in
+from tests.factories import create_clinic, enroll, record_treatment
+from tests.factories import sign_in as app_sign_in
 
 SCREENING_OFF: dict[str, str] = {}
 
 
 def _enroll_form(**overrides):
-    data = {"display_name": "Lucía", "timezone": "Europe/Madrid", "locale": "es", "quiet_start": "21:00",
-            "quiet_end": "08:00", **SCREENING_OFF}
+    data = {
+        "display_name": "Lucía",
+        "timezone": "Europe/Madrid",
+        "locale": "es",
+        "quiet_start": "21:00",
+        "quiet_end": "08:00",
+        **SCREENING_OFF,
+    }
     data.update(overrides)
     return data
 
@@ -65,8 +72,11 @@ def test_session_cookie_is_http_only_and_same_site(app, client):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     secure = app.test_client()
     token = csrf(secure, "/console/login")
-    over_https = secure.post("/console/login", base_url="https://localhost",
-                             data={"csrf_token": token, "email": "a@clinic.example", "password": STRONG_PASSWORD})
+    over_https = secure.post(
+        "/console/login",
+        base_url="https://localhost",
+        data={"csrf_token": token, "email": "a@clinic.example", "password": STRONG_PASSWORD},
+    )
     assert "Secure" in over_https.headers["Set-Cookie"]
 
 
@@ -85,13 +95,19 @@ def test_enroll_shows_the_code_large_with_a_qr_and_a_hand_out_in_the_patients_la
     code = re.search(r'id="enrollment-code">([A-Z0-9-]+)<', page).group(1)
     assert "<svg" in page
     assert "Instala la app" in page  # the hand-out is in Spanish for a Spanish-speaking patient
-    assert client.application.test_client().post("/v1/patient-sessions", json={"enrollment_code": code}).status_code == 201
+    assert (
+        client.application.test_client().post("/v1/patient-sessions", json={"enrollment_code": code}).status_code == 201
+    )
 
 
 def test_enroll_errors_are_shown_next_to_the_field_and_nothing_is_written(app, client):
     _signed_in(app, client)
-    response = post(client, "/console/patients/new", _enroll_form(display_name="", timezone="Mars/Olympus"),
-                    form_page="/console/patients/new")
+    response = post(
+        client,
+        "/console/patients/new",
+        _enroll_form(display_name="", timezone="Mars/Olympus"),
+        form_page="/console/patients/new",
+    )
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'id="timezone-error"' in page and "Unknown IANA time zone" in page
@@ -103,17 +119,34 @@ def test_record_a_session_and_see_its_timeline(app, client):
     clinic = _signed_in(app, client)
     patient = enroll(client, clinic)
     form_page = f"/console/patients/{patient['id']}/sessions/new"
-    response = post(client, form_page, {
-        "protocol": "microneedling-face", "performed_at": "", "needle_depth_mm": "1.0", "area": "face",
-        "session_number": "1", "planned_sessions": "3",
-    })
+    response = post(
+        client,
+        form_page,
+        {
+            "protocol": "microneedling-face",
+            "performed_at": "",
+            "needle_depth_mm": "1.0",
+            "area": "face",
+            "session_number": "1",
+            "planned_sessions": "3",
+        },
+    )
     assert response.status_code == 422 and 'id="performed_at-error"' in response.get_data(as_text=True)
     page = client.get(form_page).get_data(as_text=True)
     now_local = re.search(r'name="performed_at" type="datetime-local" value="([^"]+)"', page).group(1)
-    response = post(client, form_page, {
-        "protocol": "microneedling-face", "performed_at": now_local, "needle_depth_mm": "1.0", "area": "face",
-        "combined_with": "serum", "session_number": "1", "planned_sessions": "3",
-    })
+    response = post(
+        client,
+        form_page,
+        {
+            "protocol": "microneedling-face",
+            "performed_at": now_local,
+            "needle_depth_mm": "1.0",
+            "area": "face",
+            "combined_with": "serum",
+            "session_number": "1",
+            "planned_sessions": "3",
+        },
+    )
     assert response.status_code == 302
     patient_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert patient_page.count('class="reminder state-pending"') >= 5
@@ -149,15 +182,20 @@ def test_staff_without_admin_role_cannot_reach_admin_actions(app, client):
     assert client.get("/console/settings").status_code == 200
     page = client.get("/console/settings").get_data(as_text=True)
     assert 'id="staff"' not in page
-    response = post(client, "/console/settings/staff", {"email": "x@clinic.example", "role": "admin"},
-                    form_page="/console/settings")
+    response = post(
+        client, "/console/settings/staff", {"email": "x@clinic.example", "role": "admin"}, form_page="/console/settings"
+    )
     assert response.status_code == 403
 
 
 def test_admin_invites_staff_who_then_signs_in_with_the_one_time_password(app, client):
     _signed_in(app, client)
-    response = post(client, "/console/settings/staff", {"email": "Nurse@Clinic.example", "role": "staff", "locale": "es"},
-                    form_page="/console/settings")
+    response = post(
+        client,
+        "/console/settings/staff",
+        {"email": "Nurse@Clinic.example", "role": "staff", "locale": "es"},
+        form_page="/console/settings",
+    )
     password = re.search(r'id="invited-password">([^<]+)<', response.get_data(as_text=True)).group(1)
     other = client.application.test_client()
     assert sign_in(other, "nurse@clinic.example", password).status_code == 302
@@ -186,14 +224,22 @@ def test_book_move_and_cancel_an_appointment_from_the_patient_page(app, client):
     madrid = ZoneInfo("Europe/Madrid")
     first = (clock.now() + timedelta(days=30)).astimezone(madrid).replace(hour=10, minute=30, second=0, microsecond=0)
     later = first + timedelta(days=1, minutes=30)
-    booked = post(client, f"{page}/appointments",
-                  {"starts_at": first.strftime("%Y-%m-%dT%H:%M"), "kind": "series", "note": "Bring SPF"}, form_page=page)
+    booked = post(
+        client,
+        f"{page}/appointments",
+        {"starts_at": first.strftime("%Y-%m-%dT%H:%M"), "kind": "series", "note": "Bring SPF"},
+        form_page=page,
+    )
     assert booked.status_code == 302
     [appointment] = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()
     assert datetime.fromisoformat(appointment["starts_at"]) == first  # read in the patient's zone
     assert appointment["note"] == "Bring SPF"
-    post(client, f"/console/appointments/{appointment['id']}/move", {"starts_at": later.strftime("%Y-%m-%dT%H:%M")},
-         form_page=page)
+    post(
+        client,
+        f"/console/appointments/{appointment['id']}/move",
+        {"starts_at": later.strftime("%Y-%m-%dT%H:%M")},
+        form_page=page,
+    )
     moved = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()[0]
     assert datetime.fromisoformat(moved["starts_at"]) == later
     post(client, f"/console/appointments/{appointment['id']}/cancel", {}, form_page=page)
@@ -203,12 +249,17 @@ def test_book_move_and_cancel_an_appointment_from_the_patient_page(app, client):
 
 def test_admin_sets_contact_details_and_manages_api_keys(app, client):
     clinic = _signed_in(app, client)
-    saved = post(client, "/console/settings/clinic", {"name": "Clínica Sol", "phone": "+34 912 345 678",
-                                                       "email": "hola@sol.example", "hours": "L-V 9:00-19:00"},
-                 form_page="/console/settings")
+    saved = post(
+        client,
+        "/console/settings/clinic",
+        {"name": "Clínica Sol", "phone": "+34 912 345 678", "email": "hola@sol.example", "hours": "L-V 9:00-19:00"},
+        form_page="/console/settings",
+    )
     assert saved.status_code == 200
     assert client.get("/v1/clinic", headers=clinic["headers"]).get_json()["phone"] == "+34 912 345 678"
-    bad = post(client, "/console/settings/clinic", {"name": "Clínica Sol", "phone": "call us"}, form_page="/console/settings")
+    bad = post(
+        client, "/console/settings/clinic", {"name": "Clínica Sol", "phone": "call us"}, form_page="/console/settings"
+    )
     assert bad.status_code == 422
     created = post(client, "/console/settings/api-keys", {}, form_page="/console/settings")
     key = re.search(r'id="new-api-key">([^<]+)<', created.get_data(as_text=True)).group(1)

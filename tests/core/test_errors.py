@@ -1,4 +1,5 @@
 """Bad input gets a clear JSON error with the right status, never a 500, and writes nothing."""
+
 import pytest
 
 from tests.factories import create_clinic, enroll, patient_body, sign_in
@@ -61,8 +62,12 @@ def test_missing_fields_named(app, client):
 
 def test_not_json_is_415(app, client):
     clinic = create_clinic(app)
-    response = client.post("/v1/patients", data="display_name=Ana", headers=clinic["headers"],
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/v1/patients",
+        data="display_name=Ana",
+        headers=clinic["headers"],
+        content_type="application/x-www-form-urlencoded",
+    )
     assert _error(response, 415)["code"] == "unsupported_media_type"
     assert _count(client, clinic) == 0
 

@@ -1,5 +1,6 @@
 """Every text written in code or in a console template reaches a Spanish reader in Spanish: the catalog covers
 every message id that the code marks, and nothing in it is left untranslated."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "companion"
 
 def _marked_messages() -> set[str]:
     found = extract_from_dir(
-        str(PACKAGE), method_map=[("**.py", "python"), ("console/templates/**.html", "jinja2")],
-        keywords={"N_": None, "_": None}, comment_tags=(),
+        str(PACKAGE),
+        method_map=[("**.py", "python"), ("console/templates/**.html", "jinja2")],
+        keywords={"N_": None, "_": None},
+        comment_tags=(),
     )
     return {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
 

@@ -1,4 +1,5 @@
 """A clinic sees only its patients; a patient only itself. Anything else is 404."""
+
 import pytest
 
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
@@ -9,8 +10,15 @@ def two_clinics(app, client):
     a, b = create_clinic(app, "A"), create_clinic(app, "B")
     pa, pb = enroll(client, a), enroll(client, b)
     ta = record_treatment(client, a, pa["id"])
-    return {"a": a, "b": b, "pa": pa, "pb": pb, "ta": ta,
-            "ha": sign_in(client, pa["enrollment_code"]), "hb": sign_in(client, pb["enrollment_code"])}
+    return {
+        "a": a,
+        "b": b,
+        "pa": pa,
+        "pb": pb,
+        "ta": ta,
+        "ha": sign_in(client, pa["enrollment_code"]),
+        "hb": sign_in(client, pb["enrollment_code"]),
+    }
 
 
 def test_clinic_cannot_read_or_change_another_clinics_patients(client, two_clinics):

@@ -1,4 +1,5 @@
 """Offset changes near an instant, which quiet hours are placed around: exact, and only those in reach."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta

@@ -1,4 +1,5 @@
 """The committed migrations must build exactly the schema the models describe."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -8,9 +9,7 @@ from companion.extensions import db
 
 def test_migrations_match_models(ctx):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "render_item": render_item}
-        )
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_item": render_item})
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; run `flask --app wsgi db migrate`: {diff}"
 
@@ -18,7 +17,8 @@ def test_migrations_match_models(ctx):
 def test_upgrade_reaches_head(ctx):
     with db.engine.connect() as conn:
         head = MigrationContext.configure(conn).get_current_revision()
-    import glob, os
+    import glob
+    import os
 
     versions = [os.path.basename(p) for p in glob.glob("migrations/versions/*.py")]
     assert head is not None and any(v.startswith(head) for v in versions)

@@ -1,4 +1,5 @@
 """What a clinic's developer touches first: the CLI, health, and the API document."""
+
 import json
 import os
 import subprocess
@@ -12,7 +13,11 @@ def test_clinic_create_cli_prints_a_working_key(app, client, database_url):
     env = dict(os.environ, COMPANION_DATABASE_URL=database_url)
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "companion", "clinic", "create", "Clínica Luz", "--json"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout.strip().splitlines()[-1])

@@ -1,4 +1,5 @@
 """On SQLite one writer at a time: a write request takes the lock for its service only."""
+
 import sqlite3
 
 import pytest
@@ -11,7 +12,7 @@ def lock_holder(database_url, on_postgres):
     """Another process in the middle of a write (a dispatcher's claim, another request)."""
     if on_postgres:
         pytest.skip("SQLite's single write lock; PostgreSQL locks rows")
-    holder = sqlite3.connect(database_url[len("sqlite:///"):], isolation_level=None, timeout=0)
+    holder = sqlite3.connect(database_url[len("sqlite:///") :], isolation_level=None, timeout=0)
     holder.execute("BEGIN IMMEDIATE")
     yield holder
     if holder.in_transaction:
@@ -24,4 +25,3 @@ def test_a_write_with_an_unknown_key_is_refused_without_waiting_for_the_writer(c
 
     assert response.status_code == 401
     assert lock_holder.in_transaction  # answered while the other writer still held the lock
-

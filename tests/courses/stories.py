@@ -6,11 +6,12 @@ and every push it makes is counted by month of the course.
 
     .venv/bin/python -m tests.courses.stories     # prints pushes per month for each story
 """
+
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from companion.core.clock import clock
@@ -20,7 +21,7 @@ from companion.reminders.dispatch import Dispatcher, DispatchSettings
 from companion.reminders.models import PENDING, Reminder
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-START = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)  # 11:00 in Madrid, a Monday
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # 11:00 in Madrid, a Monday
 MONTH = timedelta(days=30.44)
 Action = Callable[["Story"], Any]
 
@@ -32,8 +33,9 @@ class Story:
         clock.freeze(START)
         self.patient = enroll(self.client, self.clinic)
         self.app_headers = sign_in(self.client, self.patient["enrollment_code"])
-        response = self.client.post("/v1/me/devices", json={"fid": "story-phone", "platform": "android"},
-                                    headers=self.app_headers)
+        response = self.client.post(
+            "/v1/me/devices", json={"fid": "story-phone", "platform": "android"}, headers=self.app_headers
+        )
         assert response.status_code == 201, response.get_json()
         with app.app_context():
             self.dispatcher = Dispatcher(db.engine, LogSender(), name="story", settings=DispatchSettings())
@@ -43,13 +45,21 @@ class Story:
     # -- actions ----------------------------------------------------------------------
 
     def session(self, number: int, planned: int = 3) -> dict[str, Any]:
-        return record_treatment(self.client, self.clinic, self.patient["id"], performed_at=clock.now(),
-                                series={"session_number": number, "planned_sessions": planned})
+        return record_treatment(
+            self.client,
+            self.clinic,
+            self.patient["id"],
+            performed_at=clock.now(),
+            series={"session_number": number, "planned_sessions": planned},
+        )
 
     def book(self, days_ahead: float, note: str | None = None) -> dict[str, Any]:
         starts = clock.now() + timedelta(days=days_ahead)
-        response = self.client.post(f"/v1/patients/{self.patient['id']}/appointments", headers=self.clinic["headers"],
-                                    json={"starts_at": starts.isoformat(), "kind": "series", "note": note})
+        response = self.client.post(
+            f"/v1/patients/{self.patient['id']}/appointments",
+            headers=self.clinic["headers"],
+            json={"starts_at": starts.isoformat(), "kind": "series", "note": note},
+        )
         assert response.status_code == 201, response.get_json()
         self.appointments.append(response.get_json()["id"])
         return response.get_json()
@@ -64,9 +74,7 @@ class Story:
         """Every moment something is due, the dispatcher runs there (as its 1 s interval would)."""
         with self.app.app_context():
             while True:
-                due = db.session.scalar(
-                    db.select(db.func.min(Reminder.available_at)).where(Reminder.status == PENDING)
-                )
+                due = db.session.scalar(db.select(db.func.min(Reminder.available_at)).where(Reminder.status == PENDING))
                 db.session.remove()
                 if due is None or due > until:
                     break
@@ -101,11 +109,15 @@ class Story:
 
 
 COMPLETED_SERIES = [
-    (0, lambda s: s.session(1)), (33, lambda s: s.session(2)), (66, lambda s: s.session(3)),
+    (0, lambda s: s.session(1)),
+    (33, lambda s: s.session(2)),
+    (66, lambda s: s.session(3)),
 ]
 DROP_OUT = [(0, lambda s: s.session(1))]
 BOOKED_THEN_CANCELLED = [
-    (0, lambda s: s.session(1)), (10, lambda s: s.book(22, "Come without makeup")), (20, lambda s: s.cancel()),
+    (0, lambda s: s.session(1)),
+    (10, lambda s: s.book(22, "Come without makeup")),
+    (20, lambda s: s.cancel()),
 ]
 STORIES = {
     "completed 3-session series (sessions on days 0, 33, 66)": COMPLETED_SERIES,
@@ -127,8 +139,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = os.environ.get("COMPANION_TEST_DATABASE_URL") or f"sqlite:///{folder}/stories.db"
         dbutil.reset_schema(url)
-        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "PUSH_BACKEND": "log",
-                          "FIREBASE_CREDENTIALS": None})
+        app = create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "PUSH_BACKEND": "log", "FIREBASE_CREDENTIALS": None}
+        )
         with app.app_context():
             upgrade()
         import logging

@@ -1,8 +1,9 @@
 """The course through the API: sessions supersede each other's forward-looking reminders,
 bookings stop nudges, and the stories from the issue replayed through the real dispatcher."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,7 +14,7 @@ from companion.reminders.models import PENDING, SUPERSEDED, Reminder
 from tests.courses.stories import BOOKED_THEN_CANCELLED, COMPLETED_SERIES, DROP_OUT, START, Story
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-DAY0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+DAY0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -25,8 +26,14 @@ def course(app, client):
 
 
 def _session(client, clinic, patient, number, planned=3, **extra):
-    return record_treatment(client, clinic, patient["id"], performed_at=clock.now(),
-                            series={"session_number": number, "planned_sessions": planned}, **extra)
+    return record_treatment(
+        client,
+        clinic,
+        patient["id"],
+        performed_at=clock.now(),
+        series={"session_number": number, "planned_sessions": planned},
+        **extra,
+    )
 
 
 def _rows(app, patient, **where):
@@ -42,7 +49,9 @@ def _rows(app, patient, **where):
 def test_day_24_session_2_supersedes_session_1s_book_session_2_nudge(app, client, course):
     clinic, patient = course
     _session(client, clinic, patient, 1)
-    [nudge] = [r for r in _rows(app, patient, status=PENDING) if r.kind == "next_session" and r.plan_key.endswith(":open")]
+    [nudge] = [
+        r for r in _rows(app, patient, status=PENDING) if r.kind == "next_session" and r.plan_key.endswith(":open")
+    ]
     assert "2 de 3" in nudge.body  # a Spanish-speaking patient
 
     clock.freeze(DAY0 + timedelta(days=24))
@@ -88,9 +97,17 @@ def test_series_position_is_checked(app, client, course, number, word):
     clock.freeze(DAY0 + timedelta(days=30))
     _session(client, clinic, patient, 2, planned=4)
     clock.freeze(DAY0 + timedelta(days=60))
-    response = client.post(f"/v1/patients/{patient['id']}/treatments", headers=clinic["headers"], json={
-        "protocol": "microneedling-face", "performed_at": clock.now().isoformat(), "needle_depth_mm": 1.0,
-        "area": "face", "series": {"session_number": number, "planned_sessions": 4}})
+    response = client.post(
+        f"/v1/patients/{patient['id']}/treatments",
+        headers=clinic["headers"],
+        json={
+            "protocol": "microneedling-face",
+            "performed_at": clock.now().isoformat(),
+            "needle_depth_mm": 1.0,
+            "area": "face",
+            "series": {"session_number": number, "planned_sessions": 4},
+        },
+    )
     if word is None:
         assert response.status_code == 201  # session 1 starts a new series
         return
@@ -105,8 +122,11 @@ def test_a_booking_stops_nudges_and_cancelling_brings_them_back(app, client, cou
     _session(client, clinic, patient, 1)
     clock.freeze(DAY0 + timedelta(days=10))
     starts = DAY0 + timedelta(days=32, hours=1)
-    booked = client.post(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"],
-                         json={"starts_at": starts.isoformat(), "kind": "series", "note": "Bring your SPF"})
+    booked = client.post(
+        f"/v1/patients/{patient['id']}/appointments",
+        headers=clinic["headers"],
+        json={"starts_at": starts.isoformat(), "kind": "series", "note": "Bring your SPF"},
+    )
     assert booked.status_code == 201, booked.get_json()
     pending = _rows(app, patient, status=PENDING)
     assert not [r for r in pending if r.kind in ("next_session", "maintenance")]
@@ -126,10 +146,16 @@ def test_moving_an_appointment_moves_its_reminder_and_the_app_sees_it(app, clien
     clinic, patient = course
     _session(client, clinic, patient, 1)
     starts = DAY0 + timedelta(days=30)
-    appointment = client.post(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"],
-                              json={"starts_at": starts.isoformat(), "kind": "series"}).get_json()
-    moved = client.patch(f"/v1/appointments/{appointment['id']}", headers=clinic["headers"],
-                         json={"starts_at": (starts + timedelta(days=5)).isoformat(), "note": "New room"})
+    appointment = client.post(
+        f"/v1/patients/{patient['id']}/appointments",
+        headers=clinic["headers"],
+        json={"starts_at": starts.isoformat(), "kind": "series"},
+    ).get_json()
+    moved = client.patch(
+        f"/v1/appointments/{appointment['id']}",
+        headers=clinic["headers"],
+        json={"starts_at": (starts + timedelta(days=5)).isoformat(), "note": "New room"},
+    )
     assert moved.status_code == 200 and moved.get_json()["note"] == "New room"
     [reminder] = [r for r in _rows(app, patient, status=PENDING) if r.kind == "appointment"]
     assert reminder.due_at > starts and "New room" in reminder.body
@@ -144,8 +170,11 @@ def test_recording_the_session_attends_the_booked_appointment(app, client, cours
     clinic, patient = course
     _session(client, clinic, patient, 1)
     clock.freeze(DAY0 + timedelta(days=10))
-    appointment = client.post(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"], json={
-        "starts_at": (DAY0 + timedelta(days=30)).isoformat(), "kind": "series"}).get_json()
+    appointment = client.post(
+        f"/v1/patients/{patient['id']}/appointments",
+        headers=clinic["headers"],
+        json={"starts_at": (DAY0 + timedelta(days=30)).isoformat(), "kind": "series"},
+    ).get_json()
     clock.freeze(DAY0 + timedelta(days=30, hours=1))
     second = _session(client, clinic, patient, 2)
     shown = client.get(f"/v1/appointments/{appointment['id']}", headers=clinic["headers"]).get_json()
@@ -153,12 +182,15 @@ def test_recording_the_session_attends_the_booked_appointment(app, client, cours
     assert [r for r in _rows(app, patient, status=PENDING) if r.kind == "next_session"]  # nudges for session 3
 
 
-@pytest.mark.parametrize(("body", "status", "field"), [
-    ({"starts_at": "2026-04-01T10:00:00", "kind": "series"}, 422, "starts_at"),  # no offset
-    ({"starts_at": "2026-03-01T10:00:00+00:00", "kind": "series"}, 422, "starts_at"),  # in the past
-    ({"starts_at": "2026-04-01T10:00:00+00:00", "kind": "party"}, 422, "kind"),
-    ({"kind": "series"}, 422, "starts_at"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"starts_at": "2026-04-01T10:00:00", "kind": "series"}, 422, "starts_at"),  # no offset
+        ({"starts_at": "2026-03-01T10:00:00+00:00", "kind": "series"}, 422, "starts_at"),  # in the past
+        ({"starts_at": "2026-04-01T10:00:00+00:00", "kind": "party"}, 422, "kind"),
+        ({"kind": "series"}, 422, "starts_at"),
+    ],
+)
 def test_bad_appointments_are_refused_and_nothing_is_written(app, client, course, body, status, field):
     clinic, patient = course
     _session(client, clinic, patient, 1)
@@ -173,11 +205,17 @@ def test_another_clinics_patient_and_appointment_are_not_found(app, client, cour
     clinic, patient = course
     other = create_clinic(app, "Other")
     starts = (DAY0 + timedelta(days=20)).isoformat()
-    response = client.post(f"/v1/patients/{patient['id']}/appointments", headers=other["headers"],
-                           json={"starts_at": starts, "kind": "series"})
+    response = client.post(
+        f"/v1/patients/{patient['id']}/appointments",
+        headers=other["headers"],
+        json={"starts_at": starts, "kind": "series"},
+    )
     assert response.status_code == 404
-    mine = client.post(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"],
-                       json={"starts_at": starts, "kind": "series"}).get_json()
+    mine = client.post(
+        f"/v1/patients/{patient['id']}/appointments",
+        headers=clinic["headers"],
+        json={"starts_at": starts, "kind": "series"},
+    ).get_json()
     assert client.get(f"/v1/appointments/{mine['id']}", headers=other["headers"]).status_code == 404
     assert client.delete(f"/v1/appointments/{mine['id']}", headers=other["headers"]).status_code == 404
     assert client.get(f"/v1/appointments/{mine['id']}", headers=clinic["headers"]).get_json()["status"] == "booked"

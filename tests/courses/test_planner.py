@@ -1,4 +1,5 @@
 """The course planner (pure): what looks forward is planned from the latest session and the bookings."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,9 +12,8 @@ NY = "America/New_York"
 PERFORMED = datetime(2026, 5, 4, 14, 0, tzinfo=UTC)  # 10:00 in New York
 
 
-def _plan(sessions, bookings=(), *, now=PERFORMED, history=History(), locale="en", key="microneedling-face",
-          quiet=None):
-    return plan_course(protocol(key).content, sessions, bookings, prefs(NY, locale, quiet), history, now)
+def _plan(sessions, bookings=(), *, now=PERFORMED, history=None, locale="en", key="microneedling-face", quiet=None):
+    return plan_course(protocol(key).content, sessions, bookings, prefs(NY, locale, quiet), history or History(), now)
 
 
 def _kinds(plan, kind):
@@ -37,12 +37,20 @@ def test_within_a_series_the_next_session_is_nudged_when_the_window_opens_and_be
 
 
 def test_after_the_last_session_maintenance_is_nudged_at_6_9_and_12_months():
-    plan = _plan([Session(1, PERFORMED - timedelta(weeks=10), 1, 3), Session(2, PERFORMED - timedelta(weeks=5), 2, 3),
-                  Session(3, PERFORMED, 3, 3)])
+    plan = _plan(
+        [
+            Session(1, PERFORMED - timedelta(weeks=10), 1, 3),
+            Session(2, PERFORMED - timedelta(weeks=5), 2, 3),
+            Session(3, PERFORMED, 3, 3),
+        ]
+    )
     assert not _kinds(plan, "next_session")
     maintenance = _kinds(plan, "maintenance")
     assert [r.due_at.astimezone(ZoneInfo(NY)).date() for r in maintenance] == [
-        date(2026, 11, 4), date(2027, 2, 4), date(2027, 5, 4)]
+        date(2026, 11, 4),
+        date(2027, 2, 4),
+        date(2027, 5, 4),
+    ]
     assert [r.plan_key for r in maintenance] == [f"course:s3:maintenance:m{m}" for m in (6, 9, 12)]
 
 
@@ -80,8 +88,9 @@ def test_a_nudge_still_useful_when_a_booking_is_cancelled_comes_back_at_once():
 
 
 def test_spanish_text_for_a_regional_locale():
-    plan = _plan([Session(1, PERFORMED, 1, 3)], [Booking(2, local(NY, 2026, 6, 5, 11, 30), "Sin maquillaje")],
-                 locale="es-MX")
+    plan = _plan(
+        [Session(1, PERFORMED, 1, 3)], [Booking(2, local(NY, 2026, 6, 5, 11, 30), "Sin maquillaje")], locale="es-MX"
+    )
     assert _kinds(plan, "appointment")[0].body.startswith("Tu cita en la clínica es el 2026-06-05 11:30.")
     assert "Nota de tu clínica: Sin maquillaje" in _kinds(plan, "appointment")[0].body
     nudges = _kinds(_plan([Session(1, PERFORMED, 1, 3)], locale="es-MX"), "next_session")

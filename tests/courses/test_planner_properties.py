@@ -3,6 +3,7 @@
 Between events, whatever the current plan has due is "delivered" (as the dispatcher
 would); at each event the course is re-planned with what was delivered so far.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,12 +39,15 @@ class Course:
 
     def history(self) -> History:
         keys = frozenset(r.plan_key for _, r in self.delivered)
-        months = frozenset(month_of(at, ZoneInfo(self.zone)) for at, r in self.delivered if r.kind == "progress_checkin")
+        months = frozenset(
+            month_of(at, ZoneInfo(self.zone)) for at, r in self.delivered if r.kind == "progress_checkin"
+        )
         return History(keys, months)
 
     def replan(self, now: datetime) -> None:
-        self.plan = plan_course(protocol().content, self.sessions, self.booked.values(), prefs(self.zone),
-                                self.history(), now)
+        self.plan = plan_course(
+            protocol().content, self.sessions, self.booked.values(), prefs(self.zone), self.history(), now
+        )
         keys = [r.plan_key for r in self.plan]
         assert len(keys) == len(set(keys))
         steps = [r.plan_key.rsplit(":", 1)[0] for r in self.plan if r.kind == "next_session"]

@@ -1,7 +1,8 @@
 """The clinic's worklist: every reason produced by real data through the API and the dispatcher."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +12,7 @@ from companion.push.log import LogSender
 from companion.reminders.dispatch import Dispatcher, DispatchSettings
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-DAY0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+DAY0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -42,11 +43,20 @@ def _patient(client, clinic, name, *, phone=True, signed_in=True, planned=3):
     if signed_in:
         headers = sign_in(client, patient["enrollment_code"])
         if phone:
-            assert client.post("/v1/me/devices", json={"fid": f"{name}-phone", "platform": "ios"},
-                               headers=headers).status_code == 201
+            assert (
+                client.post(
+                    "/v1/me/devices", json={"fid": f"{name}-phone", "platform": "ios"}, headers=headers
+                ).status_code
+                == 201
+            )
         patient["app"] = headers
-    record_treatment(client, clinic, patient["id"], performed_at=clock.now(),
-                     series={"session_number": 1, "planned_sessions": planned})
+    record_treatment(
+        client,
+        clinic,
+        patient["id"],
+        performed_at=clock.now(),
+        series={"session_number": 1, "planned_sessions": planned},
+    )
     return patient
 
 
@@ -58,8 +68,11 @@ def test_each_reason_comes_from_real_data_most_urgent_first(app, client, dispatc
     phoneless = _patient(client, clinic, "Phoneless", phone=False)
     absent = _patient(client, clinic, "Absent", signed_in=False)
     single = _patient(client, clinic, "Single", planned=1)
-    visit = client.post(f"/v1/patients/{single['id']}/appointments", headers=clinic["headers"],
-                        json={"starts_at": (DAY0 + timedelta(days=3)).isoformat(), "kind": "review"})
+    visit = client.post(
+        f"/v1/patients/{single['id']}/appointments",
+        headers=clinic["headers"],
+        json={"starts_at": (DAY0 + timedelta(days=3)).isoformat(), "kind": "review"},
+    )
     assert visit.status_code == 201
 
     clock.freeze(DAY0 + timedelta(hours=24, minutes=1))
@@ -100,8 +113,11 @@ def test_booking_or_recording_takes_the_item_away(app, client, dispatch):
     clock.freeze(DAY0 + timedelta(days=29))
     dispatch()
     assert "rebooking_due" in _reasons(_worklist(client, clinic), patient)
-    client.post(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"],
-                json={"starts_at": (clock.now() + timedelta(days=3)).isoformat(), "kind": "series"})
+    client.post(
+        f"/v1/patients/{patient['id']}/appointments",
+        headers=clinic["headers"],
+        json={"starts_at": (clock.now() + timedelta(days=3)).isoformat(), "kind": "series"},
+    )
     assert "rebooking_due" not in _reasons(_worklist(client, clinic), patient)
 
 

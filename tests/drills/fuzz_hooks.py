@@ -3,10 +3,11 @@
 Credentials per path as the document's security schemes say; and, for schema-valid
 requests only, real values for the few rules the document can state only in words
 (a session's time relative to now, the protocol's areas and add-ons)."""
+
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import requests
 import schemathesis
@@ -24,8 +25,16 @@ SIGN_OUT = "/v1/patient-sessions/current"
 TREATMENT_PATHS = ("/v1/patients/{patient_id}/treatments", "/v1/treatments/{treatment_id}")
 APPOINTMENT_PATHS = ("/v1/patients/{patient_id}/appointments", "/v1/appointments/{appointment_id}")
 ERASE = "/v1/patients/{patient_id}"
-SCREENING = ("active_infection", "keloid_prone", "active_severe_acne", "eczema", "psoriasis",
-             "bleeding_disorder", "relevant_medications", "other_serious_skin_condition")
+SCREENING = (
+    "active_infection",
+    "keloid_prone",
+    "active_severe_acne",
+    "eczema",
+    "psoriasis",
+    "bleeding_disorder",
+    "relevant_medications",
+    "other_serious_skin_condition",
+)
 
 
 def _bearer(case, token: str) -> None:
@@ -79,12 +88,12 @@ def before_call(ctx, case, kwargs):
     _erase_a_throwaway(case)
     if case.operation.path in APPOINTMENT_PATHS and isinstance(case.body, dict) and _positive(case):
         if "starts_at" in case.body:  # a visit is booked ahead, within two years
-            case.body["starts_at"] = (datetime.now(timezone.utc) + timedelta(days=20)).isoformat()
+            case.body["starts_at"] = (datetime.now(UTC) + timedelta(days=20)).isoformat()
         return
     if case.operation.path not in TREATMENT_PATHS or not isinstance(case.body, dict) or not _positive(case):
         return
     real = {
-        "performed_at": (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat(),
+        "performed_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
         "protocol": "microneedling-face",  # every treatment the drill records, so `area` fits
         "area": "face",
         "combined_with": [],
@@ -94,9 +103,12 @@ def before_call(ctx, case, kwargs):
 
 def _keep_own_key(case) -> None:
     """The drill's own key revoked would end the run with 401s: aim that DELETE at the spare."""
-    if case.operation.path == "/v1/clinic/api-keys/{key_id}" and case.path_parameters:
-        if str(case.path_parameters.get("key_id")) == OWN_KEY_ID:
-            case.path_parameters["key_id"] = int(SPARE_KEY_ID)
+    if (
+        case.operation.path == "/v1/clinic/api-keys/{key_id}"
+        and case.path_parameters
+        and str(case.path_parameters.get("key_id")) == OWN_KEY_ID
+    ):
+        case.path_parameters["key_id"] = int(SPARE_KEY_ID)
 
 
 SIGNS_OUT_EVERYWHERE = ("/v1/patients/{patient_id}/sessions", "/v1/patients/{patient_id}/enrollment-code")
@@ -105,9 +117,13 @@ SIGNS_OUT_EVERYWHERE = ("/v1/patients/{patient_id}/sessions", "/v1/patients/{pat
 def _keep_own_sessions(case) -> None:
     """Signing the drill's patient out everywhere (directly, or with a new code and
     end_sessions=true) would end every /v1/me call with 401s: aim those at a spare patient."""
-    if case.operation.path in SIGNS_OUT_EVERYWHERE and case.path_parameters:
-        if str(case.path_parameters.get("patient_id")) == PATIENT_ID:
-            case.path_parameters["patient_id"] = int(SPARE_PATIENT_ID)
+    if (
+        case.operation.path in SIGNS_OUT_EVERYWHERE
+        and case.path_parameters
+        and str(case.path_parameters.get("patient_id")) == PATIENT_ID
+    ):
+        case.path_parameters["patient_id"] = int(SPARE_PATIENT_ID)
+
 
 def _erase_a_throwaway(case) -> None:
     """Erasure is real: each DELETE of a patient erases a patient enrolled for it, so the one
@@ -117,7 +133,7 @@ def _erase_a_throwaway(case) -> None:
     if str(case.path_parameters.get("patient_id")) not in (PATIENT_ID, SPARE_PATIENT_ID) and not _positive(case):
         return
     clinic = {"Authorization": f"Bearer {CLINIC_KEY}"}
-    screening = {name: False for name in SCREENING}
+    screening = dict.fromkeys(SCREENING, False)
     body = {"display_name": "Throwaway", "timezone": "UTC", "screening": screening}
     enrolled = requests.post(f"{BASE_URL}/v1/patients", json=body, headers=clinic, timeout=10)
     enrolled.raise_for_status()

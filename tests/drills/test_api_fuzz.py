@@ -6,6 +6,7 @@ Whatever a client sends, the answer is never a 5xx, its status and body are docu
 a request the document allows is accepted, and one it forbids is refused. The run is
 seeded and bounded, so a CI run is repeatable; the command is the one in the README.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,8 +46,14 @@ def world(app, client, monkeypatch) -> dict[str, Any]:
     own = next(key["id"] for key in keys if key["id"] != spare["id"])
     other = factories.enroll(client, clinic, display_name="Spare")
     factories.sign_in(client, other["enrollment_code"])
-    return {"clinic": clinic, "patient": patient, "patient_headers": token, "own_key_id": own,
-            "spare_key_id": spare["id"], "spare_patient_id": other["id"]}
+    return {
+        "clinic": clinic,
+        "patient": patient,
+        "patient_headers": token,
+        "own_key_id": own,
+        "spare_key_id": spare["id"],
+        "spare_patient_id": other["id"],
+    }
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -67,15 +74,33 @@ def served(app):
 
 def schemathesis_command(base_url: str) -> list[str]:
     return [
-        sys.executable, "-m", "schemathesis.cli", "--config-file", str(HERE / "schemathesis.toml"),
-        "run", f"{base_url}/openapi.json", "--checks", "all",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(HERE / "schemathesis.toml"),
+        "run",
+        f"{base_url}/openapi.json",
+        "--checks",
+        "all",
         # DELETE on a treatment or an appointment cancels it: pending reminders stop and the
         # row stays readable as history (status "cancelled"), so a GET after the DELETE
         # answers 200 by design; no other DELETE has a GET on its path.
-        "--exclude-checks", "use_after_free",
-        "--phases", "examples,coverage,fuzzing,stateful", "--mode", "all",
-        "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED), "--workers", "1",
-        "--generation-database", "none", "--no-color",
+        "--exclude-checks",
+        "use_after_free",
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--mode",
+        "all",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "1",
+        "--generation-database",
+        "none",
+        "--no-color",
     ]
 
 
@@ -96,9 +121,14 @@ def test_the_api_answers_as_its_document_says(served, world):
         FUZZ_SPARE_PATIENT_ID=str(world["spare_patient_id"]),
     )
     result = subprocess.run(
-        schemathesis_command(served), cwd=HERE.parents[1], env=env, capture_output=True, text=True, timeout=900,
+        schemathesis_command(served),
+        cwd=HERE.parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
-    summary = result.stdout[result.stdout.rfind("SUMMARY"):]
+    summary = result.stdout[result.stdout.rfind("SUMMARY") :]
     print(summary)
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
     assert "Authentication failed" not in summary, summary
@@ -115,8 +145,11 @@ def _hostile_requests(world) -> list[tuple[str, str, dict[str, Any]]]:
         ("POST", "/v1/me/devices", dict(json={"fid": "phone\x00", "platform": "ios"}, headers=me)),
         ("DELETE", "/v1/me/devices/phone%00", dict(headers=me)),
         ("DELETE", "/v1/clinic/devices/phone%00", dict(headers=clinic)),
-        ("POST", f"/v1/patients/{patient_id}/treatments",
-         dict(json=factories.treatment_body(), headers={**clinic, "Idempotency-Key": "k" * 201})),
+        (
+            "POST",
+            f"/v1/patients/{patient_id}/treatments",
+            dict(json=factories.treatment_body(), headers={**clinic, "Idempotency-Key": "k" * 201}),
+        ),
         ("POST", "/v1/me/checkins", dict(data=too_deep, content_type="application/json", headers=me)),
         ("GET", f"/v1/patients/{2**63}", dict(headers=clinic)),
     ]
@@ -132,5 +165,11 @@ def test_hostile_input_is_refused_not_crashed(app, client, world):
         assert set(response.get_json()) == {"error"}, (method, path)
     after = client.get("/v1/patients", headers=world["clinic"]["headers"]).get_json()["total"]
     assert after == before
-    assert len(client.get(f"/v1/patients/{world['patient']['id']}/treatments",
-                          headers=world["clinic"]["headers"]).get_json()) == 1
+    assert (
+        len(
+            client.get(
+                f"/v1/patients/{world['patient']['id']}/treatments", headers=world["clinic"]["headers"]
+            ).get_json()
+        )
+        == 1
+    )

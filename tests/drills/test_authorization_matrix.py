@@ -5,6 +5,7 @@ security, so a new route joins the matrix by itself (and one whose caller is not
 documented fails here). Expected: 401 for missing, unknown, revoked or wrong-kind
 credentials; 404 for another tenant's rows; and never another tenant's data in a body.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,9 +19,14 @@ from tests import factories
 
 # Strings that only clinic B and its patient own: none may appear in an answer to anyone else.
 MARKERS = {
-    "clinic": "Zed Aesthetics", "patient": "Zelda Victim", "external_ref": "ZREF-4242",
-    "device": "zed-phone-fid-marker", "staff_device": "zed-staff-fid-marker", "staff_name": "Nurse Zed",
-    "note": "zed-private-note-marker", "webhook": "https://hooks.zed.test/alerts",
+    "clinic": "Zed Aesthetics",
+    "patient": "Zelda Victim",
+    "external_ref": "ZREF-4242",
+    "device": "zed-phone-fid-marker",
+    "staff_device": "zed-staff-fid-marker",
+    "staff_name": "Nurse Zed",
+    "note": "zed-private-note-marker",
+    "webhook": "https://hooks.zed.test/alerts",
 }
 PUBLIC_ROUTES = {("POST", "/v1/patient-sessions")}
 SHARED_PARAMS = {"key"}  # protocols are the same catalogue for every clinic
@@ -95,8 +101,9 @@ CASES = [
 ]
 
 
-def _tenant(app, client, *, name: str, patient_name: str, external_ref: str, device: str, staff: str,
-            staff_name: str, note: str) -> dict[str, Any]:
+def _tenant(
+    app, client, *, name: str, patient_name: str, external_ref: str, device: str, staff: str, staff_name: str, note: str
+) -> dict[str, Any]:
     """A clinic with a treated, signed-in patient who has a phone, a check-in and an open alert."""
     clinic = factories.create_clinic(app, name)
     patient = factories.enroll(client, clinic, display_name=patient_name, external_ref=external_ref)
@@ -115,20 +122,41 @@ def _tenant(app, client, *, name: str, patient_name: str, external_ref: str, dev
     ids = {
         "appointment_id": appointment.get_json()["id"],
         "key_id": api_key["id"],
-        "patient_id": patient["id"], "treatment_id": treatment["id"], "alert_id": checkin["alert_id"],
-        "reminder_id": treatment["reminders"][0]["id"], "key": "microneedling-face",
-        "identifier@patient": device, "identifier@clinic": staff,
+        "patient_id": patient["id"],
+        "treatment_id": treatment["id"],
+        "alert_id": checkin["alert_id"],
+        "reminder_id": treatment["reminders"][0]["id"],
+        "key": "microneedling-face",
+        "identifier@patient": device,
+        "identifier@clinic": staff,
     }
     return {"clinic": clinic, "patient": patient, "token": token, "ids": ids}
 
 
 @pytest.fixture
 def tenants(app, client) -> dict[str, Any]:
-    own = _tenant(app, client, name="Clinica Sol", patient_name="Ana", external_ref="A-1", device="ana-phone",
-                  staff="sol-staff-phone", staff_name="Nurse Sol", note="a little itchy")
-    other = _tenant(app, client, name=MARKERS["clinic"], patient_name=MARKERS["patient"],
-                    external_ref=MARKERS["external_ref"], device=MARKERS["device"], staff=MARKERS["staff_device"],
-                    staff_name=MARKERS["staff_name"], note=MARKERS["note"])
+    own = _tenant(
+        app,
+        client,
+        name="Clinica Sol",
+        patient_name="Ana",
+        external_ref="A-1",
+        device="ana-phone",
+        staff="sol-staff-phone",
+        staff_name="Nurse Sol",
+        note="a little itchy",
+    )
+    other = _tenant(
+        app,
+        client,
+        name=MARKERS["clinic"],
+        patient_name=MARKERS["patient"],
+        external_ref=MARKERS["external_ref"],
+        device=MARKERS["device"],
+        staff=MARKERS["staff_device"],
+        staff_name=MARKERS["staff_name"],
+        note=MARKERS["note"],
+    )
     hook = {"webhook_url": MARKERS["webhook"]}
     assert client.patch("/v1/clinic", json=hook, headers=other["clinic"]["headers"]).status_code == 200
     override = {"values": {"restrictions": {"makeup": {"hours": 60}}}}
@@ -213,9 +241,15 @@ def _snapshot(client, other) -> dict[str, Any]:
     """Everything the other tenant can see of itself."""
     clinic, token, ids = other["clinic"]["headers"], other["token"], other["ids"]
     reads = [
-        ("/v1/clinic", clinic), ("/v1/clinic/devices", clinic), ("/v1/patients", clinic), ("/v1/alerts", clinic),
-        (f"/v1/patients/{ids['patient_id']}/treatments", clinic), (f"/v1/patients/{ids['patient_id']}/checkins", clinic),
-        ("/v1/protocols/microneedling-face", clinic), ("/v1/me", token), ("/v1/me/timeline", token),
+        ("/v1/clinic", clinic),
+        ("/v1/clinic/devices", clinic),
+        ("/v1/patients", clinic),
+        ("/v1/alerts", clinic),
+        (f"/v1/patients/{ids['patient_id']}/treatments", clinic),
+        (f"/v1/patients/{ids['patient_id']}/checkins", clinic),
+        ("/v1/protocols/microneedling-face", clinic),
+        ("/v1/me", token),
+        ("/v1/me/timeline", token),
         ("/v1/me/checkins", token),
     ]
     snapshot = {}

@@ -4,6 +4,7 @@ Every reminder must end sent; a phone may get a reminder again only if a killed
 dispatcher had it in flight (its lease ran out and another sent it again): one
 repeat per killed batch that held it, never more.
 """
+
 from __future__ import annotations
 
 import random
@@ -50,9 +51,14 @@ def _wait_until_working(name: str, limit: float = 60.0) -> None:
 def test_ten_kills_lose_nothing(ctx, database_url, fake_fcm, fcm_config):
     ids = rows.many_due(REMINDERS, patients=100, lasts=timedelta(hours=2))
     fake_fcm.delay(0.5)  # slow enough that every kill lands mid-batch
-    settings = {"PUSH_BACKEND": "fcm", "FIREBASE_CREDENTIALS": fcm_config["FIREBASE_CREDENTIALS"],
-                "FCM_ENDPOINT": fcm_config["FCM_ENDPOINT"], "FCM_TIMEOUT_SECONDS": "10",
-                "DISPATCH_LEASE_SECONDS": LEASE_SECONDS, "DISPATCH_INTERVAL_SECONDS": "0.2"}
+    settings = {
+        "PUSH_BACKEND": "fcm",
+        "FIREBASE_CREDENTIALS": fcm_config["FIREBASE_CREDENTIALS"],
+        "FCM_ENDPOINT": fcm_config["FCM_ENDPOINT"],
+        "FCM_TIMEOUT_SECONDS": "10",
+        "DISPATCH_LEASE_SECONDS": LEASE_SECONDS,
+        "DISPATCH_INTERVAL_SECONDS": "0.2",
+    }
     held_at_kill: Counter[str] = Counter()  # reminder id -> killed batches that held it
     chance = random.Random(7)
     for life in range(KILLS):
@@ -76,9 +82,11 @@ def test_ten_kills_lose_nothing(ctx, database_url, fake_fcm, fcm_config):
     devices_of = Counter(str(d.reminder_id) for d in _sent_deliveries())
     lost = {str(i) for i in ids} - set(per_reminder)
     repeats = {rid: n // devices_of[rid] - 1 for rid, n in per_reminder.items() if n > devices_of[rid]}
-    print(f"crash drill: {REMINDERS} reminders, {KILLS} kills, survivor sent {summary['sent']}, lost {len(lost)}, "
-          f"sent again {len(repeats)} (of which more than once: {sum(1 for n in repeats.values() if n > 1)}), "
-          f"all inside killed batches: {set(repeats) <= set(held_at_kill)}")
+    print(
+        f"crash drill: {REMINDERS} reminders, {KILLS} kills, survivor sent {summary['sent']}, lost {len(lost)}, "
+        f"sent again {len(repeats)} (of which more than once: {sum(1 for n in repeats.values() if n > 1)}), "
+        f"all inside killed batches: {set(repeats) <= set(held_at_kill)}"
+    )
     assert lost == set()
     assert all(n % devices_of[rid] == 0 for rid, n in per_reminder.items())  # whole reminders, every device
     assert {rid: n for rid, n in repeats.items() if n > held_at_kill[rid]} == {}

@@ -8,6 +8,7 @@ sent exactly once per device.
 It restarts the PostgreSQL cluster of this machine, which briefly breaks anything
 else using it; it always waits for PostgreSQL to be back before it ends.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -68,10 +69,21 @@ def _due_reminders(count: int) -> None:
     step = SPREAD / count
     values = [
         dict(
-            channel=PATIENT_PUSH, clinic_id=owner.id, patient_id=people[i % len(people)].id, kind="hydrate",
-            title="Hydrate", body="Moisturise now.", priority="normal", payload={},
-            due_at=now + step * i, expires_at=now + timedelta(hours=1), available_at=now + step * i,
-            status=PENDING, attempts=0, created_at=now, updated_at=now,
+            channel=PATIENT_PUSH,
+            clinic_id=owner.id,
+            patient_id=people[i % len(people)].id,
+            kind="hydrate",
+            title="Hydrate",
+            body="Moisturise now.",
+            priority="normal",
+            payload={},
+            due_at=now + step * i,
+            expires_at=now + timedelta(hours=1),
+            available_at=now + step * i,
+            status=PENDING,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
         )
         for i in range(count)
     ]
@@ -96,8 +108,14 @@ def test_dispatcher_and_api_recover_from_a_postgres_restart_and_lose_nothing(app
     with app.app_context():  # only for setup: requests must get their own context, as in production
         _due_reminders(REMINDERS)
     process = processes.spawn_dispatcher(
-        database_url, "--name", "restart-drill", "--interval", "0.2", log_path=tmp_path / "dispatcher.log",
-        DISPATCH_LEASE_SECONDS=LEASE_SECONDS, DISPATCH_BATCH_SIZE=200,
+        database_url,
+        "--name",
+        "restart-drill",
+        "--interval",
+        "0.2",
+        log_path=tmp_path / "dispatcher.log",
+        DISPATCH_LEASE_SECONDS=LEASE_SECONDS,
+        DISPATCH_BATCH_SIZE=200,
     )
     try:
         processes.wait_until(lambda: _counts(app)[0].get(SENT, 0) > 0, timeout=30)
@@ -115,7 +133,9 @@ def test_dispatcher_and_api_recover_from_a_postgres_restart_and_lose_nothing(app
         assert recorded.status_code == 201, recorded.get_json()
         # The dispatcher, not restarted either, drains everything that falls due.
         processes.wait_until(
-            lambda: _counts(app)[0].get(SENT, 0) >= REMINDERS and not _counts(app)[0].get("claimed"), timeout=90, every=0.5
+            lambda: _counts(app)[0].get(SENT, 0) >= REMINDERS and not _counts(app)[0].get("claimed"),
+            timeout=90,
+            every=0.5,
         )
         assert process.poll() is None, "the dispatcher died with the database"
         with app.app_context():

@@ -9,6 +9,7 @@ requests FCM saw is what the faults explain, never a tight retry loop. ("Sent on
 our record: a request that hung past the timeout may have reached FCM and is sent
 again under the same collapse key, so the phone shows it once.)
 """
+
 from __future__ import annotations
 
 import collections
@@ -29,7 +30,8 @@ from tests.reminders import rows
 
 pytestmark = pytest.mark.slow
 
-TIMEOUT = 2.0  # FCM_TIMEOUT_SECONDS: generous, so a busy CI machine never times out a healthy request; the hung pass waits 4 s
+# FCM_TIMEOUT_SECONDS: generous, so a busy CI machine never times out a healthy request; the hung pass waits 4 s
+TIMEOUT = 2.0
 # Reminders falling due at these clock offsets (s): 50 each, 300 in all; 20 of those at
 # 40 s have a 30 s window, which closes inside the quota pause that starts at 30 s.
 DUE = {0: 50, 30: 50, 40: 20, 120: 50, 300: 50, 330: 30, 400: 50}
@@ -72,12 +74,25 @@ def _insert_reminders(start: datetime) -> tuple[set[int], set[int]]:
         lasts = SHORT_WINDOW.get(offset, timedelta(hours=2))
         for _ in range(count):
             person = people[len(values)]
-            values.append(dict(
-                channel=PATIENT_PUSH, clinic_id=owner.id, patient_id=person.id, kind="hydrate",
-                title="Hydrate", body="Moisturise now.", priority="normal", payload={},
-                due_at=due, expires_at=due + lasts, available_at=due, status=PENDING, attempts=0,
-                created_at=start, updated_at=start,
-            ))
+            values.append(
+                dict(
+                    channel=PATIENT_PUSH,
+                    clinic_id=owner.id,
+                    patient_id=person.id,
+                    kind="hydrate",
+                    title="Hydrate",
+                    body="Moisturise now.",
+                    priority="normal",
+                    payload={},
+                    due_at=due,
+                    expires_at=due + lasts,
+                    available_at=due,
+                    status=PENDING,
+                    attempts=0,
+                    created_at=start,
+                    updated_at=start,
+                )
+            )
     with db.engine.begin() as connection:
         connection.execute(insert(Reminder.__table__), values)
         found = connection.execute(select(Reminder.id, Reminder.due_at)).all()
@@ -87,16 +102,14 @@ def _insert_reminders(start: datetime) -> tuple[set[int], set[int]]:
 
 def _pending_available() -> dict[int, datetime]:
     with db.engine.connect() as connection:
-        return dict(connection.execute(
-            select(Reminder.id, Reminder.available_at).where(Reminder.status == PENDING)
-        ).all())
+        return dict(
+            connection.execute(select(Reminder.id, Reminder.available_at).where(Reminder.status == PENDING)).all()
+        )
 
 
 def _attempted_since(delivery_id: int) -> tuple[set[int], int]:
     with db.engine.connect() as connection:
-        found = connection.execute(
-            select(Delivery.reminder_id, Delivery.id).where(Delivery.id > delivery_id)
-        ).all()
+        found = connection.execute(select(Delivery.reminder_id, Delivery.id).where(Delivery.id > delivery_id)).all()
     return {reminder_id for reminder_id, _ in found}, max((i for _, i in found), default=delivery_id)
 
 
@@ -116,7 +129,7 @@ def test_every_reminder_survives_fcm_faults_with_backoff_and_no_retry_storm(disp
     injected, early, last_delivery = 0, [], 0
     requests_at: dict[int, int] = collections.Counter()  # clock offset -> messages:send requests
 
-    for offset in range(0, 1200):
+    for offset in range(1200):
         injected += _inject(fake_fcm, offset)
         now = clock.now()
         available = _pending_available()
@@ -135,13 +148,17 @@ def test_every_reminder_survives_fcm_faults_with_backoff_and_no_retry_storm(disp
 
     rows._end_snapshot()
     status = dict(db.session.execute(select(Reminder.id, Reminder.status)).all())
-    sent_per_reminder = dict(db.session.execute(
-        select(Delivery.reminder_id, func.count()).where(Delivery.outcome == "sent").group_by(Delivery.reminder_id)
-    ).all())
+    sent_per_reminder = dict(
+        db.session.execute(
+            select(Delivery.reminder_id, func.count()).where(Delivery.outcome == "sent").group_by(Delivery.reminder_id)
+        ).all()
+    )
     outcomes = collections.Counter(db.session.scalars(select(Delivery.outcome)))
     counts = collections.Counter(status.values())
-    print(f"statuses={dict(counts)} deliveries={dict(outcomes)} requests={fake_fcm.requests} "
-          f"injected={injected} clock_seconds={offset}")
+    print(
+        f"statuses={dict(counts)} deliveries={dict(outcomes)} requests={fake_fcm.requests} "
+        f"injected={injected} clock_seconds={offset}"
+    )
 
     # Nothing lost: every reminder sent exactly once to its one phone, or expired inside a closed window.
     assert set(status) == set(ids)

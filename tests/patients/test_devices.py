@@ -1,4 +1,7 @@
 """The app registers the phone that should receive reminders."""
+
+from datetime import UTC
+
 from tests.factories import create_clinic, enroll, sign_in
 
 
@@ -23,8 +26,8 @@ def test_legacy_token_is_recorded_as_token(app, client):
 
 
 def test_a_phone_moves_to_a_new_patient_only_after_the_old_one_signs_out(app, client):
-    from companion.extensions import db
     from companion.devices.models import Device
+    from companion.extensions import db
 
     alice, bob = _patient(app, client), _patient(app, client)
     client.post("/v1/me/devices", json={"token": "shared-phone", "platform": "android"}, headers=alice)
@@ -48,8 +51,13 @@ def test_delete_device(app, client):
 
 def test_bad_device_bodies(app, client):
     headers = _patient(app, client)
-    for body in ({"platform": "android"}, {"fid": "a", "token": "b", "platform": "ios"},
-                 {"fid": "a", "platform": "windows"}, {"fid": "", "platform": "ios"}, {"fid": 5, "platform": "ios"}):
+    for body in (
+        {"platform": "android"},
+        {"fid": "a", "token": "b", "platform": "ios"},
+        {"fid": "a", "platform": "windows"},
+        {"fid": "", "platform": "ios"},
+        {"fid": 5, "platform": "ios"},
+    ):
         response = client.post("/v1/me/devices", json=body, headers=headers)
         assert response.status_code == 422, body
         assert response.get_json()["error"]["fields"]
@@ -57,13 +65,13 @@ def test_bad_device_bodies(app, client):
 
 def test_reminders_that_found_no_phone_go_out_once_one_registers(app, client):
     """The clinic records the session before the app signs in: nothing due meanwhile is lost."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from companion.core.clock import clock
     from companion.reminders.dispatch import Dispatcher
     from tests.factories import record_treatment
 
-    clock.freeze(datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc))  # 10:30 in Madrid
+    clock.freeze(datetime(2026, 11, 20, 9, 30, tzinfo=UTC))  # 10:30 in Madrid
     clinic = create_clinic(app)
     patient = enroll(client, clinic)
     record_treatment(client, clinic, patient["id"], performed_at=clock.now() - timedelta(minutes=5))
@@ -72,8 +80,15 @@ def test_reminders_that_found_no_phone_go_out_once_one_registers(app, client):
     with app.app_context():
         assert dispatcher.run_pass().undeliverable >= 1
     headers = sign_in(client, patient["enrollment_code"])
-    states = lambda: [r["state"] for t in client.get("/v1/me/timeline", headers=headers).get_json()["treatments"]
-                      for r in t["reminders"] if r["kind"] == "hydration"]
+
+    def states() -> list[str]:
+        return [
+            r["state"]
+            for t in client.get("/v1/me/timeline", headers=headers).get_json()["treatments"]
+            for r in t["reminders"]
+            if r["kind"] == "hydration"
+        ]
+
     assert "undeliverable" in states()
     client.post("/v1/me/devices", json={"fid": "late-phone", "platform": "ios"}, headers=headers)
     with app.app_context():

@@ -1,4 +1,5 @@
 """A clinic enrolls a patient; the app signs in once with the code."""
+
 from datetime import timedelta
 
 from companion.core.clock import clock
@@ -26,8 +27,9 @@ def test_default_quiet_hours_and_locale(app, client):
 
 def test_positive_screening_is_stored_and_warned(app, client):
     clinic = create_clinic(app)
-    screening = dict(NO_CONTRAINDICATIONS, keloid_prone=True, relevant_medications=True,
-                     medications_note="isotretinoin until May")
+    screening = dict(
+        NO_CONTRAINDICATIONS, keloid_prone=True, relevant_medications=True, medications_note="isotretinoin until May"
+    )
     body = enroll(client, clinic, screening=screening)
     assert {w["code"] for w in body["warnings"]} == {"keloid_prone", "relevant_medications"}
     assert body["screening"]["medications_note"] == "isotretinoin until May"

@@ -1,5 +1,6 @@
 """The patient's app: timeline, what is allowed now, acknowledging, changing preferences."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from companion.core.clock import clock
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-PERFORMED = datetime(2026, 11, 20, 11, 0, tzinfo=timezone.utc)
+PERFORMED = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -37,8 +38,9 @@ def test_status_now_and_at_a_given_time(client, patient):
     at = (PERFORMED + timedelta(hours=30)).isoformat()
     later = client.get("/v1/me/status", query_string={"at": at}, headers=patient["headers"]).get_json()
     assert "makeup" in later["allowed_now"] and "sweating" in later["restricted_now"]
-    week = client.get("/v1/me/status", query_string={"at": (PERFORMED + timedelta(days=8)).isoformat()},
-                      headers=patient["headers"]).get_json()
+    week = client.get(
+        "/v1/me/status", query_string={"at": (PERFORMED + timedelta(days=8)).isoformat()}, headers=patient["headers"]
+    ).get_json()
     assert week["restricted_now"] == []
     naive = client.get("/v1/me/status", query_string={"at": "2026-11-21T10:00:00"}, headers=patient["headers"])
     assert naive.status_code == 422 and "at" in naive.get_json()["error"]["fields"]
@@ -57,8 +59,9 @@ def test_reminder_detail_and_acknowledge(client, patient):
 
 
 def test_changing_time_zone_replans_pending_reminders(client, patient):
-    response = client.patch("/v1/me", json={"timezone": "America/New_York", "locale": "es-MX"},
-                            headers=patient["headers"])
+    response = client.patch(
+        "/v1/me", json={"timezone": "America/New_York", "locale": "es-MX"}, headers=patient["headers"]
+    )
     assert response.status_code == 200
     [treatment] = client.get("/v1/me/timeline", headers=patient["headers"]).get_json()["treatments"]
     zone = ZoneInfo("America/New_York")

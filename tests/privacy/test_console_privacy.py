@@ -1,4 +1,5 @@
 """The console: export download, erase with a typed name (admins only), the audit list."""
+
 from __future__ import annotations
 
 from tests import factories

@@ -1,4 +1,5 @@
 """Export (everything held, one document) and erasure (nothing left, nothing pushed after)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,18 +7,28 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect
 
+from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.extensions import db
+from companion.privacy.service import erase_patient
 from companion.push.factory import build_sender
 from companion.reminders.claiming import claim_due
-from companion.clinics.models import Clinic
-from companion.privacy.service import erase_patient
 from companion.reminders.dispatch.stats import PassStats
 from companion.reminders.models import PATIENT_PUSH, STAFF_PUSH, Reminder
 from tests import factories
 from tests.reminders import rows
 
-SECTIONS = {"exported_at", "patient", "treatments", "reminders", "devices", "checkins", "alerts", "appointments", "audit"}
+SECTIONS = {
+    "exported_at",
+    "patient",
+    "treatments",
+    "reminders",
+    "devices",
+    "checkins",
+    "alerts",
+    "appointments",
+    "audit",
+}
 
 
 @pytest.fixture
@@ -53,7 +64,10 @@ def test_the_patient_exports_the_same_document(client, world):
     theirs = client.get(f"/v1/patients/{world['patient']['id']}/export", headers=world["clinic"]["headers"]).get_json()
     assert set(mine) == SECTIONS
     assert (mine["patient"], mine["treatments"], mine["checkins"]) == (
-        theirs["patient"], theirs["treatments"], theirs["checkins"])
+        theirs["patient"],
+        theirs["treatments"],
+        theirs["checkins"],
+    )
 
 
 def test_another_clinic_can_neither_export_nor_erase(app, client, world):
@@ -70,7 +84,8 @@ def _rows_about(patient_id: int) -> dict[str, int]:
     for table in db.metadata.sorted_tables:
         if "patient_id" in table.c and table.name != "audit_entries":
             counts[table.name] = db.session.scalar(
-                db.select(db.func.count()).select_from(table).where(table.c.patient_id == patient_id))
+                db.select(db.func.count()).select_from(table).where(table.c.patient_id == patient_id)
+            )
     return counts
 
 
@@ -79,8 +94,12 @@ def test_after_erasure_nothing_of_the_patient_is_left_or_readable(app, client, w
     response = client.delete(f"/v1/patients/{pid}", headers=clinic["headers"])
     assert response.status_code == 204
 
-    for path in (f"/v1/patients/{pid}", f"/v1/patients/{pid}/export", f"/v1/patients/{pid}/treatments",
-                 f"/v1/patients/{pid}/checkins"):
+    for path in (
+        f"/v1/patients/{pid}",
+        f"/v1/patients/{pid}/export",
+        f"/v1/patients/{pid}/treatments",
+        f"/v1/patients/{pid}/checkins",
+    ):
         assert client.get(path, headers=clinic["headers"]).status_code == 404, path
     assert client.delete(f"/v1/patients/{pid}", headers=clinic["headers"]).status_code == 404
     assert client.get("/v1/me", headers=me).status_code == 401
@@ -127,8 +146,14 @@ def test_no_push_goes_out_after_erasure_even_for_rows_already_claimed(fcm_sender
     erased_id, clinic_id = erased.id, owner.id
     dispatcher = make_dispatcher(fcm_sender, name="dispatcher-a")
     # The dispatcher has claimed the due rows when the clinic erases the patient ...
-    claimed = claim_due(db.engine, claimer="dispatcher-a", limit=100, lease_seconds=60, now=clock.now(),
-                        channels=(PATIENT_PUSH, STAFF_PUSH))
+    claimed = claim_due(
+        db.engine,
+        claimer="dispatcher-a",
+        limit=100,
+        lease_seconds=60,
+        now=clock.now(),
+        channels=(PATIENT_PUSH, STAFF_PUSH),
+    )
     assert len(claimed) == 3
     erase_patient(db.session.get(Clinic, clinic_id), erased_id)
     # ... and only then sends the batch it holds, as its pass would next.
@@ -140,5 +165,6 @@ def test_no_push_goes_out_after_erasure_even_for_rows_already_claimed(fcm_sender
     dispatcher.run_pass()
 
     assert [r.identifier for r in fake_fcm.received] == [kept_phone.identifier]
-    assert db.session.scalar(db.select(db.func.count()).select_from(Reminder).where(
-        Reminder.patient_id == erased_id)) == 0
+    assert (
+        db.session.scalar(db.select(db.func.count()).select_from(Reminder).where(Reminder.patient_id == erased_id)) == 0
+    )

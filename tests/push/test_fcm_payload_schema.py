@@ -5,6 +5,7 @@ writes proto field names (snake_case) and lower-case enums; FCM accepts both spe
 so keys are compared camelCased and enums case-insensitively. Map fields (data,
 headers, the APNs payload) hold caller keys and are not renamed.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,15 +78,32 @@ def violations(value: Any, spec: dict[str, Any], schemas: dict[str, Any], path: 
 def _messages() -> list[PushMessage]:
     soon = datetime.now(UTC) + timedelta(hours=3)
     out = []
-    for n, (platform, kind, priority) in enumerate([
-        ("android", "fid", "high"), ("android", "token", "normal"), ("ios", "fid", "high"),
-        ("ios", "token", "normal"), ("web", "fid", "high"), ("watch", "token", "normal"),
-    ]):
-        out.append(PushMessage(
-            reminder_id=n, device_id=n, identifier=f"{kind}-{n}", identifier_kind=kind, platform=platform,
-            title="Aftercare reminder", body="Ouvrez l'app · 打开应用", data={"reminder_id": str(n), "kind": "rule"},
-            priority=priority, expires_at=soon, collapse_key=f"reminder-{n}", thread_id="treatment-1",
-        ))
+    for n, (platform, kind, priority) in enumerate(
+        [
+            ("android", "fid", "high"),
+            ("android", "token", "normal"),
+            ("ios", "fid", "high"),
+            ("ios", "token", "normal"),
+            ("web", "fid", "high"),
+            ("watch", "token", "normal"),
+        ]
+    ):
+        out.append(
+            PushMessage(
+                reminder_id=n,
+                device_id=n,
+                identifier=f"{kind}-{n}",
+                identifier_kind=kind,
+                platform=platform,
+                title="Aftercare reminder",
+                body="Ouvrez l'app · 打开应用",
+                data={"reminder_id": str(n), "kind": "rule"},
+                priority=priority,
+                expires_at=soon,
+                collapse_key=f"reminder-{n}",
+                thread_id="treatment-1",
+            )
+        )
     return out
 
 
@@ -103,8 +121,9 @@ def test_every_body_sent_fits_the_fcm_v1_schema(fake_fcm, fcm_config, schemas):
 
 def test_the_validator_rejects_what_fcm_would(schemas):
     """Guards against a validator that accepts everything."""
-    bad = {"message": {"fid": "x", "android": {"priority": "urgent", "ttl": "3 hours", "colour": "red"},
-                       "data": {"n": 1}}}
+    bad = {
+        "message": {"fid": "x", "android": {"priority": "urgent", "ttl": "3 hours", "colour": "red"}, "data": {"n": 1}}
+    }
     found = violations(bad, {"$ref": "SendMessageRequest"}, schemas)
     assert any("priority" in v for v in found)
     assert any("ttl" in v for v in found)

@@ -1,4 +1,5 @@
 """The FCM sender, with the real firebase-admin talking HTTP to the fake FCM server."""
+
 from __future__ import annotations
 
 import email.utils
@@ -22,10 +23,18 @@ NOW = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
 
 def push(device_id: int = 1, **changes) -> PushMessage:
     message = PushMessage(
-        reminder_id=40 + device_id, device_id=device_id, identifier=f"fid-{device_id}", identifier_kind="fid",
-        platform="android", title="Aftercare", body="You have a new reminder",
-        data={"reminder_id": str(40 + device_id), "kind": "rule"}, priority="high",
-        expires_at=NOW + timedelta(hours=2), collapse_key=f"reminder-{40 + device_id}", thread_id="treatment-7",
+        reminder_id=40 + device_id,
+        device_id=device_id,
+        identifier=f"fid-{device_id}",
+        identifier_kind="fid",
+        platform="android",
+        title="Aftercare",
+        body="You have a new reminder",
+        data={"reminder_id": str(40 + device_id), "kind": "rule"},
+        priority="high",
+        expires_at=NOW + timedelta(hours=2),
+        collapse_key=f"reminder-{40 + device_id}",
+        thread_id="treatment-7",
     )
     return replace(message, **changes)
 
@@ -44,6 +53,7 @@ def only_message(fake_fcm) -> dict:
 
 
 # content ------------------------------------------------------------------------------
+
 
 def test_android_message_carries_ttl_priority_collapse_key_and_channel(sender, fake_fcm):
     [result] = sender.send([push()])
@@ -99,6 +109,7 @@ def test_unknown_platform_gets_every_block(sender, fake_fcm):
 
 # addressing ------------------------------------------------------------------------------
 
+
 def test_legacy_token_is_addressed_by_token_without_a_deprecation_warning(sender, fake_fcm):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -111,15 +122,19 @@ def test_legacy_token_is_addressed_by_token_without_a_deprecation_warning(sender
 
 # outcomes ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("error_code, message, outcome", [
-    ("UNREGISTERED", None, DEACTIVATE),
-    ("SENDER_ID_MISMATCH", None, DEACTIVATE),
-    ("INVALID_ARGUMENT", INVALID_TOKEN_MESSAGE, DEACTIVATE),
-    ("INVALID_ARGUMENT", "Invalid value at 'message.android.ttl'", FAILED),
-    ("UNAVAILABLE", None, RETRY),
-    ("INTERNAL", None, RETRY),
-    ("THIRD_PARTY_AUTH_ERROR", None, FAILED),
-])
+
+@pytest.mark.parametrize(
+    "error_code, message, outcome",
+    [
+        ("UNREGISTERED", None, DEACTIVATE),
+        ("SENDER_ID_MISMATCH", None, DEACTIVATE),
+        ("INVALID_ARGUMENT", INVALID_TOKEN_MESSAGE, DEACTIVATE),
+        ("INVALID_ARGUMENT", "Invalid value at 'message.android.ttl'", FAILED),
+        ("UNAVAILABLE", None, RETRY),
+        ("INTERNAL", None, RETRY),
+        ("THIRD_PARTY_AUTH_ERROR", None, FAILED),
+    ],
+)
 def test_each_fcm_error_has_its_outcome(sender, fake_fcm, error_code, message, outcome):
     fake_fcm.fail_identifier("fid-2", error_code, message=message)
     ok, bad = sender.send([push(1), push(2)])
@@ -148,7 +163,9 @@ def test_quota_exceeded_honours_retry_after_seconds(sender, fake_fcm):
 
 
 def test_quota_exceeded_honours_retry_after_as_http_date(sender, fake_fcm):
-    fake_fcm.quota_exceeded(retry_after=email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True))
+    fake_fcm.quota_exceeded(
+        retry_after=email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
+    )
     [result] = sender.send([push()])
     assert result.outcome == BACKOFF and 80 <= result.retry_after <= 91
 
@@ -196,6 +213,7 @@ def test_legacy_not_registered_code_deactivates():
 
 
 # volume ------------------------------------------------------------------------------
+
 
 def test_600_messages_go_out_in_chunks_with_one_token_and_a_pool_that_fits(sender, fake_fcm, caplog):
     messages = [push(n) for n in range(600)]

@@ -1,4 +1,5 @@
 """Rows for dispatcher tests, written straight through the models (the API is not under test)."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,8 +10,8 @@ from sqlalchemy import func, insert, select
 
 from companion.clinics.models import Clinic
 from companion.core.clock import clock
-from companion.extensions import db
 from companion.devices.models import Device
+from companion.extensions import db
 from companion.patients.models import Patient
 from companion.push.models import Delivery
 from companion.reminders.models import PATIENT_PUSH, PENDING, STAFF_PUSH, Reminder
@@ -26,12 +27,20 @@ def clinic(*, descriptive: bool = False, name: str = "Clinic") -> Clinic:
 
 
 def patient(
-    owner: Clinic, *, locale: str = "en", timezone: str = "Europe/Madrid", quiet: tuple[str, str] = ("00:00", "00:00"),
+    owner: Clinic,
+    *,
+    locale: str = "en",
+    timezone: str = "Europe/Madrid",
+    quiet: tuple[str, str] = ("00:00", "00:00"),
 ) -> Patient:
     """No quiet hours unless asked: dispatch tests must not depend on the time of day they run."""
     row = Patient(
-        clinic_id=owner.id, display_name=f"Patient {next(_serial)}", timezone=timezone, locale=locale,
-        quiet_start=quiet[0], quiet_end=quiet[1],
+        clinic_id=owner.id,
+        display_name=f"Patient {next(_serial)}",
+        timezone=timezone,
+        locale=locale,
+        quiet_start=quiet[0],
+        quiet_end=quiet[1],
     )
     db.session.add(row)
     db.session.commit()
@@ -39,8 +48,13 @@ def patient(
 
 
 def device(
-    *, of: Patient | None = None, staff_of: Clinic | None = None, kind: str = "fid",
-    platform: str = "android", active: bool = True, identifier: str | None = None,
+    *,
+    of: Patient | None = None,
+    staff_of: Clinic | None = None,
+    kind: str = "fid",
+    platform: str = "android",
+    active: bool = True,
+    identifier: str | None = None,
 ) -> Device:
     row = Device(
         identifier=identifier or f"{kind}-{next(_serial)}-{'x' * 20}",
@@ -71,9 +85,18 @@ def reminder(
     due = now + due_in
     clinic_id = clinic_of.id if clinic_of else to.clinic_id  # type: ignore[union-attr]
     values: dict[str, Any] = dict(
-        channel=channel, clinic_id=clinic_id, patient_id=to.id if to and channel == PATIENT_PUSH else None,
-        kind="avoid_makeup", title="No makeup today", body="Keep makeup off until tomorrow morning.",
-        priority="normal", payload={}, due_at=due, expires_at=due + lasts, available_at=due, status=PENDING,
+        channel=channel,
+        clinic_id=clinic_id,
+        patient_id=to.id if to and channel == PATIENT_PUSH else None,
+        kind="avoid_makeup",
+        title="No makeup today",
+        body="Keep makeup off until tomorrow morning.",
+        priority="normal",
+        payload={},
+        due_at=due,
+        expires_at=due + lasts,
+        available_at=due,
+        status=PENDING,
     )
     values.update(fields)
     row = Reminder(**values)
@@ -86,7 +109,9 @@ def staff_alert(owner: Clinic, **fields: Any) -> Reminder:
     return reminder(clinic_of=owner, channel=STAFF_PUSH, kind="triage_alert", priority="high", **fields)
 
 
-def many_due(count: int, *, patients: int = 20, now: datetime | None = None, lasts: timedelta = timedelta(hours=1)) -> list[int]:
+def many_due(
+    count: int, *, patients: int = 20, now: datetime | None = None, lasts: timedelta = timedelta(hours=1)
+) -> list[int]:
     """`count` due reminders spread over `patients` patients with one device each, inserted in bulk."""
     now = now or clock.now()
     owner = clinic()
@@ -95,10 +120,21 @@ def many_due(count: int, *, patients: int = 20, now: datetime | None = None, las
         device(of=person)
     rows = [
         dict(
-            channel=PATIENT_PUSH, clinic_id=owner.id, patient_id=people[i % patients].id, kind="hydrate",
-            title="Hydrate", body="Moisturise now.", priority="normal", payload={},
-            due_at=now - timedelta(seconds=1), expires_at=now + lasts, available_at=now - timedelta(seconds=1),
-            status=PENDING, attempts=0, created_at=now, updated_at=now,
+            channel=PATIENT_PUSH,
+            clinic_id=owner.id,
+            patient_id=people[i % patients].id,
+            kind="hydrate",
+            title="Hydrate",
+            body="Moisturise now.",
+            priority="normal",
+            payload={},
+            due_at=now - timedelta(seconds=1),
+            expires_at=now + lasts,
+            available_at=now - timedelta(seconds=1),
+            status=PENDING,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
         )
         for i in range(count)
     ]

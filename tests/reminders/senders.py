@@ -3,6 +3,7 @@
 It sits where FCM sits (behind the PushSender interface) and records what it
 was asked to send, so tests can assert on the wire-level messages.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -32,7 +33,9 @@ class ScriptedPushService:
                 outcome, code, retry_after = queue.pop(0)
                 results.append(PushResult(message.device_id, outcome, error_code=code, retry_after=retry_after))
             else:
-                results.append(PushResult(message.device_id, SENT, message_id=f"projects/test/messages/{uuid.uuid4().hex}"))
+                results.append(
+                    PushResult(message.device_id, SENT, message_id=f"projects/test/messages/{uuid.uuid4().hex}")
+                )
         return results
 
     def to(self, identifier: str) -> list[PushMessage]:

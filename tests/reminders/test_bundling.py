@@ -1,5 +1,6 @@
 """One push at a time: a patient's reminders due close together arrive as one push (real
 firebase-admin over HTTP to the fake FCM server), each reminder keeping its own row and record."""
+
 from __future__ import annotations
 
 from datetime import timedelta

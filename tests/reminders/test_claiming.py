@@ -1,4 +1,5 @@
 """Claims, leases and lost claims, against the real test database."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,7 +8,12 @@ from companion.core.clock import clock
 from companion.extensions import db
 from companion.reminders import models
 from companion.reminders.claiming import (
-    claim_due, expire_stale, finish, release_claims, release_dead_leases, write_transaction,
+    claim_due,
+    expire_stale,
+    finish,
+    release_claims,
+    release_dead_leases,
+    write_transaction,
 )
 from companion.reminders.dispatch import PUSH_CHANNELS
 from companion.reminders.models import Reminder
@@ -80,8 +86,12 @@ def test_finishing_needs_the_claim_still_held(ctx):
             Reminder.__table__.update().where(Reminder.id == cancelled.id).values(status=models.CANCELLED)
         )
     with write_transaction(db.engine) as connection:
-        held = finish(connection, claimer="me", ids=[mine.id, stolen.id, cancelled.id],
-                      values={"status": models.SENT, "sent_at": clock.now()})
+        held = finish(
+            connection,
+            claimer="me",
+            ids=[mine.id, stolen.id, cancelled.id],
+            values={"status": models.SENT, "sent_at": clock.now()},
+        )
 
     assert held == {mine.id}
     assert rows.fresh(Reminder, mine.id).status == models.SENT
@@ -98,7 +108,7 @@ def test_release_gives_back_only_our_claims(ctx):
     theirs = claim("them", limit=2)
     assert release_claims(db.engine, claimer="me", now=clock.now()) == 2
     assert rows.statuses() == {models.PENDING: 2, models.CLAIMED: 2}
-    assert {r.claimed_by for r in map(lambda c: rows.fresh(Reminder, c.id), theirs)} == {"them"}
+    assert {r.claimed_by for r in (rows.fresh(Reminder, c.id) for c in theirs)} == {"them"}
 
 
 def test_rows_of_a_channel_without_handler_are_not_claimed(ctx):

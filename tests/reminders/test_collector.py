@@ -1,4 +1,5 @@
 """The dispatcher process tunes the garbage collector only for as long as it dispatches."""
+
 import gc
 
 from companion.reminders.dispatch.collector import GEN0_THRESHOLD, tuned_for_dispatch

@@ -1,7 +1,8 @@
 """Dispatcher passes in-process: what is sent, to which devices, and what each row becomes."""
+
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -66,8 +67,10 @@ def test_no_active_device_makes_the_reminder_undeliverable(make_dispatcher, froz
     assert rows.fresh(Reminder, row.id).state == models.UNDELIVERABLE  # the timeline shows it
 
 
-@pytest.mark.parametrize(("locale", "title"), [("en", "Aftercare reminder"), ("es-MX", "Recordatorio de cuidados"),
-                                               ("fr", "Aftercare reminder")])
+@pytest.mark.parametrize(
+    ("locale", "title"),
+    [("en", "Aftercare reminder"), ("es-MX", "Recordatorio de cuidados"), ("fr", "Aftercare reminder")],
+)
 def test_push_text_is_neutral_and_localized(make_dispatcher, frozen, locale, title):
     person = rows.patient(rows.clinic(), locale=locale)
     phone = rows.device(of=person, kind="token", platform="ios")
@@ -93,7 +96,10 @@ def test_clinic_that_opted_in_sends_its_own_text(make_dispatcher, frozen):
 
     make_dispatcher(service).run_pass()
 
-    assert (service.received[0].title, service.received[0].body) == ("No makeup today", "Keep makeup off until tomorrow morning.")
+    assert (service.received[0].title, service.received[0].body) == (
+        "No makeup today",
+        "Keep makeup off until tomorrow morning.",
+    )
 
 
 def test_staff_alert_goes_to_the_clinics_active_staff_devices_only(make_dispatcher, frozen):
@@ -122,7 +128,12 @@ def test_only_the_device_that_failed_gets_the_second_attempt(make_dispatcher, fr
 
     first = dispatcher.run_pass()
     waiting = rows.fresh(Reminder, row.id)
-    assert (first.retried, waiting.status, waiting.attempts, waiting.last_error) == (1, models.PENDING, 1, "UNAVAILABLE")
+    assert (first.retried, waiting.status, waiting.attempts, waiting.last_error) == (
+        1,
+        models.PENDING,
+        1,
+        "UNAVAILABLE",
+    )
     assert clock.now() + timedelta(seconds=2.5) <= waiting.available_at <= clock.now() + timedelta(seconds=5)
 
     assert dispatcher.run_pass().claimed == 0  # not before its backoff
@@ -179,7 +190,11 @@ def test_dead_token_deactivates_the_device_which_is_never_used_again(make_dispat
     dispatcher.run_pass()
 
     device = rows.fresh(Device, dead.id)
-    assert (device.active, device.deactivated_reason, device.deactivated_at) == (False, "UNREGISTERED", clock.now() - timedelta(minutes=6))
+    assert (device.active, device.deactivated_reason, device.deactivated_at) == (
+        False,
+        "UNREGISTERED",
+        clock.now() - timedelta(minutes=6),
+    )
     assert len(service.to(dead.identifier)) == 1
     assert len(service.to(alive.identifier)) == 2
     assert rows.fresh(Reminder, first.id).status == rows.fresh(Reminder, second.id).status == models.SENT
@@ -333,9 +348,9 @@ def test_large_batches_go_out_in_chunks_of_at_most_500(make_dispatcher, frozen):
 
 def test_late_patient_push_waits_for_the_end_of_quiet_hours(ctx, make_dispatcher):
     """Due at 20:00 but the dispatcher only gets to it at 23:00 local: it waits until 08:00."""
-    from datetime import datetime, timezone as tz
+    from datetime import datetime
 
-    night = datetime(2026, 11, 20, 22, 0, tzinfo=tz.utc)  # 23:00 in Madrid
+    night = datetime(2026, 11, 20, 22, 0, tzinfo=UTC)  # 23:00 in Madrid
     clock.freeze(night)
     owner = rows.clinic()
     sleeper = rows.patient(owner, quiet=("21:00", "08:00"))
@@ -349,7 +364,7 @@ def test_late_patient_push_waits_for_the_end_of_quiet_hours(ctx, make_dispatcher
 
     db.session.expire_all()
     held, gone = db.session.get(Reminder, late.id), db.session.get(Reminder, stale.id)
-    assert held.status == "pending" and held.available_at == datetime(2026, 11, 21, 7, 0, tzinfo=tz.utc)
+    assert held.status == "pending" and held.available_at == datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
     assert gone.status == "expired"
-    clock.freeze(datetime(2026, 11, 21, 7, 0, 1, tzinfo=tz.utc))
+    clock.freeze(datetime(2026, 11, 21, 7, 0, 1, tzinfo=UTC))
     assert dispatcher.run_pass().sent == 1

@@ -1,4 +1,5 @@
 """The dispatcher through the real firebase-admin sender, over HTTP to the fake FCM server."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """Heartbeats for /healthz, outbox gauges for Prometheus, neutral texts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,10 +8,10 @@ import pytest
 
 from companion.core.clock import clock
 from companion.extensions import db
+from companion.ops.views import metrics
 from companion.push import texts
 from companion.reminders import models
 from companion.reminders.heartbeat import beat, dispatcher_health
-from companion.ops.views import metrics
 from tests.reminders import rows
 
 
@@ -77,9 +78,18 @@ def test_metrics_route(client, app):
     assert "companion_reminders_due_backlog" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("locale", "language"), [
-    ("es", "es"), ("es-MX", "es"), ("ES_ar", "es"), ("en-US", "en"), ("pt-BR", "en"), ("", "en"), (None, "en"),
-])
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [
+        ("es", "es"),
+        ("es-MX", "es"),
+        ("ES_ar", "es"),
+        ("en-US", "en"),
+        ("pt-BR", "en"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
 def test_language_of_locale(locale, language):
     assert texts.language_of(locale) == language
 

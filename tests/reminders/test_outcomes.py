@@ -1,11 +1,13 @@
 """The retry and final-state rules, without a database."""
+
 from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY, SENT, PushResult
 from companion.reminders import models
@@ -22,7 +24,7 @@ def result(outcome: str, device: int = 1, code: str | None = None, retry_after: 
 @given(attempts=st.integers(min_value=0, max_value=200), seed=st.integers())
 def test_retry_delay_is_jittered_within_half_to_full_capped_exponential(attempts, seed):
     delay = POLICY.retry_delay(attempts, rng=random.Random(seed))
-    ceiling = min(900.0, 5.0 * 2**min(attempts, 32))
+    ceiling = min(900.0, 5.0 * 2 ** min(attempts, 32))
     assert ceiling * 0.5 <= delay <= ceiling
 
 
@@ -46,22 +48,42 @@ def test_quota_backoff_is_at_least_a_minute():
 
 
 def test_retry_goes_back_to_pending_with_one_more_attempt():
-    d = decide([result(RETRY, code="UNAVAILABLE")], attempts=2, expires_at=NOW + timedelta(hours=1),
-               now=NOW, sent_before=False, policy=POLICY, rng=_Fixed(1.0))
+    d = decide(
+        [result(RETRY, code="UNAVAILABLE")],
+        attempts=2,
+        expires_at=NOW + timedelta(hours=1),
+        now=NOW,
+        sent_before=False,
+        policy=POLICY,
+        rng=_Fixed(1.0),
+    )
     assert d.status == models.PENDING and d.attempts == 3
     assert d.available_at == NOW + timedelta(seconds=20)
     assert d.last_error == "UNAVAILABLE"
 
 
 def test_retry_past_expiry_expires_instead():
-    d = decide([result(RETRY)], attempts=3, expires_at=NOW + timedelta(seconds=10),
-               now=NOW, sent_before=False, policy=POLICY, rng=_Fixed(0.5))
+    d = decide(
+        [result(RETRY)],
+        attempts=3,
+        expires_at=NOW + timedelta(seconds=10),
+        now=NOW,
+        sent_before=False,
+        policy=POLICY,
+        rng=_Fixed(0.5),
+    )
     assert d.status == models.EXPIRED and d.available_at is None
 
 
 def test_retry_past_expiry_counts_as_sent_when_another_device_got_it():
-    d = decide([result(SENT, 1), result(RETRY, 2)], attempts=3, expires_at=NOW + timedelta(seconds=10),
-               now=NOW, sent_before=False, policy=POLICY)
+    d = decide(
+        [result(SENT, 1), result(RETRY, 2)],
+        attempts=3,
+        expires_at=NOW + timedelta(seconds=10),
+        now=NOW,
+        sent_before=False,
+        policy=POLICY,
+    )
     assert d.status == models.SENT
 
 
@@ -80,21 +102,35 @@ def test_retry_past_expiry_counts_as_sent_when_another_device_got_it():
     ],
 )
 def test_final_states(results, sent_before, status):
-    d = decide(results, attempts=0, expires_at=NOW + timedelta(hours=1), now=NOW,
-               sent_before=sent_before, policy=POLICY)
+    d = decide(
+        results, attempts=0, expires_at=NOW + timedelta(hours=1), now=NOW, sent_before=sent_before, policy=POLICY
+    )
     assert d.status == status
 
 
 def test_failed_keeps_the_error_code():
-    d = decide([result(FAILED, code="INVALID_ARGUMENT")], attempts=0, expires_at=NOW + timedelta(hours=1),
-               now=NOW, sent_before=False, policy=POLICY)
+    d = decide(
+        [result(FAILED, code="INVALID_ARGUMENT")],
+        attempts=0,
+        expires_at=NOW + timedelta(hours=1),
+        now=NOW,
+        sent_before=False,
+        policy=POLICY,
+    )
     assert d.last_error == "INVALID_ARGUMENT"
 
 
 def test_quota_sends_the_row_back_without_counting_an_attempt():
     until = NOW + timedelta(seconds=90)
-    d = decide([result(BACKOFF, retry_after=90.0)], attempts=1, expires_at=NOW + timedelta(hours=1),
-               now=NOW, sent_before=False, policy=POLICY, quota_until=until)
+    d = decide(
+        [result(BACKOFF, retry_after=90.0)],
+        attempts=1,
+        expires_at=NOW + timedelta(hours=1),
+        now=NOW,
+        sent_before=False,
+        policy=POLICY,
+        quota_until=until,
+    )
     assert (d.status, d.available_at, d.attempts, d.backed_off) == (models.PENDING, until, 1, True)
 
 

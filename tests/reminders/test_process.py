@@ -1,4 +1,5 @@
 """The dispatcher as a real process: --once, the scheduler loop, SIGTERM, SIGKILL mid-batch."""
+
 from __future__ import annotations
 
 import signal
@@ -20,7 +21,9 @@ pytestmark = pytest.mark.slow
 
 def claimed_by() -> dict[str | None, int]:
     rows.statuses()  # fresh snapshot
-    query = select(Reminder.claimed_by, func.count()).where(Reminder.status == models.CLAIMED).group_by(Reminder.claimed_by)
+    query = (
+        select(Reminder.claimed_by, func.count()).where(Reminder.status == models.CLAIMED).group_by(Reminder.claimed_by)
+    )
     return dict(db.session.execute(query).all())
 
 
@@ -34,8 +37,12 @@ def _settle(fake, quiet: float = 0.5) -> None:
 
 
 def fcm_settings(config: dict) -> dict[str, str]:
-    return {"PUSH_BACKEND": "fcm", "FIREBASE_CREDENTIALS": config["FIREBASE_CREDENTIALS"],
-            "FCM_ENDPOINT": config["FCM_ENDPOINT"], "FCM_TIMEOUT_SECONDS": "10"}
+    return {
+        "PUSH_BACKEND": "fcm",
+        "FIREBASE_CREDENTIALS": config["FIREBASE_CREDENTIALS"],
+        "FCM_ENDPOINT": config["FCM_ENDPOINT"],
+        "FCM_TIMEOUT_SECONDS": "10",
+    }
 
 
 def test_once_sends_everything_due_and_prints_a_summary(ctx, database_url):
@@ -47,15 +54,23 @@ def test_once_sends_everything_due_and_prints_a_summary(ctx, database_url):
 
     assert (summary["name"], summary["claimed"], summary["sent"], summary["undeliverable"]) == ("cron-1", 51, 50, 1)
     assert summary["lag_ms"] is not None and summary["lost"] == 0
-    assert rows.sent_counts() == {i: 1 for i in ids}
+    assert rows.sent_counts() == dict.fromkeys(ids, 1)
     assert db.session.get(DispatcherHeartbeat, "cron-1") is not None
     assert processes.run_once(database_url)["claimed"] == 0
 
 
 def test_scheduler_loop_sends_new_rows_serves_metrics_and_stops_on_sigint(ctx, database_url, tmp_path):
     port = processes.free_port()
-    process = processes.spawn_dispatcher(database_url, "--name", "loop", "--interval", "0.2", "--metrics-port", str(port),
-                                         log_path=tmp_path / "dispatcher.log")
+    process = processes.spawn_dispatcher(
+        database_url,
+        "--name",
+        "loop",
+        "--interval",
+        "0.2",
+        "--metrics-port",
+        str(port),
+        log_path=tmp_path / "dispatcher.log",
+    )
     try:
         processes.wait_until(lambda: rows.fresh(DispatcherHeartbeat, "loop"))
         ids = rows.many_due(20, patients=4)
@@ -66,14 +81,16 @@ def test_scheduler_loop_sends_new_rows_serves_metrics_and_stops_on_sigint(ctx, d
         assert processes.stop(process, signal.SIGINT) == 0
     finally:
         processes.kill(process)
-    assert rows.sent_counts() == {i: 1 for i in ids}
+    assert rows.sent_counts() == dict.fromkeys(ids, 1)
     assert "dispatch pass name=loop claimed=20" in (tmp_path / "dispatcher.log").read_text()
 
 
 def test_sigterm_finishes_the_chunk_in_flight_and_releases_the_rest(ctx, database_url, fake_fcm, fcm_config):
     rows.many_due(1200, patients=40)
     fake_fcm.delay(1.0)
-    process = processes.spawn_dispatcher(database_url, "--name", "graceful", "--batch", "1000", **fcm_settings(fcm_config))
+    process = processes.spawn_dispatcher(
+        database_url, "--name", "graceful", "--batch", "1000", **fcm_settings(fcm_config)
+    )
     try:
         processes.wait_until(lambda: fake_fcm.requests >= 1)  # the first chunk of 500 is on the wire
         assert claimed_by() == {"graceful": 1000}
@@ -114,7 +131,7 @@ def test_a_killed_dispatcher_loses_nothing(ctx, database_url, fake_fcm, fcm_conf
     duplicates = {rid for rid, n in per_reminder.items() if n > 1}
     assert duplicates <= in_flight  # repeats only within the killed batch
     assert max(per_reminder.values()) == 2
-    assert rows.sent_counts() == {i: 1 for i in ids}  # the victim recorded nothing
+    assert rows.sent_counts() == dict.fromkeys(ids, 1)  # the victim recorded nothing
 
 
 def _lease_over() -> bool:
@@ -123,6 +140,7 @@ def _lease_over() -> bool:
     rows.statuses()
     oldest = db.session.execute(select(func.max(Reminder.lease_until))).scalar()
     return oldest is None or oldest < clock.now()
+
 
 def test_the_api_process_never_starts_a_scheduler():
     """Every gunicorn worker imports wsgi; none may bring a scheduler with it (decision 2)."""
@@ -134,6 +152,13 @@ def test_the_api_process_never_starts_a_scheduler():
         "print(sorted(m for m in sys.modules if m.startswith('apscheduler.schedulers')), "
         "sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))"
     )
-    out = subprocess.run([sys.executable, "-c", probe], cwd=processes.PROJECT_ROOT, env=processes.environment("sqlite://"),
-                         capture_output=True, text=True, timeout=30, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=processes.PROJECT_ROOT,
+        env=processes.environment("sqlite://"),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     assert out.strip() == "[] []"

@@ -1,7 +1,8 @@
 """A clinic corrects or cancels a treatment while a dispatcher holds its reminders."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +14,7 @@ from companion.reminders.dispatch import Dispatcher
 from companion.reminders.models import Reminder
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-PERFORMED = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)  # 10:30 in Madrid
+PERFORMED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # 10:30 in Madrid
 
 
 class ClinicEditsMidFlight:
@@ -77,8 +78,9 @@ def test_edit_during_send_leaves_the_new_plan_alone(app, client, scene, action):
 
 def test_claimed_rows_stay_claimed_unless_the_correction_changes_them(app, client, scene):
     with app.app_context():
-        held = claim_due(db.engine, claimer="slow-one", limit=100, lease_seconds=60, now=clock.now(),
-                         channels=("patient_push",))
+        held = claim_due(
+            db.engine, claimer="slow-one", limit=100, lease_seconds=60, now=clock.now(), channels=("patient_push",)
+        )
     assert held
     url, headers = f"/v1/treatments/{scene['treatment']['id']}", scene["clinic"]["headers"]
 

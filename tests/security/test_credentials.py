@@ -1,5 +1,6 @@
 """Finding 3: API keys can be created, listed and revoked (API and CLI); patient tokens expire when idle;
 a clinic can sign a patient out everywhere; a code re-issue keeps sessions unless asked."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Finding 2: an active phone never moves between owners, and the answer does not tell whether it exists."""
+
 from __future__ import annotations
 
 import pytest
@@ -54,8 +55,9 @@ def test_clinic_cannot_register_a_patients_phone_or_another_clinics(app, client,
     client.post("/v1/me/devices", json={"fid": "fid-a", "platform": "ios"}, headers=token_a)
     client.post("/v1/clinic/devices", json={"fid": "staff-a", "platform": "ios"}, headers=clinic_a["headers"])
     _conflict(client.post("/v1/clinic/devices", json={"fid": "fid-a", "platform": "ios"}, headers=clinic_b["headers"]))
-    _conflict(client.post("/v1/clinic/devices", json={"fid": "staff-a", "platform": "ios"},
-                          headers=clinic_b["headers"]))
+    _conflict(
+        client.post("/v1/clinic/devices", json={"fid": "staff-a", "platform": "ios"}, headers=clinic_b["headers"])
+    )
     assert _owner(app, "fid-a") == (patient_a["id"], None, True)
     assert _owner(app, "staff-a") == (None, clinic_a["id"], True)
 
@@ -77,4 +79,6 @@ def test_signing_out_everywhere_frees_the_patients_phones(app, client, two_clini
     client.post("/v1/me/devices", json={"fid": "lost-phone", "platform": "ios"}, headers=token_a)
     assert client.delete(f"/v1/patients/{patient_a['id']}/sessions", headers=clinic_a["headers"]).status_code == 204
     assert client.get("/v1/me", headers=token_a).status_code == 401
-    assert client.post("/v1/me/devices", json={"fid": "lost-phone", "platform": "ios"}, headers=token_b).status_code == 201
+    assert (
+        client.post("/v1/me/devices", json={"fid": "lost-phone", "platform": "ios"}, headers=token_b).status_code == 201
+    )

@@ -1,4 +1,5 @@
 """Findings 4 and 7: text formatting as a weapon, and input the parser or the database cannot take."""
+
 from __future__ import annotations
 
 import json
@@ -10,13 +11,16 @@ from tests.factories import create_clinic, patient_body
 OVERRIDE = "/v1/protocols/microneedling-face/override"
 
 
-@pytest.mark.parametrize("detail", [
-    "Wait {hours:>20000000} hours",  # 18 characters that rendered as 20 MB
-    "Wait {hours!r} hours",
-    "Wait {hours.real} hours",
-    "Wait {hours[0]} hours",
-    "Wait {hours:,} hours",
-])
+@pytest.mark.parametrize(
+    "detail",
+    [
+        "Wait {hours:>20000000} hours",  # 18 characters that rendered as 20 MB
+        "Wait {hours!r} hours",
+        "Wait {hours.real} hours",
+        "Wait {hours[0]} hours",
+        "Wait {hours:,} hours",
+    ],
+)
 def test_protocol_text_takes_only_bare_known_placeholders(app, client, detail):
     clinic = create_clinic(app)
     values = {"restrictions": {"makeup": {"detail": {"en": detail}}}}

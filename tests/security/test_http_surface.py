@@ -1,4 +1,5 @@
 """Finding 8 (headers, offline docs, operator endpoints) and finding 9 (setuptools in the build)."""
+
 from __future__ import annotations
 
 import base64

@@ -3,6 +3,7 @@
 A canary name, medication and note travel through enrollment, sign-in, check-ins,
 urgent alerts, descriptive pushes and failing statements; then every captured log
 record (message and traceback) is searched for them."""
+
 from __future__ import annotations
 
 import json
@@ -43,26 +44,52 @@ def test_no_log_line_holds_health_data(app, client, caplog, capfd):
     clinic = create_clinic(app)
     client.patch("/v1/clinic", json={"descriptive_push": True}, headers=clinic["headers"])
     client.post("/v1/clinic/devices", json={"token": "nurse-phone", "platform": "android"}, headers=clinic["headers"])
-    screening = {"active_infection": False, "keloid_prone": False, "active_severe_acne": False, "eczema": False,
-                 "psoriasis": False, "bleeding_disorder": False, "relevant_medications": True,
-                 "other_serious_skin_condition": False,
-                 "medications_note": CANARIES["medication"]}
-    patient = enroll(client, clinic, display_name=CANARIES["name"], external_ref=CANARIES["external_ref"],
-                     screening=screening)
+    screening = {
+        "active_infection": False,
+        "keloid_prone": False,
+        "active_severe_acne": False,
+        "eczema": False,
+        "psoriasis": False,
+        "bleeding_disorder": False,
+        "relevant_medications": True,
+        "other_serious_skin_condition": False,
+        "medications_note": CANARIES["medication"],
+    }
+    patient = enroll(
+        client, clinic, display_name=CANARIES["name"], external_ref=CANARIES["external_ref"], screening=screening
+    )
     token = sign_in(client, patient["enrollment_code"])
     client.post("/v1/me/devices", json={"token": "ana-phone", "platform": "ios"}, headers=token)
     client.post(f"/v1/patients/{patient['id']}/treatments", json={}, headers=clinic["headers"])  # 422 path
-    record_treatment(client, clinic, patient["id"], clearance_confirmed=True,
-                     performed_at=clock.now() - timedelta(hours=2))
+    record_treatment(
+        client, clinic, patient["id"], clearance_confirmed=True, performed_at=clock.now() - timedelta(hours=2)
+    )
     for note in (CANARIES["note"], CANARIES["symptom_note"]):
-        client.post("/v1/me/checkins", json={"ratings": {"swelling": 3}, "red_flags": {"pus": True}, "note": note},
-                    headers=token)
+        client.post(
+            "/v1/me/checkins",
+            json={"ratings": {"swelling": 3}, "red_flags": {"pus": True}, "note": note},
+            headers=token,
+        )
     # bad input carrying the canaries: a surrogate, a bad time zone, an over-long field
-    bad = json.dumps({"display_name": CANARIES["name"] + " LONE", "timezone": "Mars/" + CANARIES["medication"],
-                      "locale": "es", "screening": screening}).replace("LONE", "\\udc80")
+    bad = json.dumps(
+        {
+            "display_name": CANARIES["name"] + " LONE",
+            "timezone": "Mars/" + CANARIES["medication"],
+            "locale": "es",
+            "screening": screening,
+        }
+    ).replace("LONE", "\\udc80")
     client.post("/v1/patients", data=bad, headers={**clinic["headers"], "Content-Type": "application/json"})
-    client.post("/v1/patients", json={"display_name": CANARIES["name"] * 50, "timezone": "Europe/Madrid",
-                                      "locale": "es", "screening": screening}, headers=clinic["headers"])
+    client.post(
+        "/v1/patients",
+        json={
+            "display_name": CANARIES["name"] * 50,
+            "timezone": "Europe/Madrid",
+            "locale": "es",
+            "screening": screening,
+        },
+        headers=clinic["headers"],
+    )
     # staff alerts now, then the patient's descriptive reminders (all to the log sender)
     dispatcher = Dispatcher.from_app(app, name="privacy-test", sender=LogSender())
     with app.app_context():
@@ -75,7 +102,7 @@ def test_no_log_line_holds_health_data(app, client, caplog, capfd):
         with pytest.raises(sa.exc.DBAPIError) as failed:
             db.session.execute(sa.text("SELECT :x FROM no_such_table"), {"x": CANARIES["name"]})
         db.session.rollback()
-        logging.getLogger("companion").exception("a failed statement", exc_info=failed.value)
+        logging.getLogger("companion").error("a failed statement", exc_info=failed.value)
     assert CANARIES["name"] not in str(failed.value)
 
     alerts = client.get("/v1/alerts", headers=clinic["headers"]).get_json()
@@ -85,6 +112,5 @@ def test_no_log_line_holds_health_data(app, client, caplog, capfd):
     logged = _all_logged(caplog) + capfd.readouterr().err
     assert "push reminder=" in logged  # the log sender did run
     symptoms = {f"symptom {r}": f"{r}" for r in reasons if len(r) > 6}  # rule ids such as red_flag_pus
-    print("LOGGED", reasons, [l for l in logged.splitlines() if "push reminder" in l][:6])
     leaked = [what for what, canary in {**CANARIES, **symptoms}.items() if canary in logged]
     assert not leaked, f"{leaked} found in the logs"

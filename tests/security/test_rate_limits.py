@@ -1,5 +1,6 @@
 """Finding 6: failed sign-ins per address, check-ins and writes per patient token, requests per API key;
 429 in the JSON error format with Retry-After. In memory by default; shared through Redis when configured."""
+
 from __future__ import annotations
 
 import os
@@ -95,9 +96,13 @@ def redis_apps(app, make_app):
     """Two API processes (as two gunicorn workers would be) sharing one Redis."""
     redis = _redis_or_skip()
     prefix = f"companion-test-{uuid.uuid4().hex}"
-    config = dict(RATELIMIT_STORAGE_URI=REDIS_URI, RATELIMIT_STORAGE_OPTIONS={"key_prefix": prefix},
-                  RATELIMIT_SIGNIN_FAILURES="3 per minute", RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False,
-                  RATELIMIT_SWALLOW_ERRORS=False)
+    config = dict(
+        RATELIMIT_STORAGE_URI=REDIS_URI,
+        RATELIMIT_STORAGE_OPTIONS={"key_prefix": prefix},
+        RATELIMIT_SIGNIN_FAILURES="3 per minute",
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False,
+        RATELIMIT_SWALLOW_ERRORS=False,
+    )
     yield make_app(**config), make_app(**config), prefix
     connection = redis.Redis.from_url(REDIS_URI)
     for key in connection.scan_iter(f"{prefix}*"):

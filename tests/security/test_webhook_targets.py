@@ -1,5 +1,6 @@
 """Finding 1: a clinic's webhook URL cannot reach inside our network, at save time or at send time,
 and a hostile endpoint can hold a delivery no longer than its deadline nor fill our memory."""
+
 from __future__ import annotations
 
 import time
@@ -17,15 +18,17 @@ from devtools.hostile_endpoints import HostileEndpoint
 from devtools.webhook_receiver import WebhookReceiver
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-DNS = FakeDns({
-    "hooks.example.test": ["93.184.215.14"],
-    "intranet.example.test": ["10.1.2.3"],
-    "mixed.example.test": ["93.184.215.14", "127.0.0.1"],
-    "v6loop.example.test": ["::1"],
-    "mapped.example.test": ["::ffff:10.0.0.1"],
-    "metadata.example.test": ["169.254.169.254"],
-    "cgnat.example.test": ["100.64.0.7"],
-})
+DNS = FakeDns(
+    {
+        "hooks.example.test": ["93.184.215.14"],
+        "intranet.example.test": ["10.1.2.3"],
+        "mixed.example.test": ["93.184.215.14", "127.0.0.1"],
+        "v6loop.example.test": ["::1"],
+        "mapped.example.test": ["::ffff:10.0.0.1"],
+        "metadata.example.test": ["169.254.169.254"],
+        "cgnat.example.test": ["100.64.0.7"],
+    }
+)
 
 REFUSED = [
     "http://hooks.example.test/alerts",  # plain http
@@ -79,8 +82,9 @@ def test_unsafe_webhook_url_is_refused_with_422(app, client, dns, url):
 
 def test_public_https_webhook_url_is_accepted(app, client, dns):
     clinic = create_clinic(app)
-    response = client.patch("/v1/clinic", json={"webhook_url": "https://hooks.example.test/alerts?x=1"},
-                            headers=clinic["headers"])
+    response = client.patch(
+        "/v1/clinic", json={"webhook_url": "https://hooks.example.test/alerts?x=1"}, headers=clinic["headers"]
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["webhook_secret"]
 
@@ -103,8 +107,9 @@ def alerting(app, client):
 
 
 def _urgent(client, alerting) -> None:
-    response = client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}},
-                           headers=alerting["headers"])
+    response = client.post(
+        "/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}}, headers=alerting["headers"]
+    )
     assert response.get_json()["outcome"] == "urgent"
 
 
@@ -125,10 +130,14 @@ def test_a_name_that_rebinds_to_loopback_after_saving_is_not_called(app, client,
     with WebhookReceiver() as receiver:
         port = receiver.url.split(":")[2].split("/")[0]
         # Public when saved; loopback (where the receiver listens) when the dispatcher looks again.
-        monkeypatch.setitem(app.config, "WEBHOOK_RESOLVER",
-                            FakeDns({"rebind.example.test": [["93.184.215.14"], ["127.0.0.1"]]}))
-        saved = client.patch("/v1/clinic", json={"webhook_url": f"https://rebind.example.test:{port}/h"},
-                             headers=alerting["clinic"]["headers"])
+        monkeypatch.setitem(
+            app.config, "WEBHOOK_RESOLVER", FakeDns({"rebind.example.test": [["93.184.215.14"], ["127.0.0.1"]]})
+        )
+        saved = client.patch(
+            "/v1/clinic",
+            json={"webhook_url": f"https://rebind.example.test:{port}/h"},
+            headers=alerting["clinic"]["headers"],
+        )
         assert saved.status_code == 200, saved.get_json()
         _urgent(client, alerting)
         _dispatch(app)
@@ -141,8 +150,11 @@ def test_the_sender_connects_to_the_address_it_checked(app, client, alerting, mo
         port = receiver.url.split(":")[2].split("/")[0]
         dns = FakeDns({"hooks.clinic.test": ["127.0.0.1"]})
         monkeypatch.setitem(app.config, "WEBHOOK_RESOLVER", dns)
-        client.patch("/v1/clinic", json={"webhook_url": f"http://hooks.clinic.test:{port}/h?v=2"},
-                     headers=alerting["clinic"]["headers"])
+        client.patch(
+            "/v1/clinic",
+            json={"webhook_url": f"http://hooks.clinic.test:{port}/h?v=2"},
+            headers=alerting["clinic"]["headers"],
+        )
         _urgent(client, alerting)
         _dispatch(app)
         [delivery] = receiver.received
@@ -152,7 +164,8 @@ def test_the_sender_connects_to_the_address_it_checked(app, client, alerting, mo
 
 
 def test_a_trickling_endpoint_holds_a_delivery_no_longer_than_its_total_deadline(
-        app, client, alerting, monkeypatch, local_webhooks):
+    app, client, alerting, monkeypatch, local_webhooks
+):
     monkeypatch.setitem(app.config, "WEBHOOK_TIMEOUT_SECONDS", 1.0)
     with HostileEndpoint("trickle", interval=0.2) as endpoint:
         client.patch("/v1/clinic", json={"webhook_url": endpoint.url}, headers=alerting["clinic"]["headers"])
@@ -183,8 +196,9 @@ def test_an_endless_answer_is_not_read(app, client, alerting, local_webhooks):
 def test_the_client_reads_at_most_the_cap():
     with HostileEndpoint("oversized") as endpoint:
         target = check_url(endpoint.url, allow_private=True)
-        answer = webhook_client.post(target, b"{}", {"Content-Type": "application/json"}, timeout=2.0,
-                                     max_response_bytes=1024)
+        answer = webhook_client.post(
+            target, b"{}", {"Content-Type": "application/json"}, timeout=2.0, max_response_bytes=1024
+        )
     assert answer.status == 200 and len(answer.body) == 1024
 
 

@@ -1,13 +1,14 @@
 """Shared builders for the protocol and timeline tests (all pure: no app, no database)."""
+
 from __future__ import annotations
 
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from companion.config import PROJECT_ROOT
-from companion.treatments.facts import PatientPrefs, TreatmentFacts
 from companion.protocols.model import Protocol
 from companion.protocols.registry import ProtocolRegistry, load_directory
+from companion.treatments.facts import PatientPrefs, TreatmentFacts
 
 SCHEDULES = PROJECT_ROOT / "schedules"
 REGISTRY: ProtocolRegistry = load_directory(SCHEDULES)

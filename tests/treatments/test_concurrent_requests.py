@@ -1,11 +1,12 @@
 """Retries and double taps arriving at the same moment: one result, nothing doubled."""
+
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from companion.core.clock import clock
 from tests.factories import create_clinic, enroll, record_treatment, treatment_body
 
-PERFORMED = datetime(2026, 11, 20, 11, 0, tzinfo=timezone.utc)
+PERFORMED = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
 
 
 def test_simultaneous_retries_with_one_idempotency_key_make_one_treatment(app, client):
@@ -43,8 +44,11 @@ def test_clinic_override_changes_new_timelines(app, client):
     clinic = create_clinic(app)
     patient = enroll(client, clinic)
     before = record_treatment(client, clinic, patient["id"], performed_at=PERFORMED)
-    response = client.put("/v1/protocols/microneedling-face/override",
-                          json={"values": {"restrictions": {"makeup": {"hours": 48}}}}, headers=clinic["headers"])
+    response = client.put(
+        "/v1/protocols/microneedling-face/override",
+        json={"values": {"restrictions": {"makeup": {"hours": 48}}}},
+        headers=clinic["headers"],
+    )
     assert response.status_code == 200 and response.get_json()["overridden"] is True
     after = record_treatment(client, clinic, patient["id"], performed_at=PERFORMED)
 

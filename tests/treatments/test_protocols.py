@@ -1,4 +1,5 @@
 """Protocol files: the clinical rules they carry, start-up validation, clinic overrides."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -156,9 +157,17 @@ def test_bad_depth_row_names_the_list_index(schedules):
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ('title = { en = "No makeup", es = "Sin maquillaje" }', 'title = { en = "No makeup" }', "restrictions.makeup.title"),
+        (
+            'title = { en = "No makeup", es = "Sin maquillaje" }',
+            'title = { en = "No makeup" }',
+            "restrictions.makeup.title",
+        ),
         ("spacing_weeks_max = 6", "spacing_weeks_max = 3", "series.spacing_weeks_max"),
-        ('at = "09:00"\nexpires_after_hours = 4', 'at = "9am"\nexpires_after_hours = 4', "restrictions.sun.daily_reminder.at"),
+        (
+            'at = "09:00"\nexpires_after_hours = 4',
+            'at = "9am"\nexpires_after_hours = 4',
+            "restrictions.sun.daily_reminder.at",
+        ),
         ("version = 1", "version = 1\ncolour = 'blue'", "colour"),
         ("for_hours = 72", "for_hours = 'three days'", "hydration.for_hours"),
         ("It has been {hours} hours since", "It has been {hourz} hours since", "restrictions.makeup.ended.body.en"),
@@ -175,8 +184,11 @@ def test_missing_required_restriction_is_reported(schedules):
     path = schedules / "microneedling-body.toml"
     text = path.read_text(encoding="utf-8")
     start = text.index("[restrictions.actives]")
-    path.write_text(text[:start] + text[text.index("[restrictions.exfoliation]"):], encoding="utf-8")
-    assert _failure(schedules) == "schedules/microneedling-body.toml: restrictions: Missing required restriction(s): actives"
+    path.write_text(text[:start] + text[text.index("[restrictions.exfoliation]") :], encoding="utf-8")
+    assert (
+        _failure(schedules)
+        == "schedules/microneedling-body.toml: restrictions: Missing required restriction(s): actives"
+    )
 
 
 def test_invalid_toml_is_reported_with_the_file(schedules):
@@ -216,7 +228,8 @@ def test_override_changes_windows_and_the_plan():
 
 
 def test_override_replaces_lists_and_merges_texts_by_locale():
-    tuned = apply_overrides(protocol(), 
+    tuned = apply_overrides(
+        protocol(),
         {
             "hydration": {"slots": [{"name": "morning", "at": "08:30"}, {"name": "night", "at": "20:30"}]},
             "checkins": {"prompts": [{"after_hours": 12, "expires_after_hours": 6}]},
@@ -224,7 +237,7 @@ def test_override_replaces_lists_and_merges_texts_by_locale():
             "maintenance": {"due_months": 9},
             "expected_course": {"extra_hours": 12},
             "restrictions": {"makeup": {"title": {"en": "No makeup at all"}}},
-        }
+        },
     )
     content = tuned.as_dict()
     assert [s["name"] for s in content["hydration"]["slots"]] == ["morning", "night"]
@@ -241,8 +254,18 @@ def test_override_replaces_lists_and_merges_texts_by_locale():
 
 def test_override_may_add_a_clinic_restriction():
     text = {"en": "x", "es": "y"}
-    tuned = apply_overrides(protocol(), 
-        {"restrictions": {"swimming": {"hours": 72, "title": text, "detail": text, "ended": {"title": text, "body": text, "expires_after_hours": 6}}}}
+    tuned = apply_overrides(
+        protocol(),
+        {
+            "restrictions": {
+                "swimming": {
+                    "hours": 72,
+                    "title": text,
+                    "detail": text,
+                    "ended": {"title": text, "body": text, "expires_after_hours": 6},
+                }
+            }
+        },
     )
     assert "swimming" in {r.kind for r in _plan(tuned).restrictions}
 
@@ -250,11 +273,20 @@ def test_override_may_add_a_clinic_restriction():
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({"restrictions": {"makeup": {"hours": -5}}}, {"restrictions": {"makeup": {"hours": ["Must be greater than 0 and less than or equal to 2880."]}}}),
+        (
+            {"restrictions": {"makeup": {"hours": -5}}},
+            {"restrictions": {"makeup": {"hours": ["Must be greater than 0 and less than or equal to 2880."]}}},
+        ),
         ({"treatment": {"areas": ["toes"]}}, {"treatment": ["Unknown field."]}),
         ({"key": "x"}, {"key": ["Unknown field."]}),
-        ({"series": {"spacing_weeks_max": 2}}, {"series": {"spacing_weeks_max": ["Must be greater than spacing_weeks_min."]}}),
-        ({"hydration": {"slots": [{"name": "morning"}]}}, {"hydration": {"slots": {"0": {"at": ["Missing data for required field."]}}}}),
+        (
+            {"series": {"spacing_weeks_max": 2}},
+            {"series": {"spacing_weeks_max": ["Must be greater than spacing_weeks_min."]}},
+        ),
+        (
+            {"hydration": {"slots": [{"name": "morning"}]}},
+            {"hydration": {"slots": {"0": {"at": ["Missing data for required field."]}}}},
+        ),
         ({"restrictions": {"swimming": {"hours": 24}}}, None),
         ({"restrictions": {"makeup": {"title": {"en": "{oops}"}}}}, None),
         ({"expected_course": {"depth_table": [{"up_to_mm": 1.0, "redness_hours": 24, "swelling_hours": 24}]}}, None),
@@ -308,7 +340,9 @@ def test_validate_facts_accepts_the_depth_range(depth):
 @pytest.mark.parametrize("depth", [0.25, 0.4, 2.6, 3.0])
 def test_depth_outside_the_documented_range_names_the_range(key, depth):
     content = protocol(key).content
-    errors = validate_facts(protocol(key), facts(PERFORMED, needle_depth_mm=depth, area=content["treatment"]["areas"][0]))
+    errors = validate_facts(
+        protocol(key), facts(PERFORMED, needle_depth_mm=depth, area=content["treatment"]["areas"][0])
+    )
     assert errors["needle_depth_mm"][0].startswith("Must be between 0.5 and 2.5 mm")
 
 

@@ -1,7 +1,8 @@
 """What a recorded or corrected session writes is what the clinic, the app and the dispatcher read back."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +11,7 @@ from companion.extensions import db
 from companion.reminders.models import PATIENT_PUSH, PENDING, Reminder
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
-DAY0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+DAY0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -22,8 +23,13 @@ def setup(app, client):
 
 
 def _session(client, clinic, patient, number):
-    return record_treatment(client, clinic, patient["id"], performed_at=clock.now() - timedelta(minutes=30),
-                            series={"session_number": number, "planned_sessions": 3})
+    return record_treatment(
+        client,
+        clinic,
+        patient["id"],
+        performed_at=clock.now() - timedelta(minutes=30),
+        series={"session_number": number, "planned_sessions": 3},
+    )
 
 
 def _shown(client, clinic, treatment_id):
@@ -51,7 +57,13 @@ def test_recorded_reminders_are_ready_outbox_rows_in_plan_order(app, client, set
     rows = _rows(app, body["id"])
     assert {r.id for r in rows} == {r["id"] for r in body["reminders"]}
     for row in rows:  # what the dispatcher claims: due now or later, never leased, nothing tried yet
-        assert (row.channel, row.status, row.attempts, row.payload, row.lease_until) == (PATIENT_PUSH, PENDING, 0, {}, None)
+        assert (row.channel, row.status, row.attempts, row.payload, row.lease_until) == (
+            PATIENT_PUSH,
+            PENDING,
+            0,
+            {},
+            None,
+        )
         assert (row.clinic_id, row.patient_id, row.available_at) == (clinic["id"], patient["id"], row.due_at)
         assert row.created_at is not None and row.updated_at is not None
     session = sorted((r for r in rows if not r.plan_key.startswith("course:")), key=lambda r: r.id)

@@ -1,4 +1,5 @@
 """Every rule of the design table as it shows up in a generated timeline."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -203,7 +204,10 @@ def test_wall_times_on_dst_days(zone, day, at, expected_utc):
     assert wall_to_utc(day, time(hours, minutes), ZoneInfo(zone)) == expected_utc
 
 
-@pytest.mark.parametrize(("zone", "day"), [(NY, date(2026, 3, 8)), (NY, date(2026, 11, 1)), (MADRID, date(2026, 3, 29)), (MADRID, date(2026, 10, 25))])
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [(NY, date(2026, 3, 8)), (NY, date(2026, 11, 1)), (MADRID, date(2026, 3, 29)), (MADRID, date(2026, 10, 25))],
+)
 def test_morning_reminders_keep_local_time_across_dst(zone, day):
     performed = datetime.combine(day - timedelta(days=2), time(16), tzinfo=ZoneInfo(zone))
     plan = _plan(performed, zone=zone)

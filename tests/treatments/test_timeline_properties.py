@@ -1,4 +1,5 @@
 """Invariants of any plan, over real zones, DST transition dates, depths and quiet hours."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
@@ -7,8 +8,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from companion.treatments.facts import PatientPrefs
 from companion.core.localtime import wall_to_utc
+from companion.treatments.facts import PatientPrefs
 from companion.treatments.timeline import expected_course, plan_timeline
 from tests.treatments import KEYS, facts, protocol
 

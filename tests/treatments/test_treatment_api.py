@@ -1,12 +1,13 @@
 """A clinic records a session and the timeline comes back with it, in one transaction."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from companion.core.clock import clock
-from tests.factories import NO_CONTRAINDICATIONS, create_clinic, enroll, record_treatment, sign_in, treatment_body
+from tests.factories import NO_CONTRAINDICATIONS, create_clinic, enroll, record_treatment, treatment_body
 
-MADRID_NOON = datetime(2026, 11, 20, 11, 0, tzinfo=timezone.utc)  # 12:00 local
+MADRID_NOON = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 12:00 local
 
 
 @pytest.fixture
@@ -44,8 +45,9 @@ def test_every_rule_of_the_table_appears(client, setup):
 
 def test_last_session_of_series_gets_maintenance_not_next_session(client, setup):
     clinic, patient = setup
-    body = record_treatment(client, clinic, patient["id"], performed_at=MADRID_NOON,
-                            series={"session_number": 3, "planned_sessions": 3})
+    body = record_treatment(
+        client, clinic, patient["id"], performed_at=MADRID_NOON, series={"session_number": 3, "planned_sessions": 3}
+    )
     kinds = {r["kind"] for r in body["reminders"]}
     assert "maintenance" in kinds and "next_session" not in kinds
     maint = next(r for r in body["reminders"] if r["kind"] == "maintenance")
@@ -101,11 +103,13 @@ def test_correcting_the_time_replans_pending_reminders(client, setup):
     clinic, patient = setup
     body = record_treatment(client, clinic, patient["id"], performed_at=MADRID_NOON)
     later = MADRID_NOON + timedelta(hours=2)
-    response = client.patch(f"/v1/treatments/{body['id']}", json={"performed_at": later.isoformat()},
-                            headers=clinic["headers"])
+    response = client.patch(
+        f"/v1/treatments/{body['id']}", json={"performed_at": later.isoformat()}, headers=clinic["headers"]
+    )
     assert response.status_code == 200
     makeup = _restrictions(response.get_json())["makeup"]
     assert datetime.fromisoformat(makeup["ends_at"]) == later + timedelta(hours=24)
+
     def ended(reminders):
         return {r["id"]: r["due_at"] for r in reminders if r["kind"] == "restriction_ended"}
 
@@ -178,6 +182,9 @@ def test_protocols_listed_and_overridden_per_clinic(app, client, setup):
     detail = client.get("/v1/protocols/microneedling-face", headers=clinic["headers"]).get_json()
     assert detail["overridden"] is False
     assert client.get("/v1/protocols/nope", headers=clinic["headers"]).status_code == 404
-    bad = client.put("/v1/protocols/microneedling-face/override",
-                     json={"values": {"restrictions": {"makeup": {"hours": -5}}}}, headers=clinic["headers"])
+    bad = client.put(
+        "/v1/protocols/microneedling-face/override",
+        json={"values": {"restrictions": {"makeup": {"hours": -5}}}},
+        headers=clinic["headers"],
+    )
     assert bad.status_code == 422 and bad.get_json()["error"]["fields"]

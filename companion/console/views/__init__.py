@@ -3,17 +3,24 @@
 It is a facade like `me/`: each page calls the domain services the API calls, so a
 session recorded at the desk is the same as one recorded by an integration.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, g, render_template, request
 from flask_wtf.csrf import generate_csrf
 
-from companion.core.i18n import translate
 from companion.console.session import ConsoleSessionInterface, load_staff
 from companion.core.errors import ApiError
+from companion.core.i18n import translate
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="../templates",
-               static_folder="../static", static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="../templates",
+    static_folder="../static",
+    static_url_path="/static",
+)
 
 
 @bp.before_request

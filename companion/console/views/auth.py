@@ -1,4 +1,5 @@
 """Signing in and out, and replacing the one-time password."""
+
 from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
@@ -25,8 +26,7 @@ def login():
                 sign_in(member)
                 return redirect(safe_target(request.args.get("next")))
     status = 401 if error else 200
-    return render_template("console/login.html", form=form, error=error,
-                           idle=g.get("signed_out_idle", False)), status
+    return render_template("console/login.html", form=form, error=error, idle=g.get("signed_out_idle", False)), status
 
 
 @bp.route("/logout", methods=["POST"])

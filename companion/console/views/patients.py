@@ -1,4 +1,5 @@
 """Patients at the desk: enroll (code + QR + hand-out), record a session, the patient page."""
+
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
@@ -25,8 +26,17 @@ from companion.reminders import service as reminders
 from companion.treatments import service as treatments
 from companion.treatments.schemas import TreatmentCreateSchema
 
-ZONES = ("Europe/Madrid", "Europe/London", "Europe/Lisbon", "America/Mexico_City", "America/Bogota",
-         "America/Argentina/Buenos_Aires", "America/New_York", "America/Los_Angeles", "UTC")
+ZONES = (
+    "Europe/Madrid",
+    "Europe/London",
+    "Europe/Lisbon",
+    "America/Mexico_City",
+    "America/Bogota",
+    "America/Argentina/Buenos_Aires",
+    "America/New_York",
+    "America/Los_Angeles",
+    "UTC",
+)
 
 
 @bp.route("/patients")
@@ -67,10 +77,16 @@ def enroll():
                 errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
             else:
                 qr = segno.make(enrolled.enrollment_code, error="m").svg_inline(scale=7, border=2)
-                return render_template("console/enrolled.html", patient=enrolled, qr=qr,
-                                       handout=handout_texts(enrolled.locale, enrolled.timezone, enrolled.enrollment_code_expires_at), clinic=staff_clinic()), 201
-    return render_template("console/enroll.html", form=form, errors=errors, values=values, zones=ZONES,
-                           contraindications=CONTRAINDICATIONS), 422 if errors else 200
+                return render_template(
+                    "console/enrolled.html",
+                    patient=enrolled,
+                    qr=qr,
+                    handout=handout_texts(enrolled.locale, enrolled.timezone, enrolled.enrollment_code_expires_at),
+                    clinic=staff_clinic(),
+                ), 201
+    return render_template(
+        "console/enroll.html", form=form, errors=errors, values=values, zones=ZONES, contraindications=CONTRAINDICATIONS
+    ), 422 if errors else 200
 
 
 @bp.route("/patients/<int:patient_id>")
@@ -81,9 +97,15 @@ def patient_page(patient_id: int, booking_errors: dict | None = None):
     history = treatments.list_patient_treatments(clinic, patient.id)
     reminder_ids = [r.id for t in history for r in t.timeline_reminders]
     return render_template(
-        "console/patient.html", patient=patient, treatments=history, form=CsrfForm(),
-        deliveries=reminders.deliveries_of(reminder_ids), checkins=checkins.clinic_patient_checkins(clinic, patient.id),
-        appointments=courses.list_appointments(clinic, patient.id), kinds=KINDS, booking_errors=booking_errors or {},
+        "console/patient.html",
+        patient=patient,
+        treatments=history,
+        form=CsrfForm(),
+        deliveries=reminders.deliveries_of(reminder_ids),
+        checkins=checkins.clinic_patient_checkins(clinic, patient.id),
+        appointments=courses.list_appointments(clinic, patient.id),
+        kinds=KINDS,
+        booking_errors=booking_errors or {},
         values=request.form if booking_errors else {},
         local=lambda at: at.astimezone(ZoneInfo(patient.timezone)).strftime("%Y-%m-%d %H:%M"),
     )
@@ -96,8 +118,10 @@ def _session_data(form, timezone: str) -> dict:
         "needle_depth_mm": number(form, "needle_depth_mm"),
         "area": text(form, "area") or "",
         "combined_with": form.getlist("combined_with"),
-        "series": {"session_number": number(form, "session_number", "1"),
-                   "planned_sessions": number(form, "planned_sessions", "1")},
+        "series": {
+            "session_number": number(form, "session_number", "1"),
+            "planned_sessions": number(form, "planned_sessions", "1"),
+        },
         "clearance_confirmed": checked(form, "clearance_confirmed"),
         "patient_notes": text(form, "patient_notes"),
     }
@@ -120,17 +144,29 @@ def record_session(patient_id: int):
                 errors = {name: " ".join(m) if isinstance(m, list) else str(m) for name, m in err.fields.items()}
                 errors = errors or {"_form": err.message}
             else:
-                return redirect(url_for("console.patient_page", patient_id=patient.id, recorded=treatment.id) +
-                                f"#treatment-{treatment.id}")
+                return redirect(
+                    url_for("console.patient_page", patient_id=patient.id, recorded=treatment.id)
+                    + f"#treatment-{treatment.id}"
+                )
     now_local = clock.now().astimezone(ZoneInfo(patient.timezone)).strftime("%Y-%m-%dT%H:%M")
-    return render_template("console/session_new.html", patient=patient, protocols=catalogue, form=form,
-                           errors=errors, values=request.form, now_local=now_local,
-                           staff_locale=g.staff.locale), 422 if errors else 200
+    return render_template(
+        "console/session_new.html",
+        patient=patient,
+        protocols=catalogue,
+        form=form,
+        errors=errors,
+        values=request.form,
+        now_local=now_local,
+        staff_locale=g.staff.locale,
+    ), 422 if errors else 200
 
 
 def _appointment_data(form, timezone: str) -> dict:
-    return {"starts_at": local_time(form, "starts_at", timezone), "kind": text(form, "kind") or "",
-            "note": text(form, "note")}
+    return {
+        "starts_at": local_time(form, "starts_at", timezone),
+        "kind": text(form, "kind") or "",
+        "note": text(form, "note"),
+    }
 
 
 @bp.route("/patients/<int:patient_id>/appointments", methods=["POST"])
@@ -157,7 +193,9 @@ def move_appointment(appointment_id: int):
     clinic = staff_clinic()
     appointment = courses.get_appointment(clinic, appointment_id)
     patient = patients.get_patient(clinic, appointment.patient_id)
-    data, errors = load(AppointmentUpdateSchema(), {"starts_at": _appointment_data(request.form, patient.timezone)["starts_at"]})
+    data, errors = load(
+        AppointmentUpdateSchema(), {"starts_at": _appointment_data(request.form, patient.timezone)["starts_at"]}
+    )
     if data is not None:
         try:
             courses.update_appointment(clinic, appointment.id, data)

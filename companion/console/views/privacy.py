@@ -1,4 +1,5 @@
 """A patient's data at the desk: download it, erase it (admins, after typing the name)."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,11 @@ from companion.privacy.schemas import PatientExportSchema
 @staff_required
 def export_patient(patient_id: int):
     document = PatientExportSchema().dump(privacy.export_patient(staff_clinic(), patient_id))
-    return Response(json.dumps(document, ensure_ascii=False, indent=2), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="patient-{patient_id}.json"'})
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="patient-{patient_id}.json"'},
+    )
 
 
 @bp.route("/patients/<int:patient_id>/erase", methods=["GET", "POST"])
@@ -33,5 +37,6 @@ def erase_patient(patient_id: int):
             privacy.erase_patient(staff_clinic(), patient_id)
             return redirect(url_for("console.patient_list", erased=patient_id))
         mismatch = True
-    return render_template("console/erase.html", patient=patient, form=CsrfForm(),
-                           mismatch=mismatch), 422 if mismatch else 200
+    return render_template(
+        "console/erase.html", patient=patient, form=CsrfForm(), mismatch=mismatch
+    ), 422 if mismatch else 200

@@ -1,5 +1,6 @@
 """Clinic settings, protocol overrides side by side, staff accounts (admins), the
 signed-in member's own language."""
+
 from __future__ import annotations
 
 import json
@@ -23,11 +24,18 @@ def _page(**extra):
     clinic = staff_clinic()
     overviews = [protocols.show_protocol(clinic, p["key"]) for p in protocols.list_protocols(clinic)]
     return render_template(
-        "console/settings.html", clinic=clinic, form=CsrfForm(), protocols=overviews, roles=ROLES,
-        members=staff.list_staff(clinic.id) if g.staff.is_admin else [], locales=SUPPORTED_LOCALES,
+        "console/settings.html",
+        clinic=clinic,
+        form=CsrfForm(),
+        protocols=overviews,
+        roles=ROLES,
+        members=staff.list_staff(clinic.id) if g.staff.is_admin else [],
+        locales=SUPPORTED_LOCALES,
         api_keys=clinics.list_api_keys(clinic) if g.staff.is_admin else [],
         as_json=lambda value: json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True),
-        errors=extra.pop("errors", {}), audit=_audit(clinic), **extra,
+        errors=extra.pop("errors", {}),
+        audit=_audit(clinic),
+        **extra,
     )
 
 
@@ -52,14 +60,17 @@ def settings():
 @admin_required
 def update_clinic():
     require_csrf()
-    data, errors = load(ClinicUpdateSchema(), {
-        "name": text(request.form, "name") or "",
-        "descriptive_push": checked(request.form, "descriptive_push"),
-        "webhook_url": text(request.form, "webhook_url"),
-        "phone": text(request.form, "phone"),
-        "email": text(request.form, "email"),
-        "hours": text(request.form, "hours"),
-    })
+    data, errors = load(
+        ClinicUpdateSchema(),
+        {
+            "name": text(request.form, "name") or "",
+            "descriptive_push": checked(request.form, "descriptive_push"),
+            "webhook_url": text(request.form, "webhook_url"),
+            "phone": text(request.form, "phone"),
+            "email": text(request.form, "email"),
+            "hours": text(request.form, "hours"),
+        },
+    )
     if errors:
         return _page(errors=errors), 422
     saved = clinics.update_clinic(staff_clinic(), data)
@@ -94,8 +105,11 @@ def invite_staff():
     require_csrf()
     try:
         member, password = staff.create_staff(
-            g.staff.clinic_id, request.form.get("email", ""), request.form.get("role", "staff"),
-            name=text(request.form, "name"), locale=request.form.get("locale") or "en",
+            g.staff.clinic_id,
+            request.form.get("email", ""),
+            request.form.get("role", "staff"),
+            name=text(request.form, "name"),
+            locale=request.form.get("locale") or "en",
         )
     except ApiError as err:
         return _page(errors={f"staff.{k}": " ".join(v) for k, v in err.fields.items()} or {"staff": err.message}), 422

@@ -1,4 +1,5 @@
 """The home page: what needs a person now, most urgent first, handled inline."""
+
 from __future__ import annotations
 
 from flask import redirect, render_template, request
@@ -22,8 +23,14 @@ def worklist():
     clinic = staff_clinic()
     listing = worklist_service.worklist(clinic, args.get("reason"), args.get("limit", 50), args.get("offset", 0))
     alert_ids = [item["ref"]["alert_id"] for item in listing["items"] if "alert_id" in item["ref"]]
-    return render_template("console/worklist.html", listing=listing, reasons=REASONS, reason=args.get("reason"),
-                           alerts=alerts.alerts_by_id(clinic, alert_ids), form=CsrfForm())
+    return render_template(
+        "console/worklist.html",
+        listing=listing,
+        reasons=REASONS,
+        reason=args.get("reason"),
+        alerts=alerts.alerts_by_id(clinic, alert_ids),
+        form=CsrfForm(),
+    )
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])

@@ -6,6 +6,7 @@ so the next pass claims them all together and they leave as one push. The hold i
 bounded: never past the earliest due time plus the window, and never past a
 reminder's own expiry (that one goes now, alone if need be).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -23,7 +24,11 @@ _MARGIN = timedelta(seconds=30)
 
 
 def plan_holds(
-    groups: Mapping[int, list[ClaimedReminder]], upcoming: Mapping[int, datetime], *, now: datetime, window: timedelta,
+    groups: Mapping[int, list[ClaimedReminder]],
+    upcoming: Mapping[int, datetime],
+    *,
+    now: datetime,
+    window: timedelta,
 ) -> dict[int, datetime]:
     """Pure: reminder id -> when to send it, for the due reminders that should wait.
 
@@ -44,7 +49,11 @@ def plan_holds(
 
 
 def held_until(
-    connection: Connection, rows: Iterable[ClaimedReminder], *, now: datetime, window: timedelta,
+    connection: Connection,
+    rows: Iterable[ClaimedReminder],
+    *,
+    now: datetime,
+    window: timedelta,
 ) -> dict[int, datetime]:
     groups: dict[int, list[ClaimedReminder]] = defaultdict(list)
     for r in rows:
@@ -52,12 +61,20 @@ def held_until(
             groups[r.patient_id].append(r)
     if not groups:
         return {}
-    upcoming = dict(connection.execute(
-        select(c.patient_id, func.max(c.available_at))
-        .where(IS_PENDING, c.channel == PATIENT_PUSH, among(connection, c.patient_id, groups),
-               c.available_at > now, c.available_at <= now + window, c.expires_at > c.available_at)
-        .group_by(c.patient_id)
-    ).all())
+    upcoming = dict(
+        connection.execute(
+            select(c.patient_id, func.max(c.available_at))
+            .where(
+                IS_PENDING,
+                c.channel == PATIENT_PUSH,
+                among(connection, c.patient_id, groups),
+                c.available_at > now,
+                c.available_at <= now + window,
+                c.expires_at > c.available_at,
+            )
+            .group_by(c.patient_id)
+        ).all()
+    )
     return plan_holds(groups, upcoming, now=now, window=window)
 
 

@@ -1,5 +1,6 @@
 """What rides on the dispatcher besides pushes: other channels' handlers (the clinic
 webhook) and other domains' periodic tasks, registered by those domains at start-up."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence

@@ -4,6 +4,7 @@ channels to their handlers, and let the recorder write what happened.
 Needs an app context only to find the engine and settings; no request context,
 so the same code runs under APScheduler, `--once` and tests.
 """
+
 from __future__ import annotations
 
 import logging
@@ -25,11 +26,21 @@ from companion.push import base as push
 from companion.reminders import heartbeat, metrics, quiet
 from companion.reminders import messages as planner
 from companion.reminders.claiming import (
-    ClaimedReminder, claim_due, expire_stale, finish, release_claims, release_dead_leases, write_transaction,
+    ClaimedReminder,
+    claim_due,
+    expire_stale,
+    finish,
+    release_claims,
+    release_dead_leases,
+    write_transaction,
 )
 from companion.reminders.dispatch import bundling
 from companion.reminders.dispatch.channels import (
-    PUSH_CHANNELS, ChannelHandler, Lease, channel_handlers, housekeeping_tasks,
+    PUSH_CHANNELS,
+    ChannelHandler,
+    Lease,
+    channel_handlers,
+    housekeeping_tasks,
 )
 from companion.reminders.dispatch.recording import OutcomeRecorder
 from companion.reminders.dispatch.settings import DispatchSettings, default_name
@@ -63,13 +74,22 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self._paused_until: datetime | None = None
         self.recorder = OutcomeRecorder(
-            engine, claimer=self.name, backend=sender.name, policy=settings.policy, rng=self.rng,
+            engine,
+            claimer=self.name,
+            backend=sender.name,
+            policy=settings.policy,
+            rng=self.rng,
         )
 
     @classmethod
     def from_app(
-        cls, app: Flask, *, name: str | None = None, batch: int | None = None,
-        sender: push.PushSender | None = None, stop: threading.Event | None = None,
+        cls,
+        app: Flask,
+        *,
+        name: str | None = None,
+        batch: int | None = None,
+        sender: push.PushSender | None = None,
+        stop: threading.Event | None = None,
     ) -> Dispatcher:
         from companion.push.factory import build_sender
 
@@ -130,8 +150,12 @@ class Dispatcher:
         if not channels:
             return _Slice(0, [])
         rows = claim_due(
-            self.engine, claimer=self.name, limit=self.slice_size,
-            lease_seconds=self.settings.lease_seconds, now=now, channels=channels,
+            self.engine,
+            claimer=self.name,
+            limit=self.slice_size,
+            lease_seconds=self.settings.lease_seconds,
+            now=now,
+            channels=channels,
         )
         stats.batches += 1
         stats.claimed += len(rows)
@@ -239,8 +263,14 @@ class Dispatcher:
             return rows
         with write_transaction(self.engine) as connection:
             for until, ids in bundling.by_time(held).items():
-                stats.held += len(finish(connection, claimer=self.name, ids=ids,
-                                         values={"status": PENDING, "available_at": until, "updated_at": now}))
+                stats.held += len(
+                    finish(
+                        connection,
+                        claimer=self.name,
+                        ids=ids,
+                        values={"status": PENDING, "available_at": until, "updated_at": now},
+                    )
+                )
         return [r for r in rows if r.id not in held]
 
     def _start(self, messages: list[push.PushMessage]) -> list[tuple[list[push.PushMessage], push.Results]]:
@@ -248,7 +278,7 @@ class Dispatcher:
         size = self.settings.chunk_size
         started = []
         for first in range(0, len(messages), size):
-            part = messages[first:first + size]
+            part = messages[first : first + size]
             try:
                 started.append((part, push.start(self.sender, part)))
             except Exception as error:  # a sender bug must not strand the claimed rows
@@ -256,7 +286,9 @@ class Dispatcher:
         return started
 
     def _collect(
-        self, messages: list[push.PushMessage], started: list[tuple[list[push.PushMessage], push.Results]],
+        self,
+        messages: list[push.PushMessage],
+        started: list[tuple[list[push.PushMessage], push.Results]],
         stats: PassStats,
     ) -> list[push.PushResult]:
         results: list[push.PushResult] = []
@@ -271,9 +303,9 @@ class Dispatcher:
                 detail = "no result from the sender"
             answered += [
                 push.PushResult(m.device_id, push.RETRY, error_code="SENDER_ERROR", detail=detail)
-                for m in part[len(answered):]
+                for m in part[len(answered) :]
             ]
-            results += answered[:len(part)]
+            results += answered[: len(part)]
         stats.pushes += len(messages)
         for outcome, count in Counter(result.outcome for result in results).items():
             metrics.SENDS.labels(self.sender.name, outcome).inc(count)
@@ -284,7 +316,12 @@ class Dispatcher:
         return results
 
     def _hand_over(
-        self, handler: ChannelHandler, channel: str, rows: list[ClaimedReminder], now: datetime, stats: PassStats,
+        self,
+        handler: ChannelHandler,
+        channel: str,
+        rows: list[ClaimedReminder],
+        now: datetime,
+        stats: PassStats,
     ) -> None:
         try:
             counts = handler(rows, Lease(self.engine, self.name, now)) or {}
@@ -310,8 +347,13 @@ class Dispatcher:
         fields.update(stats.handled)
         line = " ".join(f"{key}={value}" for key, value in fields.items())
         busy = stats.claimed or stats.lost or stats.released
-        log.log(logging.INFO if busy else logging.DEBUG, "dispatch pass name=%s %s", self.name, line,
-                extra={"dispatch": {"name": self.name, **fields}})
+        log.log(
+            logging.INFO if busy else logging.DEBUG,
+            "dispatch pass name=%s %s",
+            self.name,
+            line,
+            extra={"dispatch": {"name": self.name, **fields}},
+        )
         try:
             heartbeat.beat(self.engine, name=self.name, at=clock.now(), stats=fields)
         except Exception:
@@ -361,6 +403,7 @@ class _Pass:
 def _raise(error: Exception) -> push.Results:
     def again() -> list[push.PushResult]:
         raise error
+
     return again
 
 
@@ -377,4 +420,3 @@ def _chunks(items: list[planner.Item], size: int) -> Iterator[list[planner.Item]
         count += n
     if chunk:
         yield chunk
-

@@ -3,6 +3,7 @@
 One writer thread per dispatcher, so a chunk's outcomes are written while the next
 chunk is claimed and sent, and finishes keep their order.
 """
+
 from __future__ import annotations
 
 import random
@@ -68,14 +69,24 @@ class OutcomeRecorder:
         dead = {r.device_id: r.error_code for r in results if r.outcome == push.DEACTIVATE}
         with write_transaction(self.engine) as connection:
             if messages:  # one record per reminder a push carried
-                insert_rows(connection, deliveries, [
-                    _delivery(reminder_id, message, result, self.backend, now)
-                    for message, result in zip(messages, results) for reminder_id in message.covers
-                ])
+                insert_rows(
+                    connection,
+                    deliveries,
+                    [
+                        _delivery(reminder_id, message, result, self.backend, now)
+                        for message, result in zip(messages, results, strict=True)
+                        for reminder_id in message.covers
+                    ],
+                )
             for device_id, code in dead.items():
                 stats.deactivated += connection.execute(
-                    update(devices).where(devices.c.id == device_id, devices.c.active.is_(True)).values(
-                        active=False, deactivated_reason=(code or "unregistered")[:64], deactivated_at=now, updated_at=now,
+                    update(devices)
+                    .where(devices.c.id == device_id, devices.c.active.is_(True))
+                    .values(
+                        active=False,
+                        deactivated_reason=(code or "unregistered")[:64],
+                        deactivated_at=now,
+                        updated_at=now,
                     )
                 ).rowcount
             held: set[int] = set()
@@ -84,11 +95,16 @@ class OutcomeRecorder:
         _count(chunk, decisions, held, now, stats)
 
     def _decide(
-        self, chunk: list[planner.Item], messages: list[push.PushMessage], results: list[push.PushResult],
-        now: datetime, quota_until: datetime | None, deferred_until: datetime | None,
+        self,
+        chunk: list[planner.Item],
+        messages: list[push.PushMessage],
+        results: list[push.PushResult],
+        now: datetime,
+        quota_until: datetime | None,
+        deferred_until: datetime | None,
     ) -> dict[int, Decision]:
         per_reminder: dict[int, list[push.PushResult]] = defaultdict(list)
-        for message, result in zip(messages, results):
+        for message, result in zip(messages, results, strict=True):
             for reminder_id in message.covers:
                 per_reminder[reminder_id].append(result)
         decisions: dict[int, Decision] = {}
@@ -97,18 +113,28 @@ class OutcomeRecorder:
                 sent_before = item.sent_before[r.id]
                 if deferred_until is not None and item.messages:
                     decisions[r.id] = defer(
-                        until=deferred_until, attempts=r.attempts, expires_at=r.expires_at, sent_before=sent_before,
+                        until=deferred_until,
+                        attempts=r.attempts,
+                        expires_at=r.expires_at,
+                        sent_before=sent_before,
                     )
                 else:
                     decisions[r.id] = decide(
-                        per_reminder[r.id], attempts=r.attempts, expires_at=r.expires_at, now=now,
-                        sent_before=sent_before, policy=self.policy, quota_until=quota_until, rng=self.rng,
+                        per_reminder[r.id],
+                        attempts=r.attempts,
+                        expires_at=r.expires_at,
+                        now=now,
+                        sent_before=sent_before,
+                        policy=self.policy,
+                        quota_until=quota_until,
+                        rng=self.rng,
                     )
         return decisions
 
 
-def _count(chunk: list[planner.Item], decisions: dict[int, Decision], held: set[int], now: datetime,
-           stats: PassStats) -> None:
+def _count(
+    chunk: list[planner.Item], decisions: dict[int, Decision], held: set[int], now: datetime, stats: PassStats
+) -> None:
     due = {r.id: r.due_at for item in chunk for r in item.reminders}
     finished: Counter[str] = Counter()
     for reminder_id, decision in decisions.items():
@@ -131,7 +157,10 @@ def _count(chunk: list[planner.Item], decisions: dict[int, Decision], held: set[
 
 def _values(decision: Decision, now: datetime) -> dict[str, Any]:
     values: dict[str, Any] = {
-        "status": decision.status, "attempts": decision.attempts, "last_error": decision.last_error, "updated_at": now,
+        "status": decision.status,
+        "attempts": decision.attempts,
+        "last_error": decision.last_error,
+        "updated_at": now,
     }
     if decision.status == PENDING:
         values["available_at"] = decision.available_at
@@ -141,7 +170,11 @@ def _values(decision: Decision, now: datetime) -> dict[str, Any]:
 
 
 def _delivery(
-    reminder_id: int, message: push.PushMessage, result: push.PushResult, backend: str, now: datetime,
+    reminder_id: int,
+    message: push.PushMessage,
+    result: push.PushResult,
+    backend: str,
+    now: datetime,
 ) -> dict[str, Any]:
     return {
         "reminder_id": reminder_id,

@@ -1,4 +1,5 @@
 """The dispatcher's knobs, read once from the app's config."""
+
 from __future__ import annotations
 
 import os

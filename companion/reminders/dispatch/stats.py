@@ -1,4 +1,5 @@
 """What one dispatcher pass did, for its log line, heartbeat and `--once` summary."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field

@@ -1,11 +1,23 @@
 """Treatments: recording sessions, planning their timelines, and what the patient's app reads."""
+
 from companion.treatments.service.patient_timeline import status_for, timeline_for
 from companion.treatments.service.planning import prefs_of, replan_patient
 from companion.treatments.service.recording import (
-    cancel_treatment, correct_treatment, get_treatment, list_patient_treatments, record_treatment,
+    cancel_treatment,
+    correct_treatment,
+    get_treatment,
+    list_patient_treatments,
+    record_treatment,
 )
 
 __all__ = [
-    "cancel_treatment", "correct_treatment", "get_treatment", "list_patient_treatments", "prefs_of",
-    "record_treatment", "replan_patient", "status_for", "timeline_for",
+    "cancel_treatment",
+    "correct_treatment",
+    "get_treatment",
+    "list_patient_treatments",
+    "prefs_of",
+    "record_treatment",
+    "replan_patient",
+    "status_for",
+    "timeline_for",
 ]

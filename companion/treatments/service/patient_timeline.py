@@ -1,4 +1,5 @@
 """What the patient's app shows: the timeline and "what am I allowed to do now"."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,7 +13,9 @@ from companion.treatments.models import WITH_TIMELINE, Restriction, Treatment
 
 def timeline_for(patient: Patient) -> dict[str, Any]:
     treatments = db.session.scalars(
-        db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at)
+        db.select(Treatment)
+        .where(Treatment.patient_id == patient.id)
+        .order_by(Treatment.performed_at)
         .options(WITH_TIMELINE)
     ).all()
     return {

@@ -3,6 +3,7 @@
 Called inside the caller's transaction, so a treatment and its timeline are
 written (or re-planned) together or not at all.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -21,7 +22,6 @@ from companion.reminders import service as reminders
 from companion.treatments.facts import PatientPrefs, PlannedReminder, TimelinePlan, TreatmentFacts
 from companion.treatments.models import Restriction, Treatment, timeline_of
 from companion.treatments.timeline import plan_timeline
-
 
 signals = Namespace()
 # The patient's sessions changed (recorded, corrected, cancelled, re-planned): the course
@@ -93,7 +93,10 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
 
 
 def write_reminders(
-    treatment: Treatment, plan: TimelinePlan, *, delivered: set[str] | None = None,
+    treatment: Treatment,
+    plan: TimelinePlan,
+    *,
+    delivered: set[str] | None = None,
     open_rows: dict[str | None, r.Reminder] | None = None,
 ) -> None:
     """The plan's reminders as outbox rows. A treatment just inserted has none yet, so
@@ -110,8 +113,9 @@ def write_reminders(
             kept.add(row.id)  # same id for the app, same retry state for the dispatcher
             continue
         new.append(item)
-    reminders.add_planned(new, clinic_id=treatment.clinic_id, patient_id=treatment.patient_id,
-                          treatment_id=treatment.id)
+    reminders.add_planned(
+        new, clinic_id=treatment.clinic_id, patient_id=treatment.patient_id, treatment_id=treatment.id
+    )
     reminders.supersede([row.id for row in open_rows.values() if row.id not in kept], now)
     db.session.flush()
     db.session.expire(treatment, ["timeline_reminders"])  # read again with the new plan
@@ -126,7 +130,12 @@ def with_timeline(treatment: Treatment) -> Treatment:
 
 def _unchanged(row: r.Reminder, item) -> bool:
     return (row.kind, row.due_at, row.expires_at, row.title, row.body, row.priority) == (
-        item.kind, item.due_at, item.expires_at, item.title, item.body, item.priority
+        item.kind,
+        item.due_at,
+        item.expires_at,
+        item.title,
+        item.body,
+        item.priority,
     )
 
 
@@ -135,8 +144,11 @@ def cancel_open_reminders(treatment: Treatment) -> None:
     key = db.func.coalesce(r.Reminder.plan_key, "")
     db.session.execute(
         db.update(r.Reminder)
-        .where(r.Reminder.treatment_id == treatment.id, r.Reminder.status.in_(r.OPEN_STATES),
-               db.not_(key.startswith(COURSE_KEY_PREFIX)))
+        .where(
+            r.Reminder.treatment_id == treatment.id,
+            r.Reminder.status.in_(r.OPEN_STATES),
+            db.not_(key.startswith(COURSE_KEY_PREFIX)),
+        )
         .values(status=r.CANCELLED, lease_until=None, updated_at=utcnow())
     )
     db.session.expire(treatment, ["timeline_reminders"])

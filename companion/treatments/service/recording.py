@@ -1,4 +1,5 @@
 """Recording a session, correcting it, cancelling it: each writes its timeline with it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,10 @@ def _fingerprint(patient_id: int, data: dict[str, Any]) -> str:
 def _check_time(performed_at: datetime) -> None:
     now = utcnow()
     if performed_at > now + _MAX_FUTURE or performed_at < now - _MAX_PAST:
-        raise Invalid("performed_at is out of range.",
-                      fields={"performed_at": ["Must be within the last year and not more than a day ahead."]})
+        raise Invalid(
+            "performed_at is out of range.",
+            fields={"performed_at": ["Must be within the last year and not more than a day ahead."]},
+        )
 
 
 def _check_facts(protocol: Protocol, treatment: Treatment) -> None:
@@ -148,9 +151,11 @@ def get_treatment(clinic: Clinic, treatment_id: int) -> Treatment:
 
 def list_patient_treatments(clinic: Clinic, patient_id: int) -> list[Treatment]:
     patient = get_patient(clinic, patient_id)
-    return list(db.session.scalars(
-        db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at)
-    ))
+    return list(
+        db.session.scalars(
+            db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at)
+        )
+    )
 
 
 @unit_of_work
