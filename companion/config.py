@@ -1,36 +1,81 @@
-"""Settings from COMPANION_* environment variables.
+"""Settings from COMPANION_* environment variables, each declared once in SETTINGS.
 
-Every knob has a default that works on a fresh machine: an SQLite file in the
-instance folder and the log push sender.
+Every setting has a default that works on a fresh machine: an SQLite file in the
+instance folder and the log push sender. docs/configuration.md is generated from
+SETTINGS (`python -m companion.config > docs/configuration.md`), so a new setting
+is one entry there, with its one-line description, and nowhere else.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from companion.push.base import DEFAULT_IN_FLIGHT
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PREFIX = "COMPANION_"
+TRUE_WORDS = ("1", "true", "yes", "on")
+REGENERATE = ".venv/bin/python -m companion.config > docs/configuration.md"
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(f"COMPANION_{name}")
-    return value if value not in (None, "") else default
+def _read(name: str) -> str | None:
+    """The variable's text; an empty value counts as unset."""
+    value = os.environ.get(PREFIX + name)
+    return value if value not in (None, "") else None
 
 
-def _int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class Setting:
+    """One COMPANION_* variable: its name, type, default and what it changes."""
+
+    name: str  # without the COMPANION_ prefix
+    kind: type  # str, int, float or bool
+    default: Any  # a value, or a Computed default
+    doc: str  # one line, shown in docs/configuration.md
+
+    @property
+    def variable(self) -> str:
+        return PREFIX + self.name
+
+    def value(self, instance_path: str) -> Any:
+        text = _read(self.name)
+        if text is None:
+            return self.default(instance_path) if isinstance(self.default, Computed) else self.default
+        if self.kind is bool:
+            return text.strip().lower() in TRUE_WORDS
+        return self.kind(text)
 
 
-def _float(name: str, default: float) -> float:
-    return float(_env(name, str(default)))  # type: ignore[arg-type]
+@dataclass(frozen=True)
+class Computed:
+    """A default worked out at start-up (from the instance folder or other variables); `shown` is how docs read it."""
+
+    compute: Callable[[str], Any]
+    shown: str
+
+    def __call__(self, instance_path: str) -> Any:
+        return self.compute(instance_path)
 
 
-def _bool(name: str, default: bool) -> bool:
-    return (_env(name, "1" if default else "0") or "").strip().lower() in ("1", "true", "yes", "on")
+def _env(name: str, default: Any = None, doc: str = "") -> Setting:
+    return Setting(name, str, default, doc)
+
+
+def _int(name: str, default: int | Computed, doc: str = "") -> Setting:
+    return Setting(name, int, default, doc)
+
+
+def _float(name: str, default: float | Computed, doc: str = "") -> Setting:
+    return Setting(name, float, default, doc)
+
+
+def _bool(name: str, default: bool, doc: str = "") -> Setting:
+    return Setting(name, bool, default, doc)
 
 
 def _sqlalchemy_url(url: str) -> str:
@@ -42,15 +87,12 @@ def _sqlalchemy_url(url: str) -> str:
 
 
 def firebase_credentials_path() -> str | None:
-    return _env("FIREBASE_CREDENTIALS") or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or None
+    return _read("FIREBASE_CREDENTIALS") or os.environ.get("GOOGLE_APPLICATION_CREDENTIALS") or None
 
 
 def _secret_key(instance_path: str) -> str:
-    """COMPANION_SECRET_KEY, else one generated once into the instance folder, so every
-    worker (and a restart) signs console sessions with the same key."""
-    configured = _env("SECRET_KEY")
-    if configured:
-        return configured
+    """One key generated once into the instance folder, so every worker (and a restart)
+    signs console sessions with the same key."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,67 +104,159 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+_SQLITE_FILE = Computed(
+    lambda instance: f"sqlite:///{Path(instance) / 'companion.db'}", "SQLite file `instance/companion.db`"
+)
+_CREDENTIALS = Computed(lambda _: firebase_credentials_path(), "`GOOGLE_APPLICATION_CREDENTIALS`, else unset")
+_BACKEND = Computed(lambda _: "fcm" if firebase_credentials_path() else "log", "`fcm` with credentials, else `log`")
+_SCHEDULES = Computed(lambda _: str(PROJECT_ROOT / "schedules"), "`schedules/` in the project")
+_SECRET = Computed(_secret_key, "generated once into `instance/secret_key`")
+
+# app.config key -> the variable that sets it. Keep to one line of description each; the order is the docs' order.
+SETTINGS: dict[str, Setting] = {
+    "SQLALCHEMY_DATABASE_URI": _env(
+        "DATABASE_URL", _SQLITE_FILE, "database URL, e.g. `postgresql://user@host/db` (psycopg 3)"
+    ),
+    "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", 64 * 1024, "request bodies larger than this get 413"),
+    "SCHEDULES_DIR": _env("SCHEDULES_DIR", _SCHEDULES, "folder of the protocol files"),
+    "ENROLLMENT_CODE_TTL_HOURS": _int("ENROLLMENT_CODE_TTL_HOURS", 72, "lifetime of a one-time enrollment code"),
+    "PATIENT_TOKEN_IDLE_DAYS": _int("PATIENT_TOKEN_IDLE_DAYS", 90, "a patient token unused this long stops working"),
+    "PUSH_BACKEND": _env("PUSH_BACKEND", _BACKEND, "push sender: `fcm` or `log` (pushes written to the log)"),
+    "FIREBASE_CREDENTIALS": _env(
+        "FIREBASE_CREDENTIALS", _CREDENTIALS, "service-account JSON key of the Firebase project"
+    ),
+    "FCM_ENDPOINT": _env("FCM_ENDPOINT", None, "FCM base URL instead of Google's (tests point it at a local fake)"),
+    "FCM_TIMEOUT_SECONDS": _float(
+        "FCM_TIMEOUT_SECONDS", 10.0, "total time for one FCM request; past it, retried later"
+    ),
+    "FCM_MAX_IN_FLIGHT": _int("FCM_MAX_IN_FLIGHT", DEFAULT_IN_FLIGHT, "FCM requests one dispatcher has open at once"),
+    "FCM_MAX_CONNECTIONS": _int(
+        "FCM_MAX_CONNECTIONS", DEFAULT_IN_FLIGHT, "keep-alive connections a dispatcher holds to FCM"
+    ),
+    "ANDROID_CHANNEL_ID": _env(
+        "ANDROID_CHANNEL_ID", "aftercare", "Android notification channel the app makes for reminders"
+    ),
+    "DISPATCH_INTERVAL_SECONDS": _float(
+        "DISPATCH_INTERVAL_SECONDS", 1.0, "how often a dispatcher looks for due reminders"
+    ),
+    "DISPATCH_BATCH_SIZE": _int(
+        "DISPATCH_BATCH_SIZE", 500, "most reminders one dispatcher holds at once (claimed in halves)"
+    ),
+    "DISPATCH_LEASE_SECONDS": _int(
+        "DISPATCH_LEASE_SECONDS", 120, "after this, a dead dispatcher's claimed rows go to another"
+    ),
+    "DISPATCH_PASS_BUDGET_SECONDS": _float(
+        "DISPATCH_PASS_BUDGET_SECONDS", 5.0, "a pass stops claiming after this long"
+    ),
+    "PUSH_BUNDLE_WINDOW_MINUTES": _float(
+        "PUSH_BUNDLE_WINDOW_MINUTES", 10.0, "a patient's reminders due this close go as one push"
+    ),
+    "RETRY_BASE_SECONDS": _float(
+        "RETRY_BASE_SECONDS", 5.0, "first wait of the exponential backoff for transient push errors"
+    ),
+    "RETRY_MAX_SECONDS": _float("RETRY_MAX_SECONDS", 900.0, "longest wait of that backoff"),
+    "QUOTA_BACKOFF_SECONDS": _float(
+        "QUOTA_BACKOFF_SECONDS", 60.0, "least wait after FCM QUOTA_EXCEEDED without Retry-After"
+    ),
+    "URGENT_RESEND_MINUTES": _int(
+        "URGENT_RESEND_MINUTES", 15, "unacknowledged urgent alerts are pushed to staff again after this"
+    ),
+    "WEBHOOK_TIMEOUT_SECONDS": _float(
+        "WEBHOOK_TIMEOUT_SECONDS", 5.0, "total time one webhook delivery may take (connect, send, answer)"
+    ),
+    "WEBHOOK_MAX_RESPONSE_BYTES": _int(
+        "WEBHOOK_MAX_RESPONSE_BYTES", 4096, "at most this much of a webhook's answer is read"
+    ),
+    "WEBHOOK_ALLOW_PRIVATE": _bool(
+        "WEBHOOK_ALLOW_PRIVATE", False, "development and tests only: webhooks to private addresses, plain http"
+    ),
+    "WEBHOOK_CA_FILE": _env(
+        "WEBHOOK_CA_FILE", None, "extra CA bundle trusted for webhook TLS (the system store otherwise)"
+    ),
+    "RATELIMIT_STORAGE_URI": _env(
+        "RATELIMIT_STORAGE_URI", "memory://", "where rate-limit counters live; `redis://...` shares them"
+    ),
+    "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True, "rate limits on or off"),
+    "RATELIMIT_SIGNIN_FAILURES": _env(
+        "RATELIMIT_SIGNIN_FAILURES", "10 per minute; 100 per day", "failed sign-ins per client address"
+    ),
+    "RATELIMIT_CHECKINS": _env("RATELIMIT_CHECKINS", "5 per minute; 50 per day", "check-ins per patient token"),
+    "RATELIMIT_PATIENT_WRITES": _env(
+        "RATELIMIT_PATIENT_WRITES", "30 per minute", "writes to `/v1/me...` per patient token"
+    ),
+    "RATELIMIT_API_KEY": _env("RATELIMIT_API_KEY", "600 per minute", "requests per clinic API key"),
+    "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, "proxies in front whose X-Forwarded-For is trusted (0: none)"),
+    "OPS_TOKEN": _env("OPS_TOKEN", None, "bearer token for /metrics and the detailed /healthz (else loopback only)"),
+    "HEARTBEAT_STALE_SECONDS": _int(
+        "HEARTBEAT_STALE_SECONDS", 60, "/healthz calls a dispatcher stale after this without a pass"
+    ),
+    "SECRET_KEY": _env("SECRET_KEY", _SECRET, "signs console session cookies; the same value on every host"),
+    "CONSOLE_IDLE_MINUTES": _int("CONSOLE_IDLE_MINUTES", 30, "a console session unused this long signs out"),
+}
+
+# Flask and extension settings that are not meant to change per deployment.
+FIXED: dict[str, Any] = {
+    # A pooled connection that died with a database restart is replaced before use,
+    # so the first request after the restart does not fail.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # Clinic console: signed session cookies (HttpOnly, SameSite=Lax, Secure over https).
+    "SESSION_COOKIE_NAME": "companion_console",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session (idle timeout)
+    # flask-smorest / OpenAPI
+    "API_TITLE": "Aftercare Companion",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",  # served from the flask-swagger-ui package: no CDN
+    "OPENAPI_REDOC_PATH": None,
+    "JSON_SORT_KEYS": False,
+}
+
+
 def from_environment(instance_path: str) -> dict[str, Any]:
-    default_db = f"sqlite:///{Path(instance_path) / 'companion.db'}"
-    credentials = firebase_credentials_path()
-    return {
-        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(_env("DATABASE_URL", default_db)),  # type: ignore[arg-type]
-        # A pooled connection that died with a database restart is replaced before use,
-        # so the first request after the restart does not fail.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-        "MAX_CONTENT_LENGTH": _int("MAX_BODY_BYTES", 64 * 1024),
-        "SCHEDULES_DIR": _env("SCHEDULES_DIR", str(PROJECT_ROOT / "schedules")),
-        "ENROLLMENT_CODE_TTL_HOURS": _int("ENROLLMENT_CODE_TTL_HOURS", 72),
-        "PATIENT_TOKEN_IDLE_DAYS": _int("PATIENT_TOKEN_IDLE_DAYS", 90),
-        "PUSH_BACKEND": _env("PUSH_BACKEND", "fcm" if credentials else "log"),
-        "FIREBASE_CREDENTIALS": credentials,
-        "FCM_ENDPOINT": _env("FCM_ENDPOINT"),
-        "FCM_TIMEOUT_SECONDS": _float("FCM_TIMEOUT_SECONDS", 10.0),
-        "FCM_MAX_IN_FLIGHT": _int("FCM_MAX_IN_FLIGHT", DEFAULT_IN_FLIGHT),
-        "FCM_MAX_CONNECTIONS": _int("FCM_MAX_CONNECTIONS", DEFAULT_IN_FLIGHT),
-        "ANDROID_CHANNEL_ID": _env("ANDROID_CHANNEL_ID", "aftercare"),
-        "DISPATCH_INTERVAL_SECONDS": _float("DISPATCH_INTERVAL_SECONDS", 1.0),
-        "DISPATCH_BATCH_SIZE": _int("DISPATCH_BATCH_SIZE", 500),
-        "DISPATCH_LEASE_SECONDS": _int("DISPATCH_LEASE_SECONDS", 120),
-        "DISPATCH_PASS_BUDGET_SECONDS": _float("DISPATCH_PASS_BUDGET_SECONDS", 5.0),
-        "PUSH_BUNDLE_WINDOW_MINUTES": _float("PUSH_BUNDLE_WINDOW_MINUTES", 10.0),
-        "RETRY_BASE_SECONDS": _float("RETRY_BASE_SECONDS", 5.0),
-        "RETRY_MAX_SECONDS": _float("RETRY_MAX_SECONDS", 900.0),
-        "QUOTA_BACKOFF_SECONDS": _float("QUOTA_BACKOFF_SECONDS", 60.0),
-        "URGENT_RESEND_MINUTES": _int("URGENT_RESEND_MINUTES", 15),
-        # Total time one webhook delivery may take (connect, send, answer), not per read.
-        "WEBHOOK_TIMEOUT_SECONDS": _float("WEBHOOK_TIMEOUT_SECONDS", 5.0),
-        "WEBHOOK_MAX_RESPONSE_BYTES": _int("WEBHOOK_MAX_RESPONSE_BYTES", 4096),
-        # Development and tests only: webhook targets on loopback/private addresses (and plain http to them).
-        "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
-        "WEBHOOK_CA_FILE": _env("WEBHOOK_CA_FILE"),  # extra CA bundle to trust (system store otherwise)
-        # Rate limits (Flask-Limiter syntax). Memory storage per process unless a Redis URI is given.
-        "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
-        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
-        "RATELIMIT_SIGNIN_FAILURES": _env("RATELIMIT_SIGNIN_FAILURES", "10 per minute; 100 per day"),
-        "RATELIMIT_CHECKINS": _env("RATELIMIT_CHECKINS", "5 per minute; 50 per day"),
-        "RATELIMIT_PATIENT_WRITES": _env("RATELIMIT_PATIENT_WRITES", "30 per minute"),
-        "RATELIMIT_API_KEY": _env("RATELIMIT_API_KEY", "600 per minute"),
-        # Proxies in front of the API whose X-Forwarded-For is trusted (0: clients connect directly).
-        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
-        # /metrics and the detailed /healthz: loopback callers, or this bearer token.
-        "OPS_TOKEN": _env("OPS_TOKEN"),
-        "HEARTBEAT_STALE_SECONDS": _int("HEARTBEAT_STALE_SECONDS", 60),
-        # Clinic console: signed session cookies (HttpOnly, SameSite=Lax, Secure over https).
-        "SECRET_KEY": _secret_key(instance_path),
-        "CONSOLE_IDLE_MINUTES": _int("CONSOLE_IDLE_MINUTES", 30),
-        "SESSION_COOKIE_NAME": "companion_console",
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session (idle timeout)
-        # flask-smorest / OpenAPI
-        "API_TITLE": "Aftercare Companion",
-        "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.0.3",
-        "OPENAPI_URL_PREFIX": "/",
-        "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "/docs",
-        "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",  # served from the flask-swagger-ui package: no CDN
-        "OPENAPI_REDOC_PATH": None,
-        "JSON_SORT_KEYS": False,
-    }
+    values = {key: setting.value(instance_path) for key, setting in SETTINGS.items()}
+    values["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(values["SQLALCHEMY_DATABASE_URI"])
+    return values | FIXED
+
+
+def _shown(setting: Setting) -> str:
+    default = setting.default
+    if isinstance(default, Computed):
+        return default.shown
+    if default is None:
+        return "unset"
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    if isinstance(default, float) and default.is_integer():
+        default = int(default)
+    return f"`{default}`"
+
+
+def markdown() -> str:
+    """docs/configuration.md, from SETTINGS."""
+    kinds = {str: "text", int: "integer", float: "number", bool: "on/off"}
+    lines = [
+        "# Configuration",
+        "",
+        "<!-- Generated from companion/config.py: edit SETTINGS there, then run",
+        f"     {REGENERATE} -->",
+        "",
+        "Every setting is an environment variable; the defaults run on a fresh machine.",
+        f"An empty value counts as unset. On/off settings are on for {', '.join(f'`{w}`' for w in TRUE_WORDS)}",
+        "(any case) and off for anything else. Rate limits use Flask-Limiter's syntax",
+        "(`10 per minute; 100 per day`).",
+        "",
+        "| variable | type | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for setting in SETTINGS.values():
+        lines.append(f"| `{setting.variable}` | {kinds[setting.kind]} | {_shown(setting)} | {setting.doc} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
