@@ -1,7 +1,8 @@
 """Neutral notification texts: what a public lock screen may show.
 
-A push names no treatment, symptom or body part (decision 9); the app shows the
-details after the patient unlocks it. Clinics that opt in send their own text.
+A push names no treatment, symptom or body part; the app shows the details after the
+patient unlocks it (docs/decisions/0009-no-health-details-in-pushes.md). Clinics that
+opt in send their own text.
 """
 
 from __future__ import annotations

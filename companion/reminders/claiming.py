@@ -129,7 +129,7 @@ def release_dead_leases(engine: Engine, *, now: datetime) -> int:
 
 
 def expire_stale(engine: Engine, *, now: datetime) -> int:
-    """Pending rows past their window are never sent late (decision 4)."""
+    """Pending rows past their window are never sent late (docs/decisions/0004-stale-reminders-expire.md)."""
     with write_transaction(engine) as connection:
         result = connection.execute(
             update(reminders).where(IS_PENDING, c.expires_at <= now).values(status=EXPIRED, updated_at=now)

@@ -1,4 +1,6 @@
-"""The dispatcher process: APScheduler as its clock, the outbox rows as its work (decisions 1-2).
+"""The dispatcher process: APScheduler as its clock, the outbox rows as its work.
+
+Why: docs/decisions/0001-reminders-are-outbox-rows.md and 0002-scheduler-in-its-own-process.md.
 
 Only this process runs a scheduler; the API never does (every gunicorn worker
 would start one). The job store is in memory because the jobs are fixed and

@@ -100,7 +100,7 @@ def _again(
     *,
     backed_off: bool = False,
 ) -> Decision:
-    """Pending again at `at`, unless the reminder is useless by then (decision 4)."""
+    """Pending again at `at`, unless the reminder is useless by then (docs/decisions/0004-stale-reminders-expire.md)."""
     if at >= expires_at:
         # A device that already got it counts: the patient saw the reminder.
         return Decision(SENT if delivered else EXPIRED, attempts, last_error=last_error)

@@ -143,7 +143,8 @@ def _lease_over() -> bool:
 
 
 def test_the_api_process_never_starts_a_scheduler():
-    """Every gunicorn worker imports wsgi; none may bring a scheduler with it (decision 2)."""
+    """Every gunicorn worker imports wsgi; none may bring a scheduler with it
+    (docs/decisions/0002-scheduler-in-its-own-process.md)."""
     import subprocess
     import sys
 
