@@ -103,14 +103,25 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_CHECKINS": _env("RATELIMIT_CHECKINS", "5 per minute; 50 per day"),
         "RATELIMIT_PATIENT_WRITES": _env("RATELIMIT_PATIENT_WRITES", "30 per minute"),
         "RATELIMIT_API_KEY": _env("RATELIMIT_API_KEY", "600 per minute"),
-        # Proxies in front of the API whose X-Forwarded-For is trusted (0: clients connect directly).
+        # Proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto are trusted (0: none).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # /metrics and the detailed /healthz: loopback callers, or this bearer token.
         "OPS_TOKEN": _env("OPS_TOKEN"),
         "HEARTBEAT_STALE_SECONDS": _int("HEARTBEAT_STALE_SECONDS", 60),
-        # Clinic console: signed session cookies (HttpOnly, SameSite=Lax, Secure over https).
+        # Clinic console: a signed browser-session cookie (HttpOnly, SameSite=Lax, Secure over https)
+        # holding a random session id; the session itself is a row on the server.
         "SECRET_KEY": _secret_key(instance_path),
         "CONSOLE_IDLE_MINUTES": _int("CONSOLE_IDLE_MINUTES", 30),
+        # A console session ends this long after sign-in however busy it is (then sign in again).
+        "CONSOLE_MAX_HOURS": _float("CONSOLE_MAX_HOURS", 12.0),
+        # A staff member's one-time (invitation) password stops working after this long.
+        "INVITE_TTL_HOURS": _float("INVITE_TTL_HOURS", 72.0),
+        # Per account: wrong passwords allowed before a wait, which then doubles (15 s, 30 s, ...) up to the cap.
+        "SIGNIN_ACCOUNT_FREE_FAILURES": _int("SIGNIN_ACCOUNT_FREE_FAILURES", 5),
+        "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS": _int("SIGNIN_ACCOUNT_MAX_DELAY_SECONDS", 900),
+        # TLS ends here or at a trusted proxy: Secure cookies, HSTS, and http redirected to https.
+        "FORCE_HTTPS": _bool("FORCE_HTTPS", False),
+        "SESSION_COOKIE_SECURE": _bool("FORCE_HTTPS", False),
         "SESSION_COOKIE_NAME": "companion_console",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
