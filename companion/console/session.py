@@ -33,8 +33,9 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
 
 
 def sign_in(token: str) -> None:
-    session.clear()  # a new session id and CSRF secret for the new privilege level
-    session.permanent = False  # a browser-session cookie: the server-side lifetime bounds it
+    # A new session id and CSRF secret for the new privilege level; not `permanent`, so a
+    # browser-session cookie (no Expires): the server-side lifetime bounds it.
+    session.clear()
     session[SESSION_KEY] = token
 
 
@@ -69,7 +70,8 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if g.get("staff") is None:
-            return redirect(url_for("console.login", next=request.full_path if request.method == "GET" else None))
+            target = request.full_path if request.method == "GET" else None
+            return redirect(url_for("console.login", next=target, ended="1" if g.get("signed_out_idle") else None))
         if g.staff.must_change_password and request.endpoint != "console.change_password":
             return redirect(url_for("console.change_password"))
         return view(*args, **kwargs)

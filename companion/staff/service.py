@@ -160,23 +160,26 @@ def _user_inputs(member: StaffMember) -> list[str]:
 
 
 @unit_of_work
-def change_password(member: StaffMember, current: str, new: str, *, keep_session: str | None = None) -> None:
-    """Every other console session of this person ends: a copied cookie stops working."""
+def change_password(member: StaffMember, current: str, new: str) -> str:
+    """Every console session of this person ends, a copied cookie included; the browser
+    that made the change goes on in the new session whose token this returns."""
     if not check_password_hash(member.password_hash, current):
         raise Invalid(N_("The current password is not right."), fields={"current": [N_("Not right.")]})
     if new == current:
         raise Invalid(SAME_AS_CURRENT, fields={"new": [SAME_AS_CURRENT]})
-    set_password(member, new, keep_session=keep_session)
+    set_password(member, new)
+    return sessions.start(member.id)
 
 
 @unit_of_work
-def set_password(member: StaffMember, new: str, *, keep_session: str | None = None) -> None:
-    """The one place a chosen password is stored (console and CLI): checked for strength first."""
+def set_password(member: StaffMember, new: str) -> None:
+    """The one place a chosen password is stored (console and CLI): checked for strength
+    first; the person's console sessions end."""
     require_strong(new, user_inputs=_user_inputs(member))
     member.password_hash = generate_password_hash(new, method=_KDF)
     member.must_change_password = False
     member.password_expires_at = None
-    sessions.end_all(member.id, keep=keep_session)
+    sessions.end_all(member.id)
 
 
 @unit_of_work

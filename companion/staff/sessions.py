@@ -35,11 +35,9 @@ def start(staff_id: int) -> str:
     return token
 
 
-def end_all(staff_id: int, *, keep: str | None = None) -> int:
-    """End a person's open sessions, but the one whose token is `keep` (inside the caller's unit)."""
+def end_all(staff_id: int) -> int:
+    """End a person's open sessions (inside the caller's unit of work)."""
     statement = update(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.ended_at.is_(None))
-    if keep is not None:
-        statement = statement.where(StaffSession.token_hash != token_hash(keep))
     return db.session.execute(statement.values(ended_at=utcnow())).rowcount or 0
 
 

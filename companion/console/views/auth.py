@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, url_for
 
 from companion.console.forms import CsrfForm, load, number, safe_target, text
-from companion.console.session import current_token, sign_in, sign_out, staff_required
+from companion.console.session import sign_in, sign_out, staff_required
 from companion.console.views import bp
 from companion.core.errors import ApiError
 from companion.core.i18n import N_
@@ -20,7 +20,7 @@ def _login_page(status: int, **values):
     values.setdefault("errors", {})
     values.setdefault("clinics", [])
     values.setdefault("email", "")
-    idle = g.get("signed_out_idle", False)
+    idle = g.get("signed_out_idle", False) or request.args.get("ended") == "1"
     return render_template("console/login.html", form=CsrfForm(), idle=idle, **values), status
 
 
@@ -69,10 +69,11 @@ def change_password():
         )
         if data is not None:
             try:
-                staff.change_password(g.staff, data["current"], data["new"], keep_session=current_token())
+                token = staff.change_password(g.staff, data["current"], data["new"])
             except ApiError as err:
                 errors = {name: " ".join(messages) for name, messages in err.fields.items()}
             else:
+                sign_in(token)  # a new session id: a copy of the old cookie is worth nothing now
                 return redirect(url_for("console.worklist"))
     elif request.method == "POST":
         errors = {"_form": FORM_EXPIRED}
