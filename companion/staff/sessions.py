@@ -64,12 +64,13 @@ def resume(token: str) -> tuple[StaffMember | None, bool]:
     now = utcnow()
     idle = timedelta(minutes=current_app.config["CONSOLE_IDLE_MINUTES"])
     lifetime = timedelta(hours=current_app.config["CONSOLE_MAX_HOURS"])
+    if now - record.last_seen_at > idle or now - record.created_at > lifetime:
+        if record.ended_at is None:
+            session_id = record.id
+            commit_on_its_own(lambda: _end_by_id(session_id))
+        return None, True
     if record.ended_at is not None or not member.active:
         return None, False
-    if now - record.last_seen_at > idle or now - record.created_at > lifetime:
-        session_id = record.id
-        commit_on_its_own(lambda: _end_by_id(session_id))
-        return None, True
     if now - record.last_seen_at >= _TOUCH_EVERY:
         session_id = record.id
         commit_on_its_own(lambda: _touch(session_id))

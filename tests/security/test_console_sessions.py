@@ -116,7 +116,10 @@ def test_a_session_unused_for_the_idle_time_needs_a_new_sign_in(app):
     clock.advance(timedelta(minutes=29))
     assert _works(client)
     clock.advance(timedelta(minutes=31))
-    assert not _works(client) and not _works(thief)
+    assert not _works(thief)
+    page = client.get("/console/", follow_redirects=True).get_data(as_text=True)
+    assert "Please sign in again" in page  # the sign-in page says why
+    assert not _works(client)
 
 
 def test_the_cookie_holds_no_staff_id_and_lives_only_as_long_as_the_browser(app):
