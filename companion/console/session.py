@@ -29,7 +29,7 @@ SESSION_KEY = "sid"
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+        return bool(app.config.get("SESSION_COOKIE_SECURE") or app.config.get("FORCE_HTTPS")) or request.is_secure
 
 
 def sign_in(token: str) -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import CursorResult, delete, update
 
 from companion.core.clock import utcnow
 from companion.core.transaction import commit_on_its_own, unit_of_work
@@ -22,6 +23,7 @@ from companion.staff.models import StaffMember, StaffSession
 # last_seen_at is written at most this often: idle time is measured in minutes, and a
 # write per page view would queue every console click behind the SQLite write lock.
 _TOUCH_EVERY = timedelta(seconds=60)
+KEEP_DAYS = 30  # ended sessions stay a while: Settings and an investigation can see them
 
 
 def token_hash(token: str) -> str:
@@ -29,8 +31,11 @@ def token_hash(token: str) -> str:
 
 
 def start(staff_id: int) -> str:
-    """A new session (inside the caller's unit of work); the token goes only to the cookie."""
+    """A new session (inside the caller's unit of work); the token goes only to the cookie.
+    The person's sessions older than KEEP_DAYS leave here, so the table stays the size of the staff."""
     token = secrets.token_urlsafe(32)
+    old = utcnow() - timedelta(days=KEEP_DAYS)
+    db.session.execute(delete(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.created_at < old))
     db.session.add(StaffSession(staff_id=staff_id, token_hash=token_hash(token)))
     return token
 
@@ -38,7 +43,8 @@ def start(staff_id: int) -> str:
 def end_all(staff_id: int) -> int:
     """End a person's open sessions (inside the caller's unit of work)."""
     statement = update(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.ended_at.is_(None))
-    return db.session.execute(statement.values(ended_at=utcnow())).rowcount or 0
+    result: CursorResult[Any] = db.session.execute(statement.values(ended_at=utcnow()))  # type: ignore[assignment]
+    return result.rowcount or 0
 
 
 @unit_of_work

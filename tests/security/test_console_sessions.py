@@ -150,7 +150,7 @@ def test_cookies_are_secure_behind_a_trusted_tls_proxy_and_with_force_https(app,
     assert answer.status_code == 302
     assert "secure" in _set_cookie(answer).lower()
 
-    forced = make_app(FORCE_HTTPS=True, SESSION_COOKIE_SECURE=True).test_client()
+    forced = make_app(FORCE_HTTPS=True).test_client()
     plain = forced.get("/console/login?next=/console/")
     assert plain.status_code == 308 and plain.headers["Location"] == "https://localhost/console/login?next=/console/"
     over_tls = forced.get("/console/login", base_url="https://localhost")
