@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from marshmallow import ValidationError
 
 from companion.core.cli import companion_cli, echo_json
 from companion.core.errors import ApiError
@@ -22,12 +23,17 @@ def create(clinic_id: int, email: str, role: str, as_json: bool) -> None:
     """Create an account and print its one-time password (changed at first sign-in)."""
     from companion.clinics.models import Clinic
     from companion.extensions import db
+    from companion.staff.schemas import StaffInviteSchema
     from companion.staff.service import create_staff
 
     if db.session.get(Clinic, clinic_id) is None:
         raise click.BadParameter(f"no clinic {clinic_id}", param_hint="--clinic-id")
+    try:  # the console's invitation schema: the same checks at every door
+        data = StaffInviteSchema().load({"email": email.strip(), "role": role})
+    except ValidationError as err:
+        raise click.BadParameter(str(err.messages), param_hint="--email") from None
     try:
-        member, password = create_staff(clinic_id, email, role)
+        member, password = create_staff(clinic_id, data["email"], data["role"])
     except ApiError as err:
         raise click.BadParameter(err.message, param_hint="--email") from None
     if as_json:

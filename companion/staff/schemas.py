@@ -11,12 +11,13 @@ from companion.staff.models import ROLES
 from companion.staff.passwords import MAX_LENGTH
 
 EMAIL_MESSAGE = N_("Enter a valid e-mail address.")
+_ADDRESS = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$"  # one @, no spaces or control characters
 
 
 def Email(**kwargs) -> fields.String:
-    """An address as people type it (one @, no spaces); stored lower-case."""
+    """An address as people type it; stored lower-case."""
     return fields.String(
-        validate=[validate.Length(max=254, error=EMAIL_MESSAGE), Pattern(r"^[^@\s]+@[^@\s]+$", error=EMAIL_MESSAGE)],
+        validate=[validate.Length(max=254, error=EMAIL_MESSAGE), Pattern(_ADDRESS, error=EMAIL_MESSAGE)],
         **kwargs,
     )
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from companion.clinics.models import Clinic
@@ -80,7 +81,11 @@ def create_staff(
         sessions.end_all(member.id)
     member.role, member.name, member.locale, member.active = role, name, locale, True
     password = _issue_one_time_password(member)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:  # the same address invited twice at once
+        raise Conflict(ALREADY_MEMBER, fields={"email": [ALREADY_MEMBER]}) from None
     return member, password
 
 

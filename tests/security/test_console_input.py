@@ -88,3 +88,15 @@ def test_resolving_an_alert_with_a_nul_in_the_note_is_refused(app, client):
     assert answer.status_code == 422
     still_open = app.test_client().get(f"/v1/alerts/{alert_id}", headers=clinic["headers"]).get_json()
     assert still_open["status"] != "resolved"
+
+
+def test_the_staff_cli_checks_with_the_invitation_schema(app):
+    clinic = create_clinic(app)
+    runner = app.test_cli_runner()
+    for email in ("desk\x00@clinic.example", "d" * 300 + "@clinic.example"):
+        result = runner.invoke(
+            args=["companion", "staff", "create", "--clinic-id", str(clinic["id"]), "--email", email]
+        )
+        assert result.exit_code != 0 and "e-mail" in result.output, result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(StaffMember)) == 0
