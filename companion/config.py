@@ -185,13 +185,28 @@ SETTINGS: dict[str, Setting] = {
         "RATELIMIT_PATIENT_WRITES", "30 per minute", "writes to `/v1/me...` per patient token"
     ),
     "RATELIMIT_API_KEY": _env("RATELIMIT_API_KEY", "600 per minute", "requests per clinic API key"),
-    "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, "proxies in front whose X-Forwarded-For is trusted (0: none)"),
+    "TRUSTED_PROXIES": _int(
+        "TRUSTED_PROXIES", 0, "proxies in front whose X-Forwarded-For and -Proto are trusted (0: none)"
+    ),
     "OPS_TOKEN": _env("OPS_TOKEN", None, "bearer token for /metrics and the detailed /healthz (else loopback only)"),
     "HEARTBEAT_STALE_SECONDS": _int(
         "HEARTBEAT_STALE_SECONDS", 60, "/healthz calls a dispatcher stale after this without a pass"
     ),
     "SECRET_KEY": _env("SECRET_KEY", _SECRET, "signs console session cookies; the same value on every host"),
     "CONSOLE_IDLE_MINUTES": _int("CONSOLE_IDLE_MINUTES", 30, "a console session unused this long signs out"),
+    "CONSOLE_MAX_HOURS": _float(
+        "CONSOLE_MAX_HOURS", 12.0, "a console session ends this long after sign-in, however busy it is"
+    ),
+    "INVITE_TTL_HOURS": _float("INVITE_TTL_HOURS", 72.0, "a staff member's one-time (invitation) password expires"),
+    "SIGNIN_ACCOUNT_FREE_FAILURES": _int(
+        "SIGNIN_ACCOUNT_FREE_FAILURES", 5, "wrong passwords per account before each try must wait (15 s, doubling)"
+    ),
+    "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS": _int(
+        "SIGNIN_ACCOUNT_MAX_DELAY_SECONDS", 900, "the longest wait between sign-in tries of one account"
+    ),
+    "FORCE_HTTPS": _bool(
+        "FORCE_HTTPS", False, "TLS ends here or at a trusted proxy: Secure cookies, HSTS, http redirected to https"
+    ),
 }
 
 # Flask and extension settings that are not meant to change per deployment.
@@ -199,7 +214,8 @@ FIXED: dict[str, Any] = {
     # A pooled connection that died with a database restart is replaced before use,
     # so the first request after the restart does not fail.
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-    # Clinic console: signed session cookies (HttpOnly, SameSite=Lax, Secure over https).
+    # Clinic console: a signed browser-session cookie (HttpOnly, SameSite=Lax, Secure over https)
+    # holding a random session id; the session itself is a row on the server.
     "SESSION_COOKIE_NAME": "companion_console",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -220,6 +236,7 @@ FIXED: dict[str, Any] = {
 def from_environment(instance_path: str) -> dict[str, Any]:
     values = {key: setting.value(instance_path) for key, setting in SETTINGS.items()}
     values["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(values["SQLALCHEMY_DATABASE_URI"])
+    values["SESSION_COOKIE_SECURE"] = values["FORCE_HTTPS"]
     return values | FIXED
 
 

@@ -10,7 +10,7 @@ from companion.patients.models import EnrollmentCode, Patient, PatientToken
 from companion.protocols.models import ProtocolOverride
 from companion.push.models import Delivery
 from companion.reminders.models import DispatcherHeartbeat, Reminder
-from companion.staff.models import StaffMember
+from companion.staff.models import StaffMember, StaffSession
 from companion.treatments.models import Restriction, Treatment
 
 __all__ = [
@@ -30,5 +30,6 @@ __all__ = [
     "Reminder",
     "Restriction",
     "StaffMember",
+    "StaffSession",
     "Treatment",
 ]

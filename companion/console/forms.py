@@ -14,6 +14,9 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from companion.core.i18n import N_
+from companion.core.requests import bad_text
+
 
 class CsrfForm(FlaskForm):
     """No fields of its own: it checks the CSRF token of any console POST."""
@@ -36,7 +39,25 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+BAD_CHARACTER = N_("This text contains a character that is not allowed.")
+
+
+def _bad_characters(data: Any, prefix: str = "") -> dict[str, str]:
+    """The API's text guard (no NUL, no lone surrogates: neither database can store them),
+    field by field, so the form shows the message next to the field."""
+    if isinstance(data, dict):
+        found: dict[str, str] = {}
+        for key, value in data.items():
+            found.update(_bad_characters(value, f"{prefix}.{key}" if prefix else str(key)))
+        return found
+    return {prefix or "_form": BAD_CHARACTER} if bad_text(data) else {}
+
+
 def load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """Validate a form with its action's schema (the one the API uses): the same guards, the same messages."""
+    bad = _bad_characters(data)
+    if bad:
+        return None, bad
     try:
         return schema.load(data), {}
     except ValidationError as err:

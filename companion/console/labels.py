@@ -22,7 +22,6 @@ LABELS = (
     N_("staff"),
     N_("retry"),
     N_("deactivate"),
-    N_("Wrong e-mail or password."),
     N_("The form expired; please try again."),
     N_("Only clinic administrators may open this page."),
     N_("No such page."),

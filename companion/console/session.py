@@ -1,15 +1,18 @@
-"""Who is signed in to the console: a staff id in Flask's signed session cookie.
+"""Who is signed in to the console: a random session id in Flask's signed cookie, the
+session itself a row on the server (companion.staff.sessions), so signing out, a
+password or role change, an administrator and the time limits end it for every copy
+of the cookie.
 
-The cookie is HttpOnly and SameSite=Lax, Secure whenever the request came over https,
-and a session unused for CONSOLE_IDLE_MINUTES signs out by itself (checked on the
-server, whatever the browser keeps).
+The cookie is HttpOnly and SameSite=Lax, Secure whenever the request came over https
+(directly, or through a trusted proxy's X-Forwarded-Proto) or COMPANION_FORCE_HTTPS is
+on, and a browser-session cookie: no Expires, the server decides how long it lasts.
+Besides the session id it carries only Flask-WTF's CSRF secret.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask, abort, g, redirect, request, session, url_for
@@ -18,45 +21,47 @@ from flask.sessions import SecureCookieSessionInterface
 from companion.audit import service as audit
 from companion.audit.models import STAFF
 from companion.clinics.models import Clinic
-from companion.core.clock import utcnow
 from companion.extensions import db
-from companion.staff.models import StaffMember
-from companion.staff.service import get_staff
+from companion.staff import sessions
+
+SESSION_KEY = "sid"
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+        return bool(app.config.get("SESSION_COOKIE_SECURE") or app.config.get("FORCE_HTTPS")) or request.is_secure
 
 
-def sign_in(member: StaffMember) -> None:
-    session.clear()  # a new session id for the new privilege level
-    session.permanent = True
-    session["staff_id"] = member.id
-    session["seen"] = utcnow().timestamp()
+def sign_in(token: str) -> None:
+    # A new session id and CSRF secret for the new privilege level; not `permanent`, so a
+    # browser-session cookie (no Expires): the server-side lifetime bounds it.
+    session.clear()
+    session[SESSION_KEY] = token
 
 
 def sign_out() -> None:
+    token = session.get(SESSION_KEY)
+    if token:
+        sessions.end(str(token))
     session.clear()
 
 
+def current_token() -> str | None:
+    token = session.get(SESSION_KEY)
+    return str(token) if token else None
+
+
 def load_staff(app: Flask) -> None:
-    """before_request of the console: find the signed-in staff member, if still fresh."""
+    """before_request of the console: find the signed-in staff member, if the session still holds."""
     g.staff = None
-    staff_id = session.get("staff_id")
-    if staff_id is None:
+    token = current_token()
+    if token is None:
         return
-    idle = timedelta(minutes=app.config["CONSOLE_IDLE_MINUTES"]).total_seconds()
-    now = utcnow().timestamp()
-    if now - float(session.get("seen", 0)) > idle:
-        session.clear()
-        g.signed_out_idle = True
-        return
-    member = get_staff(int(staff_id))
+    member, timed_out = sessions.resume(token)
     if member is None:
         session.clear()
+        g.signed_out_idle = timed_out
         return
-    session["seen"] = now
     g.staff = member
     audit.set_actor(STAFF, member.id, member.clinic_id)
 
@@ -65,7 +70,8 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if g.get("staff") is None:
-            return redirect(url_for("console.login", next=request.full_path if request.method == "GET" else None))
+            target = request.full_path if request.method == "GET" else None
+            return redirect(url_for("console.login", next=target, ended="1" if g.get("signed_out_idle") else None))
         if g.staff.must_change_password and request.endpoint != "console.change_password":
             return redirect(url_for("console.change_password"))
         return view(*args, **kwargs)

@@ -9,10 +9,11 @@ import ipaddress
 import re
 from importlib import resources
 
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, redirect, request, send_from_directory
 
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 DOCS_ASSETS = "/docs/assets"
+HSTS_SECONDS = 365 * 24 * 3600  # browsers remember "https only" for a year
 
 
 def swagger_ui_dir() -> str:
@@ -41,6 +42,14 @@ def register_security_headers(app: Flask) -> None:
         return send_from_directory(swagger_ui_dir(), filename, max_age=3600)
 
     @app.before_request
+    def _https_only():
+        # COMPANION_FORCE_HTTPS: plain http is sent to https (308 keeps a form's method and body);
+        # behind a TLS proxy, request.is_secure comes from its X-Forwarded-Proto (COMPANION_TRUSTED_PROXIES).
+        if app.config.get("FORCE_HTTPS") and not request.is_secure and not request.path.startswith("/healthz"):
+            return redirect(request.url.replace("http://", "https://", 1), code=308)
+        return None
+
+    @app.before_request
     def _operators_only():
         if request.path == "/metrics" and not operator_may_read():
             from companion.core.errors import error_body
@@ -62,6 +71,8 @@ def register_security_headers(app: Flask) -> None:
         if response.mimetype == "text/html":
             response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if app.config.get("FORCE_HTTPS") and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
         return response
 
 

@@ -48,7 +48,7 @@ def register_request_guards(app: Flask) -> None:
             return error_body(400, "bad_request", "The request body is nested too deeply.")
         if body is None:
             return _unparsable_body()
-        problem = _bad_text(body)
+        problem = bad_text(body)
         if problem == "nul":
             return error_body(422, "invalid", "Text may not contain NUL (\\u0000) characters.")
         if problem == "surrogate":
@@ -89,7 +89,7 @@ def _unparsable_body():
     return None
 
 
-def _bad_text(value: Any) -> str | None:
+def bad_text(value: Any) -> str | None:
     pending = [value]  # iterative: a deeply nested body must not exhaust the stack
     while pending:
         item = pending.pop()

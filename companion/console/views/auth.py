@@ -4,29 +4,50 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
 
-from companion.console.forms import CsrfForm, safe_target
+from companion.console.forms import CsrfForm, load, number, safe_target, text
 from companion.console.session import sign_in, sign_out, staff_required
 from companion.console.views import bp
 from companion.core.errors import ApiError
+from companion.core.i18n import N_
 from companion.staff import service as staff
+from companion.staff.schemas import PasswordChangeSchema, SignInSchema
+
+FORM_EXPIRED = N_("The form expired; please try again.")
+
+
+def _login_page(status: int, **values):
+    values.setdefault("error", None)
+    values.setdefault("errors", {})
+    values.setdefault("clinics", [])
+    values.setdefault("email", "")
+    idle = g.get("signed_out_idle", False) or request.args.get("ended") == "1"
+    return render_template("console/login.html", form=CsrfForm(), idle=idle, **values), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    form = CsrfForm()
-    error = None
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            error = "The form expired; please try again."
-        else:
-            member = staff.authenticate(request.form.get("email", ""), request.form.get("password", ""))
-            if member is None:
-                error = "Wrong e-mail or password."
-            else:
-                sign_in(member)
-                return redirect(safe_target(request.args.get("next")))
-    status = 401 if error else 200
-    return render_template("console/login.html", form=form, error=error, idle=g.get("signed_out_idle", False)), status
+    if request.method == "GET":
+        return _login_page(200)
+    if not CsrfForm().validate_on_submit():
+        return _login_page(401, error=FORM_EXPIRED)
+    form = request.form
+    data, errors = load(
+        SignInSchema(),
+        {
+            "email": text(form, "email") or "",
+            "password": form.get("password", ""),
+            "clinic_id": number(form, "clinic_id"),
+        },
+    )
+    if data is None:
+        return _login_page(422, errors=errors, email=form.get("email", "")[:254])
+    outcome = staff.sign_in(data["email"], data["password"], data["clinic_id"])
+    if outcome.clinics:  # the same address and password at several clinics: which one now?
+        return _login_page(200, clinics=outcome.clinics, email=data["email"])
+    if outcome.token is None:
+        return _login_page(401, error=outcome.error, email=data["email"])
+    sign_in(outcome.token)
+    return redirect(safe_target(request.args.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -43,12 +64,17 @@ def change_password():
     form = CsrfForm()
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            staff.change_password(g.staff, request.form.get("current", ""), request.form.get("new", ""))
-        except ApiError as err:
-            errors = {name: " ".join(messages) for name, messages in err.fields.items()}
-        else:
-            return redirect(url_for("console.worklist"))
+        data, errors = load(
+            PasswordChangeSchema(), {"current": request.form.get("current", ""), "new": request.form.get("new", "")}
+        )
+        if data is not None:
+            try:
+                token = staff.change_password(g.staff, data["current"], data["new"])
+            except ApiError as err:
+                errors = {name: " ".join(messages) for name, messages in err.fields.items()}
+            else:
+                sign_in(token)  # a new session id: a copy of the old cookie is worth nothing now
+                return redirect(url_for("console.worklist"))
     elif request.method == "POST":
-        errors = {"_form": "The form expired; please try again."}
+        errors = {"_form": FORM_EXPIRED}
     return render_template("console/password.html", form=form, errors=errors), 422 if errors else 200

@@ -17,11 +17,14 @@ from companion.core.i18n import SUPPORTED_LOCALES
 from companion.privacy import service as privacy
 from companion.protocols import service as protocols
 from companion.staff import service as staff
+from companion.staff import sessions as staff_sessions
 from companion.staff.models import ROLES
+from companion.staff.schemas import StaffInviteSchema, StaffRoleSchema
 
 
 def _page(**extra):
     clinic = staff_clinic()
+    members = staff.list_staff(clinic.id) if g.staff.is_admin else []
     overviews = [protocols.show_protocol(clinic, p["key"]) for p in protocols.list_protocols(clinic)]
     return render_template(
         "console/settings.html",
@@ -29,7 +32,9 @@ def _page(**extra):
         form=CsrfForm(),
         protocols=overviews,
         roles=ROLES,
-        members=staff.list_staff(clinic.id) if g.staff.is_admin else [],
+        members=members,
+        open_sessions=staff_sessions.open_sessions([m.id for m in members]),
+        sessions_ended=extra.pop("sessions_ended", None),
         locales=SUPPORTED_LOCALES,
         api_keys=clinics.list_api_keys(clinic) if g.staff.is_admin else [],
         as_json=lambda value: json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True),
@@ -103,13 +108,21 @@ def rotate_webhook_secret():
 @admin_required
 def invite_staff():
     require_csrf()
+    form = request.form
+    data, errors = load(
+        StaffInviteSchema(),
+        {
+            "email": text(form, "email") or "",
+            "role": text(form, "role") or "staff",
+            "name": text(form, "name"),
+            "locale": text(form, "locale") or "en",
+        },
+    )
+    if data is None:
+        return _page(errors={f"staff.{k}": v for k, v in errors.items()}), 422
     try:
         member, password = staff.create_staff(
-            g.staff.clinic_id,
-            request.form.get("email", ""),
-            request.form.get("role", "staff"),
-            name=text(request.form, "name"),
-            locale=request.form.get("locale") or "en",
+            g.staff.clinic_id, data["email"], data["role"], name=data["name"], locale=data["locale"]
         )
     except ApiError as err:
         return _page(errors={f"staff.{k}": " ".join(v) for k, v in err.fields.items()} or {"staff": err.message}), 422
@@ -122,6 +135,24 @@ def remove_staff(staff_id: int):
     require_csrf()
     staff.deactivate(g.staff.clinic_id, staff_id, by=g.staff)
     return redirect(url_for("console.settings"))
+
+
+@bp.route("/settings/staff/<int:staff_id>/sessions/end", methods=["POST"])
+@admin_required
+def end_staff_sessions(staff_id: int):
+    require_csrf()
+    return _page(sessions_ended=staff.end_sessions(g.staff.clinic_id, staff_id))
+
+
+@bp.route("/settings/staff/<int:staff_id>/role", methods=["POST"])
+@admin_required
+def change_staff_role(staff_id: int):
+    require_csrf()
+    data, errors = load(StaffRoleSchema(), {"role": text(request.form, "role") or ""})
+    if data is None:
+        return _page(errors={"staff": " ".join(errors.values())}), 422
+    staff.set_role(g.staff.clinic_id, staff_id, data["role"], by=g.staff)
+    return redirect(url_for("console.settings") + "#staff")
 
 
 @bp.route("/settings/language", methods=["POST"])

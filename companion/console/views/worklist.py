@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request
 
 from companion.alerts import service as alerts
+from companion.alerts.schemas import ResolveSchema
 from companion.console.forms import CsrfForm, load, require_csrf, safe_target
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
@@ -45,5 +46,8 @@ def acknowledge_alert(alert_id: int):
 @staff_required
 def resolve_alert(alert_id: int):
     require_csrf()
-    alerts.resolve(staff_clinic(), alert_id, (request.form.get("note") or "").strip()[:2000] or "Resolved")
+    data, errors = load(ResolveSchema(), {"note": (request.form.get("note") or "").strip() or "Resolved"})
+    if data is None:
+        return render_template("console/error.html", status=422, message=" ".join(errors.values())), 422
+    alerts.resolve(staff_clinic(), alert_id, data["note"])
     return redirect(safe_target(request.form.get("back")))
