@@ -74,6 +74,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SCHEDULES_DIR": _env("SCHEDULES_DIR", str(PROJECT_ROOT / "schedules")),
         "ENROLLMENT_CODE_TTL_HOURS": _int("ENROLLMENT_CODE_TTL_HOURS", 72),
         "PATIENT_TOKEN_IDLE_DAYS": _int("PATIENT_TOKEN_IDLE_DAYS", 90),
+        # Where patients reach this server (join links and QR codes on hand-outs): the clinic's https origin.
+        "PUBLIC_URL": (_env("PUBLIC_URL", "http://127.0.0.1:8000") or "").rstrip("/"),
         "PUSH_BACKEND": _env("PUSH_BACKEND", "fcm" if credentials else "log"),
         "FIREBASE_CREDENTIALS": credentials,
         "FCM_ENDPOINT": _env("FCM_ENDPOINT"),
