@@ -11,7 +11,7 @@ from flask import current_app, redirect, render_template, request, send_from_dir
 from flask.wrappers import Response
 
 from companion.core.errors import Unauthorized
-from companion.core.i18n import translate
+from companion.core.i18n import N_, translate
 from companion.patient_app import session
 from companion.patient_app.service import clinic_contact
 from companion.patient_app.web import page_locale, public
@@ -64,7 +64,7 @@ def manifest() -> Response:
     body = {
         "name": name,
         "short_name": name[:12],
-        "description": translate("Your aftercare after the treatment", page_locale()),
+        "description": translate(N_("Your aftercare after the treatment"), page_locale()),
         "lang": page_locale(),
         "id": "/app/",
         "start_url": "/app/",
