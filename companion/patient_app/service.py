@@ -14,10 +14,10 @@ from companion.checkins import service as checkins
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.courses import service as courses
+from companion.courses.aftercare import aftercare_sheet
 from companion.courses.models import BOOKED
 from companion.extensions import db
 from companion.me import service as me
-from companion.me.aftercare import aftercare_sheet
 from companion.patients.models import Patient
 from companion.privacy import service as privacy
 from companion.privacy.schemas import PatientExportSchema

@@ -11,8 +11,7 @@ from flask import Blueprint, Flask, g, render_template, request
 from flask.wrappers import Response
 
 from companion.core.errors import ApiError, error_body
-from companion.core.i18n import negotiate, translate
-from companion.patient_app import display
+from companion.core.i18n import local_clock, local_day, local_moment, negotiate, translate
 from companion.patient_app.session import load_patient
 
 CSP = (
@@ -82,9 +81,9 @@ def _helpers() -> dict:
         "_": lambda message, **values: translate(message, locale, **values),
         "lang": locale,
         "patient": patient,
-        "moment": lambda at: display.local_moment(at, zone, locale),
-        "day": lambda at: display.local_day(at, zone, locale),
-        "clock": lambda at: display.local_clock(at, zone, locale),
+        "moment": lambda at: local_moment(at, zone, locale),
+        "day": lambda at: local_day(at, zone, locale),
+        "clock": lambda at: local_clock(at, zone, locale),
     }
 
 

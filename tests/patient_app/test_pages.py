@@ -58,7 +58,7 @@ def test_today_shows_what_to_avoid_until_a_local_time(phone, app):
     assert "until " in page
     assert 'id="checkin-button"' in page
     with app.app_context():
-        from companion.patient_app.display import local_clock
+        from companion.core.i18n import local_clock
         from companion.patients.models import Patient
         from companion.treatments.models import Restriction
 
