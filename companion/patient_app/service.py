@@ -28,7 +28,7 @@ _UPCOMING_STATES = ("pending",)
 
 
 def clinic_contact(patient: Patient) -> Clinic:
-    return db.session.get(Clinic, patient.clinic_id)
+    return db.session.get_one(Clinic, patient.clinic_id)
 
 
 def _patient_reminders(patient: Patient) -> list[Any]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, current_app, g, redirect, request, url_for
-from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError, validate_csrf
+from werkzeug.wrappers import Response
 from wtforms import ValidationError
 
 from companion.core.auth import PATIENT_APP_COOKIE

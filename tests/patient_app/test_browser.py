@@ -38,9 +38,40 @@ PAGES = ("/app/", "/app/aftercare", "/app/timeline", "/app/checkin", "/app/appoi
 ZONE = "America/Mexico_City"  # the local end time must differ from UTC and from the server's zone
 
 
+class ByteCounter:
+    """WSGI middleware: bytes the server sends (status line, headers, body), for page weights."""
+
+    def __init__(self, app):
+        self.app = app
+        self.sent = 0
+        self.lock = threading.Lock()
+
+    def _add(self, count: int) -> None:
+        with self.lock:
+            self.sent += count
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").endswith(".webmanifest"):
+            return self.app(environ, start_response)  # fetched whenever the browser likes: not part of a page load
+
+        def counting(status, headers, exc_info=None):
+            self._add(len(status) + sum(len(k) + len(v) + 4 for k, v in headers) + 4)
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, counting)
+        try:
+            for chunk in body:
+                self._add(len(chunk))
+                yield chunk
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+
 class LiveServer:
     def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.counter = ByteCounter(app.wsgi_app)
+        self.server = make_server("127.0.0.1", 0, _Counted(app, self.counter), threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.running = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -51,6 +82,16 @@ class LiveServer:
             self.running = False
             self.server.shutdown()
             self.server.server_close()
+
+
+class _Counted:
+    """The app with its WSGI callable wrapped, without touching the session-wide app object."""
+
+    def __init__(self, app, counter):
+        self.app, self.counter = app, counter
+
+    def __call__(self, environ, start_response):
+        return self.counter(environ, start_response)
 
 
 @pytest.fixture
@@ -112,12 +153,20 @@ class Shots:
         print(f"screenshot: {path}")
 
 
-def page_bytes(driver) -> int:
-    """Bytes over the wire for the page just loaded: the document and every file it pulled."""
-    return driver.execute_script(
-        "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
-        ".reduce(function (sum, e) { return sum + (e.transferSize || 0); }, 0);"
-    )
+def weigh(driver, server, load, path: str) -> tuple[int, int]:
+    """Bytes the server sent for one page: first load (no HTTP cache, no service worker) and repeat load."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    driver.execute_cdp_cmd("Network.setBypassServiceWorker", {"bypass": True})
+    before = server.counter.sent
+    load(path)
+    first = server.counter.sent - before
+    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
+    driver.execute_cdp_cmd("Network.setBypassServiceWorker", {"bypass": False})
+    load(path)  # fills the caches as a visit does
+    before = server.counter.sent
+    load(path)
+    return first, server.counter.sent - before
 
 
 def serious_violations(driver) -> list[str]:
@@ -185,10 +234,7 @@ def test_patient_story_on_a_phone(app, live_server: LiveServer, phone):
 
     # Every page: width at 320 and 390 px, axe-core, and bytes on first and repeat load.
     for path in PAGES:
-        load(path)
-        first = page_bytes(driver)
-        load(path)
-        weights[path] = (first, page_bytes(driver))
+        weights[path] = weigh(driver, live_server, load, path)
         check_page(path)
     viewport(driver, 390)
 
