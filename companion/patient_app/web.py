@@ -61,14 +61,18 @@ def _api_error(err: ApiError):
     return _error_page(err.status, err.message, err.code, err.fields)
 
 
-def _http_error(err) -> tuple[str, int]:
+_HTTP_ERRORS = {
+    400: ("bad_request", "The page expired; please try again."),
+    404: ("not_found", "No such page."),
+    405: ("method_not_allowed", "No such page."),
+    429: ("rate_limited", "Too many tries. Wait a minute and try again."),
+}
+
+
+def _http_error(err):
     status = getattr(err, "code", 404) or 404
-    messages = {
-        400: "The page expired; please try again.",
-        404: "No such page.",
-        429: "Too many tries. Wait a minute and try again.",
-    }
-    return _error_page(status, messages.get(status, "Something went wrong. Please try again."))
+    code, message = _HTTP_ERRORS.get(status, ("error", "Something went wrong. Please try again."))
+    return _error_page(status, message, code)
 
 
 def _helpers() -> dict:
@@ -90,9 +94,11 @@ def _helpers() -> dict:
 for _bp in (public, pages):
     _bp.after_request(_headers)
     _bp.register_error_handler(ApiError, _api_error)
-    for _status in (400, 404, 405):
+    for _status in _HTTP_ERRORS:
         _bp.register_error_handler(_status, _http_error)
 public.app_context_processor(_helpers)
+# Style, script and icons: an hour in the browser's cache, so a repeat visit fetches only the page.
+public.get_send_file_max_age = lambda filename: 3600  # type: ignore[method-assign]
 
 
 def register_patient_app(app: Flask) -> None:

@@ -67,3 +67,12 @@ def test_turn_on_reminders_registers_the_browser_subscription(app, client):
     elsewhere = dict(subscription, endpoint="https://push.attacker.example/x")
     refused = client.post("/app/devices", json=elsewhere, headers={"X-CSRFToken": token})
     assert refused.status_code == 422 and refused.get_json()["error"]["code"]
+
+
+def test_a_blocked_join_is_a_page_that_says_when_to_try_again(app, client):
+    for _ in range(10):
+        join(client, "WRNG-WRNG-WRNG")
+    blocked = join(client, "WRNG-WRNG-WRNG")
+    assert blocked.status_code == 429 and blocked.mimetype == "text/html"
+    assert "Too many tries" in blocked.get_data(as_text=True)
+    assert int(blocked.headers["Retry-After"]) > 0
