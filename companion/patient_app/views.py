@@ -9,14 +9,18 @@ from marshmallow import ValidationError
 
 from companion.checkins.schemas import CheckInCreateSchema
 from companion.checkins.symptoms import RED_FLAGS, SYMPTOMS
-from companion.core.errors import Invalid
+from companion.core.errors import Conflict, Invalid
 from companion.devices import service as devices
-from companion.devices.schemas import DeviceCreateSchema
 from companion.patient_app import labels, service, session
 from companion.patient_app.forms import checkin_data, field_errors, push_key, settings_data
+from companion.patient_app.schemas import WebSubscriptionSchema
 from companion.patient_app.web import pages
 from companion.patients import service as patients
 from companion.patients.schemas import PatientPrefsSchema
+
+
+class WebPushUnavailable(Conflict):
+    code = "web_push_unavailable"
 
 
 @pages.get("/")
@@ -117,12 +121,15 @@ def sign_out():
 def register_device():
     """The browser's push subscription (from "Turn on reminders"); JSON in, JSON out."""
     session.require_csrf()
-    body = request.get_json(silent=True)
+    if push_key() is None:
+        raise WebPushUnavailable("Reminders in the browser are not available on this server yet.")
     try:
-        data = DeviceCreateSchema().load({"platform": "web", "subscription": body})
+        subscription = WebSubscriptionSchema().load(request.get_json(silent=True) or {})
     except ValidationError as err:
         raise Invalid("The subscription is not valid.", fields=err.messages) from None
     _device, created = devices.register_patient_device(
-        session.current().id, data, session_id=patients.current_session_id()
+        session.current().id,
+        {"platform": "web", "subscription": subscription},
+        session_id=patients.current_session_id(),
     )
     return {"registered": True}, 201 if created else 200
