@@ -11,175 +11,34 @@ each page's weight on first and repeat load.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
-import threading
-from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from companion.core.i18n import local_clock
 from companion.extensions import db
 from tests.factories import create_clinic as make_clinic
 from tests.factories import enroll, record_treatment, sign_in
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-HAVE_BROWSER = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+from tests.patient_app.browser import (
+    HAVE_BROWSER,
+    ZONE,
+    LiveServer,
+    Shots,
+    live_server,
+    phone,
+    serious_violations,
+    viewport,
+    weigh,
+)
 
 if not HAVE_BROWSER and not os.environ.get("CI"):
     pytest.skip(
         "Debian's chromium and chromium-driver are not installed (CI installs them: .ci/run)", allow_module_level=True
     )
 
+__all__ = ["live_server", "phone"]  # fixtures
+
 PAGES = ("/app/", "/app/aftercare", "/app/timeline", "/app/checkin", "/app/appointments", "/app/settings")
-ZONE = "America/Mexico_City"  # the local end time must differ from UTC and from the server's zone
-
-
-class ByteCounter:
-    """WSGI middleware: bytes the server sends (status line, headers, body), for page weights."""
-
-    def __init__(self, app):
-        self.app = app
-        self.sent = 0
-        self.lock = threading.Lock()
-
-    def _add(self, count: int) -> None:
-        with self.lock:
-            self.sent += count
-
-    def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO", "").endswith(".webmanifest"):
-            return self.app(environ, start_response)  # fetched whenever the browser likes: not part of a page load
-
-        def counting(status, headers, exc_info=None):
-            self._add(len(status) + sum(len(k) + len(v) + 4 for k, v in headers) + 4)
-            return start_response(status, headers, exc_info)
-
-        body = self.app(environ, counting)
-        try:
-            for chunk in body:
-                self._add(len(chunk))
-                yield chunk
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.counter = ByteCounter(app.wsgi_app)
-        self.server = make_server("127.0.0.1", 0, _Counted(app, self.counter), threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.running = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        """The network is gone: nothing answers on the origin (connections are refused)."""
-        if self.running:
-            self.running = False
-            self.server.shutdown()
-            self.server.server_close()
-
-
-class _Counted:
-    """The app with its WSGI callable wrapped, without touching the session-wide app object."""
-
-    def __init__(self, app, counter):
-        self.app, self.counter = app, counter
-
-    def __call__(self, environ, start_response):
-        return self.counter(environ, start_response)
-
-
-@pytest.fixture
-def live_server(app, monkeypatch):
-    server = LiveServer(app)
-    monkeypatch.setitem(app.config, "PUBLIC_URL", server.url)  # join links point here
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def phone():
-    assert HAVE_BROWSER, "CI must install chromium and chromium-driver"
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never try to download a driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="companion-phone-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=390,844",
-        "--lang=en-US",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(3)
-    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ZONE})
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def viewport(driver, width: int) -> None:
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride", {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": True}
-    )
-
-
-class Shots:
-    def __init__(self, driver):
-        self.driver = driver
-        self.folder = Path(tempfile.mkdtemp(prefix="companion-app-shots-"))
-        self.paths: list[Path] = []
-
-    def take(self, name: str) -> None:
-        path = self.folder / f"{len(self.paths) + 1:02d}-{name}.png"
-        assert self.driver.save_screenshot(str(path))
-        self.paths.append(path)
-        print(f"screenshot: {path}")
-
-
-def weigh(driver, server, load, path: str) -> tuple[int, int]:
-    """Bytes the server sent for one page: first load (no HTTP cache, no service worker) and repeat load."""
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
-    driver.execute_cdp_cmd("Network.setBypassServiceWorker", {"bypass": True})
-    before = server.counter.sent
-    load(path)
-    first = server.counter.sent - before
-    driver.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
-    driver.execute_cdp_cmd("Network.setBypassServiceWorker", {"bypass": False})
-    load(path)  # fills the caches as a visit does
-    before = server.counter.sent
-    load(path)
-    return first, server.counter.sent - before
-
-
-def serious_violations(driver) -> list[str]:
-    from axe_selenium_python import Axe
-
-    axe = Axe(driver)
-    axe.inject()
-    results = axe.run()
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_patient_story_on_a_phone(app, live_server: LiveServer, phone):
