@@ -149,6 +149,33 @@ def weigh(driver, server, load, path: str) -> tuple[int, int]:
     return first, server.counter.sent - before
 
 
+# Text smaller than 16 px, and things to tap lower than 44 px (checkboxes and radios count by their label row).
+_SIZES = """
+var small = [], low = [];
+var choice = 'input[type=radio], input[type=checkbox]';
+var tap = 'a[href], button, select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox])';
+document.querySelectorAll('body *').forEach(function (el) {
+  var box = el.getBoundingClientRect();
+  if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') { return; }
+  var own = Array.prototype.some.call(el.childNodes, function (n) {
+    return n.nodeType === 3 && n.textContent.trim();
+  });
+  var name = el.tagName + ' ' + (el.id || el.textContent.trim().slice(0, 30));
+  if (own && parseFloat(getComputedStyle(el).fontSize) < 16) { small.push(name); }
+  var row = el.matches(choice) ? el.parentElement.getBoundingClientRect() : box;
+  if ((el.matches(tap) || el.matches(choice)) && row.height < 44 && el.className !== 'skip') {
+    low.push(name + ' ' + Math.round(row.height));
+  }
+});
+return [small, low];
+"""
+
+
+def too_small(driver) -> tuple[list[str], list[str]]:
+    small, low = driver.execute_script(_SIZES)
+    return small, low
+
+
 def serious_violations(driver) -> list[str]:
     from axe_selenium_python import Axe
 

@@ -27,6 +27,7 @@ from tests.patient_app.browser import (
     live_server,
     phone,
     serious_violations,
+    too_small,
     viewport,
     weigh,
 )
@@ -67,6 +68,9 @@ def test_patient_story_on_a_phone(app, live_server: LiveServer, phone):
             viewport(driver, width)
             wide = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
             assert wide <= 0, f"{name} scrolls sideways by {wide}px at {width}px"
+            small, low = too_small(driver)
+            assert not small, f"{name}: text under 16 px at {width}px: {small[:3]}"
+            assert not low, f"{name}: tap targets under 44 px at {width}px: {low[:3]}"
         axe_report[name] = serious_violations(driver)
 
     # 1. The join link, as the QR code on the hand-out holds it: the page's script fills the code.

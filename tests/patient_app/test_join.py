@@ -19,8 +19,6 @@ def test_enrollment_returns_a_join_link_with_the_code_in_its_fragment(app, clien
 
 
 def test_join_link_base_is_the_public_url_setting(make_app):
-    from flask_migrate import upgrade  # noqa: F401  (schema exists: the session app built it)
-
     other = make_app(PUBLIC_URL="https://care.clinic.example")
     with other.test_request_context():
         from companion.patients.service import join_url
