@@ -3,6 +3,7 @@ a live server that counts the bytes it sends (page weights), screenshots, axe-co
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -187,3 +188,27 @@ def serious_violations(driver) -> list[str]:
         for v in results["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def notification_from_push(driver, base: str, payload: dict) -> list:
+    """Deliver `payload` to the app's service worker as a push and return the notification it shows
+    ([title, body, tag, data]). A fresh profile's first registration has a small id; delivering to an
+    id that does not exist does nothing, and a repeat replaces the notification (same tag)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["notifications"], "origin": base})
+    driver.execute_cdp_cmd("ServiceWorker.enable", {})
+
+    def shown(d):
+        for registration in ("0", "1", "2", "3"):
+            d.execute_cdp_cmd(
+                "ServiceWorker.deliverPushMessage",
+                {"origin": base + "/", "registrationId": registration, "data": json.dumps(payload)},
+            )
+        found = d.execute_async_script(
+            "var done = arguments[0]; navigator.serviceWorker.ready.then(function (r) { return r.getNotifications(); })"
+            ".then(function (ns) { done(ns.map(function (n) { return [n.title, n.body, n.tag, n.data]; })); });"
+        )
+        return found[0] if found else None
+
+    return WebDriverWait(driver, 15, poll_frequency=0.5).until(shown)

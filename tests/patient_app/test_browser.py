@@ -25,6 +25,7 @@ from tests.patient_app.browser import (
     LiveServer,
     Shots,
     live_server,
+    notification_from_push,
     phone,
     serious_violations,
     too_small,
@@ -131,6 +132,25 @@ def test_patient_story_on_a_phone(app, live_server: LiveServer, phone):
     bearer = sign_in(api, fresh["enrollment_code"])
     acknowledged = requests.get(f"{base}/v1/me/reminders/{reminder_id}", headers=bearer, timeout=10).json()
     assert acknowledged["state"] == "acknowledged" and acknowledged["acknowledged_at"]
+
+    # A push as the Web Push sender sends it (delivered by DevTools, as the push service would):
+    # the service worker shows it with the reminder's page as its target.
+    shown = notification_from_push(
+        driver,
+        base,
+        {
+            "title": "Reminder",
+            "body": "Open the app to read it.",
+            "url": f"/app/reminders/{reminder_id}",
+            "tag": f"reminder-{reminder_id}",
+        },
+    )
+    assert shown == [
+        "Reminder",
+        "Open the app to read it.",
+        f"reminder-{reminder_id}",
+        {"url": f"/app/reminders/{reminder_id}"},
+    ]
 
     # 5. Spanish.
     load("/app/settings")
