@@ -33,9 +33,18 @@ ENDPOINT_LIMITS = (
     ),
     EndpointLimit("console.login", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True),
     EndpointLimit("me.submit_checkin", "RATELIMIT_CHECKINS", credential_key),
+    # The patient web app: the same limits as the app API (its cookie holds a patient token).
+    EndpointLimit("patient_join.join", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True),
+    EndpointLimit("patient_app.checkin", "RATELIMIT_CHECKINS", credential_key),
 )
 BLUEPRINT_LIMITS = (
-    BlueprintLimit(("me",), "RATELIMIT_PATIENT_WRITES", "patient-writes", credential_key, methods=tuple(WRITE_METHODS)),
+    BlueprintLimit(
+        ("me", "patient_app"),
+        "RATELIMIT_PATIENT_WRITES",
+        "patient-writes",
+        credential_key,
+        methods=tuple(WRITE_METHODS),
+    ),
     BlueprintLimit(CLINIC_BLUEPRINTS, "RATELIMIT_API_KEY", "api-key", credential_key),
 )
 

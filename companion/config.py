@@ -121,6 +121,9 @@ SETTINGS: dict[str, Setting] = {
     "SCHEDULES_DIR": _env("SCHEDULES_DIR", _SCHEDULES, "folder of the protocol files"),
     "ENROLLMENT_CODE_TTL_HOURS": _int("ENROLLMENT_CODE_TTL_HOURS", 72, "lifetime of a one-time enrollment code"),
     "PATIENT_TOKEN_IDLE_DAYS": _int("PATIENT_TOKEN_IDLE_DAYS", 90, "a patient token unused this long stops working"),
+    "PUBLIC_URL": _env(
+        "PUBLIC_URL", "http://127.0.0.1:8000", "where patients reach this server (join links, hand-out QR codes)"
+    ),
     "PUSH_BACKEND": _env("PUSH_BACKEND", _BACKEND, "push sender: `fcm` or `log` (pushes written to the log)"),
     "FIREBASE_CREDENTIALS": _env(
         "FIREBASE_CREDENTIALS", _CREDENTIALS, "service-account JSON key of the Firebase project"
@@ -237,6 +240,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     values = {key: setting.value(instance_path) for key, setting in SETTINGS.items()}
     values["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(values["SQLALCHEMY_DATABASE_URI"])
     values["SESSION_COOKIE_SECURE"] = values["FORCE_HTTPS"]
+    values["PUBLIC_URL"] = values["PUBLIC_URL"].rstrip("/")
     return values | FIXED
 
 

@@ -19,6 +19,10 @@ def hash_secret(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+# The patient web app's sign-in cookie: it holds a patient token, exactly what the app's API sends as a bearer.
+PATIENT_APP_COOKIE = "companion_patient"
+
+
 def bearer_token() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")

@@ -10,10 +10,13 @@ unknown falls back to English. No Flask here: the pure engines use it too.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton, format_time
 from babel.messages.pofile import read_po
 
 DEFAULT_LOCALE = "en"
@@ -58,3 +61,18 @@ def translate(message: str, locale: str | None, **values: Any) -> str:
 def translations(locale: str) -> dict[str, str]:
     """Every translated message of a locale (for tests that no text is left untranslated)."""
     return dict(_catalog(locale))
+
+
+def local_day(at: datetime, timezone: str, locale: str | None) -> str:
+    """ "Monday, December 7" / "lunes, 7 de diciembre", in the reader's zone (CLDR patterns)."""
+    return format_skeleton("MMMMEEEEd", at.astimezone(ZoneInfo(timezone)), locale=negotiate(locale))
+
+
+def local_clock(at: datetime, timezone: str, locale: str | None) -> str:
+    """ "3:00 PM" / "15:00", in the reader's zone."""
+    return format_time(at.astimezone(ZoneInfo(timezone)), "short", locale=negotiate(locale))
+
+
+def local_moment(at: datetime, timezone: str, locale: str | None) -> str:
+    """Day and time: what "until" means in the patient app and on the printed hand-out."""
+    return f"{local_day(at, timezone, locale)}, {local_clock(at, timezone, locale)}"

@@ -19,6 +19,8 @@ from flask.wrappers import Response
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from companion.core.auth import PATIENT_APP_COOKIE
+
 log = logging.getLogger(__name__)
 
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
@@ -29,11 +31,14 @@ def client_address() -> str:
 
 
 def credential_key() -> str:
-    """A digest of the bearer credential (never the credential itself: keys may sit in Redis)."""
+    """A digest of the bearer credential (never the credential itself: keys may sit in Redis); the
+    patient web app's cookie holds the same kind of token, so it counts against the same limits."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return f"addr:{client_address()}"
+        token = request.cookies.get(PATIENT_APP_COOKIE, "")
+        if not token.strip():
+            return f"addr:{client_address()}"
     return "cred:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
 
 

@@ -14,7 +14,8 @@ from companion.core.errors import error_body
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL `integer`, the type of every primary key
-HTML_FORMS_PREFIX = "/console"  # the clinic console posts HTML forms, not JSON
+# The clinic console and the patient app post HTML forms (their script's JSON calls are checked as usual).
+HTML_FORMS_PREFIXES = ("/console", "/app/")
 
 
 class RowIdConverter(IntegerConverter):
@@ -31,7 +32,9 @@ def register_request_guards(app: Flask) -> None:
 
     @app.before_request
     def _require_json_bodies():
-        if request.method not in _BODY_METHODS or request.path.startswith(HTML_FORMS_PREFIX):
+        if request.method not in _BODY_METHODS:
+            return None
+        if request.path.startswith(HTML_FORMS_PREFIXES) and not request.is_json:
             return None
         has_body = (request.content_length or 0) > 0 or request.headers.get("Transfer-Encoding")
         if has_body and not request.is_json:

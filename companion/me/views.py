@@ -14,11 +14,11 @@ from companion.checkins.schemas import CheckInCreateSchema, CheckInSchema
 from companion.core.api import link_to, links
 from companion.core.auth import PATIENT_SECURITY
 from companion.courses import service as courses
+from companion.courses.aftercare import aftercare_sheet
 from companion.courses.schemas import AppointmentSchema
 from companion.devices import service as devices
 from companion.devices.schemas import DeviceCreateSchema, DeviceSchema
 from companion.me import service
-from companion.me.aftercare import aftercare_sheet
 from companion.me.schemas import AftercareSheetSchema
 from companion.patients.schemas import PatientPrefsSchema, PatientSchema
 from companion.patients.service import current_patient, current_session_id, require_patient

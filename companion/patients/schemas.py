@@ -63,11 +63,15 @@ class PatientSchema(Schema):
 class EnrolledPatientSchema(PatientSchema):
     enrollment_code = fields.String(metadata={"description": "One-time code for the patient's app; shown once."})
     enrollment_code_expires_at = fields.DateTime(format="iso")
+    join_url = fields.String(
+        metadata={"description": "The web app's join link (the code in its fragment); the hand-out's QR code holds it."}
+    )
 
 
 class EnrollmentCodeSchema(Schema):
     enrollment_code = fields.String()
     enrollment_code_expires_at = fields.DateTime(format="iso")
+    join_url = fields.String(metadata={"description": "The web app's join link with this code"})
 
 
 class PatientListSchema(Schema):

@@ -43,6 +43,16 @@ class EnrolledPatient:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.patient, name)
 
+    @property
+    def join_url(self) -> str:
+        return join_url(self.enrollment_code)
+
+
+def join_url(code: str) -> str:
+    """The link on the hand-out and in its QR code. The code rides in the fragment, which browsers
+    never send to a server, so it reaches no access log; only the join page's POST spends it."""
+    return f"{current_app.config['PUBLIC_URL']}/app/join#{code}"
+
 
 def _new_code() -> str:
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
@@ -103,7 +113,7 @@ def reissue_enrollment_code(clinic: Clinic, patient_id: int, *, end_sessions: bo
         .values(expires_at=utcnow())
     )
     code, expires_at = _issue_code(patient)
-    return {"enrollment_code": code, "enrollment_code_expires_at": expires_at}
+    return {"enrollment_code": code, "enrollment_code_expires_at": expires_at, "join_url": join_url(code)}
 
 
 @unit_of_work
@@ -171,9 +181,10 @@ def start_session(code: str) -> dict[str, Any]:
     return {"token": token, "patient": db.session.get(Patient, row.patient_id)}
 
 
-def authenticate_patient() -> Patient:
+def authenticate_patient(raw_token: str | None = None) -> Patient:
+    """The bearer token of the request, or `raw_token` (the web app's cookie holds one)."""
     with reads_first():
-        token, patient = _signed_in()
+        token, patient = _signed_in(raw_token or bearer_token())
     g.patient_token = token
     g.patient = patient
     audit.set_actor(PATIENT_SESSION, token.id, patient.clinic_id)
@@ -181,11 +192,11 @@ def authenticate_patient() -> Patient:
     return patient
 
 
-def _signed_in() -> tuple[PatientToken, Patient]:
+def _signed_in(raw_token: str) -> tuple[PatientToken, Patient]:
     found = db.session.execute(
         db.select(PatientToken, Patient)
         .join(Patient, Patient.id == PatientToken.patient_id)
-        .where(PatientToken.token_hash == hash_secret(bearer_token()), PatientToken.revoked_at.is_(None))
+        .where(PatientToken.token_hash == hash_secret(raw_token), PatientToken.revoked_at.is_(None))
     ).first()
     now = utcnow()
     idle = timedelta(days=current_app.config["PATIENT_TOKEN_IDLE_DAYS"])
@@ -216,9 +227,9 @@ def require_patient() -> None:
 
 
 @unit_of_work
-def end_session() -> None:
+def end_session(raw_token: str | None = None) -> None:
     """Sign out: this token stops working, and phones registered with it are freed."""
-    authenticate_patient()
+    authenticate_patient(raw_token)
     g.patient_token.revoked_at = utcnow()
     sessions_ended.send(None, session_ids=[g.patient_token.id])
 

@@ -94,7 +94,7 @@ def test_enroll_shows_the_code_large_with_a_qr_and_a_hand_out_in_the_patients_la
     page = response.get_data(as_text=True)
     code = re.search(r'id="enrollment-code">([A-Z0-9-]+)<', page).group(1)
     assert "<svg" in page
-    assert "Instala la app" in page  # the hand-out is in Spanish for a Spanish-speaking patient
+    assert "Escanea este código" in page  # the hand-out is in Spanish for a Spanish-speaking patient
     assert (
         client.application.test_client().post("/v1/patient-sessions", json={"enrollment_code": code}).status_code == 201
     )

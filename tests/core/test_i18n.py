@@ -15,7 +15,11 @@ PACKAGE = Path(__file__).resolve().parents[2] / "companion"
 def _marked_messages() -> set[str]:
     found = extract_from_dir(
         str(PACKAGE),
-        method_map=[("**.py", "python"), ("console/templates/**.html", "jinja2")],
+        method_map=[
+            ("**.py", "python"),
+            ("console/templates/**.html", "jinja2"),
+            ("patient_app/templates/**.html", "jinja2"),
+        ],
         keywords={"N_": None, "_": None},
         comment_tags=(),
     )

@@ -65,7 +65,7 @@ def _helpers():
 
 
 def register_console(app: Flask) -> None:
-    from companion.console.views import auth, patients, privacy, settings, worklist  # noqa: F401  (routes on `bp`)
+    from companion.console.views import auth, handouts, patients, privacy, settings, worklist  # noqa: F401
 
     app.session_interface = ConsoleSessionInterface()
     app.jinja_env.globals["csrf_token"] = generate_csrf

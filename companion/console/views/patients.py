@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import segno
 from flask import g, redirect, render_template, request, url_for
 
 from companion.checkins import service as checkins
 from companion.console.forms import CsrfForm, checked, load, local_time, number, require_csrf, text
-from companion.console.handout import handout_texts
+from companion.console.handout import handout
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
 from companion.core.clock import clock
@@ -76,14 +75,8 @@ def enroll():
             except ApiError as err:
                 errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
             else:
-                qr = segno.make(enrolled.enrollment_code, error="m").svg_inline(scale=7, border=2)
-                return render_template(
-                    "console/enrolled.html",
-                    patient=enrolled,
-                    qr=qr,
-                    handout=handout_texts(enrolled.locale, enrolled.timezone, enrolled.enrollment_code_expires_at),
-                    clinic=staff_clinic(),
-                ), 201
+                sheet = handout(enrolled.patient, enrolled.enrollment_code, enrolled.enrollment_code_expires_at)
+                return render_template("console/enrolled.html", patient=enrolled, handout=sheet), 201
     return render_template(
         "console/enroll.html", form=form, errors=errors, values=values, zones=ZONES, contraindications=CONTRAINDICATIONS
     ), 422 if errors else 200
