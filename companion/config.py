@@ -93,6 +93,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Total time one webhook delivery may take (connect, send, answer), not per read.
         "WEBHOOK_TIMEOUT_SECONDS": _float("WEBHOOK_TIMEOUT_SECONDS", 5.0),
         "WEBHOOK_MAX_RESPONSE_BYTES": _int("WEBHOOK_MAX_RESPONSE_BYTES", 4096),
+        # How long a webhook host's DNS lookup may take (when saved and when sent).
+        "WEBHOOK_DNS_TIMEOUT_SECONDS": _float("WEBHOOK_DNS_TIMEOUT_SECONDS", 2.0),
         # Development and tests only: webhook targets on loopback/private addresses (and plain http to them).
         "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
         "WEBHOOK_CA_FILE": _env("WEBHOOK_CA_FILE"),  # extra CA bundle to trust (system store otherwise)
@@ -103,6 +105,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_CHECKINS": _env("RATELIMIT_CHECKINS", "5 per minute; 50 per day"),
         "RATELIMIT_PATIENT_WRITES": _env("RATELIMIT_PATIENT_WRITES", "30 per minute"),
         "RATELIMIT_API_KEY": _env("RATELIMIT_API_KEY", "600 per minute"),
+        "RATELIMIT_PATIENT": _env("RATELIMIT_PATIENT", "300 per minute"),  # everything a patient token does
         # Proxies in front of the API whose X-Forwarded-For is trusted (0: clients connect directly).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # /metrics and the detailed /healthz: loopback callers, or this bearer token.
