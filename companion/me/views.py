@@ -52,8 +52,9 @@ class Me(MethodView):
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, PatientExportSchema)
 def export():
-    """Everything held about you as one JSON document (the same one your clinic can download)."""
-    return privacy.export_document(current_patient())
+    """Everything held about you as one JSON document: what your clinic can download, without
+    its staff's internal notes on alerts and without the network addresses of its staff and systems."""
+    return privacy.own_export(current_patient())
 
 
 @blp.route("/devices", methods=["POST"])
