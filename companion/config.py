@@ -74,6 +74,8 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "SCHEDULES_DIR": _env("SCHEDULES_DIR", str(PROJECT_ROOT / "schedules")),
         "ENROLLMENT_CODE_TTL_HOURS": _int("ENROLLMENT_CODE_TTL_HOURS", 72),
         "PATIENT_TOKEN_IDLE_DAYS": _int("PATIENT_TOKEN_IDLE_DAYS", 90),
+        # Active phones (and browsers) per patient; registering one more retires the oldest.
+        "MAX_DEVICES_PER_PATIENT": _int("MAX_DEVICES_PER_PATIENT", 5),
         "PUSH_BACKEND": _env("PUSH_BACKEND", "fcm" if credentials else "log"),
         "FIREBASE_CREDENTIALS": credentials,
         "FCM_ENDPOINT": _env("FCM_ENDPOINT"),
