@@ -58,14 +58,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_rate_limits(app)
 
     from companion.alerts import service as alerts
-    from companion.alerts import webhooks
+    from companion.alerts import webhook_pass
     from companion.courses import service as courses
     from companion.reminders import service as reminders
 
     reminders.connect_signals()
     alerts.connect_signals()
     courses.connect_signals()
-    webhooks.register()
+    webhook_pass.register()
 
     from companion.cli import register_cli
 

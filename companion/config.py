@@ -95,6 +95,14 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         # Total time one webhook delivery may take (connect, send, answer), not per read.
         "WEBHOOK_TIMEOUT_SECONDS": _float("WEBHOOK_TIMEOUT_SECONDS", 5.0),
         "WEBHOOK_MAX_RESPONSE_BYTES": _int("WEBHOOK_MAX_RESPONSE_BYTES", 4096),
+        # Webhook passes: clinics side by side, each within its own slots; a budget per pass; a circuit
+        # breaker that leaves a failing endpoint alone for a pause doubling up to the maximum.
+        "WEBHOOK_SLOTS_PER_CLINIC": _int("WEBHOOK_SLOTS_PER_CLINIC", 2),
+        "WEBHOOK_MAX_IN_FLIGHT": _int("WEBHOOK_MAX_IN_FLIGHT", 16),
+        "WEBHOOK_PASS_BUDGET_SECONDS": _float("WEBHOOK_PASS_BUDGET_SECONDS", 30.0),
+        "WEBHOOK_BREAKER_FAILURES": _int("WEBHOOK_BREAKER_FAILURES", 5),
+        "WEBHOOK_BREAKER_PAUSE_SECONDS": _float("WEBHOOK_BREAKER_PAUSE_SECONDS", 300.0),
+        "WEBHOOK_BREAKER_MAX_PAUSE_SECONDS": _float("WEBHOOK_BREAKER_MAX_PAUSE_SECONDS", 3600.0),
         # How long a webhook host's DNS lookup may take (when saved and when sent).
         "WEBHOOK_DNS_TIMEOUT_SECONDS": _float("WEBHOOK_DNS_TIMEOUT_SECONDS", 2.0),
         # Development and tests only: webhook targets on loopback/private addresses (and plain http to them).
