@@ -40,6 +40,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     api = CompanionApi(app)
     register_error_handlers(app)
+    from companion.audit import service as audit
+
+    audit.init_app(app)
     register_request_guards(app)
     from companion.core.http_security import register_security_headers
 
@@ -66,6 +69,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     alerts.connect_signals()
     courses.connect_signals()
     webhook_pass.register()
+    from companion.privacy import retention
+
+    retention.register()
 
     from companion.cli import register_cli
 

@@ -115,6 +115,10 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_CHECKINS": _env("RATELIMIT_CHECKINS", "5 per minute; 50 per day"),
         "RATELIMIT_PATIENT_WRITES": _env("RATELIMIT_PATIENT_WRITES", "30 per minute"),
         "RATELIMIT_API_KEY": _env("RATELIMIT_API_KEY", "600 per minute"),
+        # Live (unrevoked) API keys one clinic may hold.
+        "MAX_API_KEYS": _int("MAX_API_KEYS", 20),
+        # How long audit entries are kept (6 years: HIPAA's documentation retention), then pruned.
+        "AUDIT_RETENTION_DAYS": _int("AUDIT_RETENTION_DAYS", 2190),
         "RATELIMIT_PATIENT": _env("RATELIMIT_PATIENT", "300 per minute"),  # everything a patient token does
         # Proxies in front of the API whose X-Forwarded-For is trusted (0: clients connect directly).
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

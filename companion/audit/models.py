@@ -14,6 +14,8 @@ PATIENT = "patient_session"
 ENROLLMENT_CODE = "enrollment_code"  # a patient app signing in (or failing to) with a clinic's code
 ACTOR_KINDS = (API_KEY, STAFF, PATIENT, ENROLLMENT_CODE)
 
+CLI = "cli"  # the operator's command line: creates keys, never appears as an actor of a request
+
 OK = "ok"
 DENIED = "denied"  # refused: unknown or another clinic's id (404), bad credentials (401), not allowed (403)
 FAILED = "failed"  # accepted as the actor's, then refused for the input or a conflict; nothing changed

@@ -12,6 +12,8 @@ from functools import lru_cache
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from companion.audit import service as audit
+from companion.audit.models import STAFF
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound
 from companion.core.transaction import unit_of_work
@@ -63,6 +65,7 @@ def create_staff(
         raise Conflict(
             "This e-mail address already has an account.", fields={"email": ["Already has an account."]}
         ) from None
+    audit.record(None, "staff invited", target=f"staff_id={member.id},role={role}")
     return member, password
 
 
@@ -72,9 +75,11 @@ def authenticate(email: str, password: str) -> StaffMember | None:
     if member is None or not member.active:
         check_password_hash(_dummy_hash(), password)
         return None
+    audit.set_actor(STAFF, member.id, member.clinic_id, action="console sign-in")  # a refusal is recorded too
     if not check_password_hash(member.password_hash, password):
         return None
     member.last_sign_in_at = utcnow()
+    audit.record(None, "console sign-in")
     return member
 
 
@@ -114,3 +119,4 @@ def deactivate(clinic_id: int, staff_id: int, *, by: StaffMember) -> None:
     if member.id == by.id:
         raise Conflict("You cannot remove your own account.")
     member.active = False
+    audit.record(None, "staff removed", target=f"staff_id={member.id}")
