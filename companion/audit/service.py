@@ -123,7 +123,7 @@ def finish_request(response: Response) -> Response:
     if getattr(g, "audit_actor", None) is None:
         return response
     status = response.status_code
-    if status < 400 and (request.method in _READS or g.audit_seen):
+    if status < 400 and (request.method in _READS or request.method == "OPTIONS" or g.audit_seen):
         return response
     outcome = OK if status < 400 else DENIED if status in (401, 403, 404) else FAILED
     action = (outcome != OK and g.get("audit_failure_action")) or _action()
