@@ -40,6 +40,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"))
     api = CompanionApi(app)
     register_error_handlers(app)
+    from companion.audit import service as audit
+
+    audit.init_app(app)
     register_request_guards(app)
     from companion.core.http_security import register_security_headers
 
@@ -60,14 +63,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_rate_limits(app)
 
     from companion.alerts import service as alerts
-    from companion.alerts import webhooks
+    from companion.alerts import webhook_pass
     from companion.courses import service as courses
     from companion.reminders import service as reminders
 
     reminders.connect_signals()
     alerts.connect_signals()
     courses.connect_signals()
-    webhooks.register()
+    webhook_pass.register()
+    from companion.privacy import retention
+
+    retention.register()
 
     from companion.cli import register_cli
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from companion.clinics.service import require_clinic
 from companion.core.ratelimit import (
     WRITE_METHODS,
     BlueprintLimit,
@@ -13,20 +14,11 @@ from companion.core.ratelimit import (
     credential_key,
     init_rate_limits,
 )
+from companion.patient_app.session import load_patient
+from companion.patients.service import require_patient
 
-CLINIC_BLUEPRINTS = (
-    "clinic",
-    "staff_devices",
-    "patients",
-    "patient_treatments",
-    "treatments",
-    "protocols",
-    "alerts",
-    "patient_checkins",
-    "triage_rules",
-    "privacy",
-)
-# Limits are settings (README, "Rate limits"); each names the config key that holds it.
+# Limits are settings (docs/security-api.md); each names the config key that holds it. Every blueprint
+# guarded by the clinic key or the patient token is limited by its guard, so no endpoint can be forgotten.
 ENDPOINT_LIMITS = (
     EndpointLimit(
         "patient_sessions.start_session", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True
@@ -36,16 +28,20 @@ ENDPOINT_LIMITS = (
     # The patient web app: the same limits as the app API (its cookie holds a patient token).
     EndpointLimit("patient_join.join", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True),
     EndpointLimit("patient_app.checkin", "RATELIMIT_CHECKINS", credential_key),
+    # Sign-out authenticates inside the view of an otherwise open blueprint.
+    EndpointLimit("patient_sessions.end_session", "RATELIMIT_PATIENT_WRITES", credential_key),
 )
 BLUEPRINT_LIMITS = (
     BlueprintLimit(
-        ("me", "patient_app"),
-        "RATELIMIT_PATIENT_WRITES",
-        "patient-writes",
-        credential_key,
-        methods=tuple(WRITE_METHODS),
+        require_patient, "RATELIMIT_PATIENT_WRITES", "patient-writes", credential_key, methods=tuple(WRITE_METHODS)
     ),
-    BlueprintLimit(CLINIC_BLUEPRINTS, "RATELIMIT_API_KEY", "api-key", credential_key),
+    BlueprintLimit(require_patient, "RATELIMIT_PATIENT", "patient", credential_key),
+    # The web app's pages share the same counters (same scope) through their own guard.
+    BlueprintLimit(
+        load_patient, "RATELIMIT_PATIENT_WRITES", "patient-writes", credential_key, methods=tuple(WRITE_METHODS)
+    ),
+    BlueprintLimit(load_patient, "RATELIMIT_PATIENT", "patient", credential_key),
+    BlueprintLimit(require_clinic, "RATELIMIT_API_KEY", "api-key", credential_key),
 )
 
 

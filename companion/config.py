@@ -121,6 +121,9 @@ SETTINGS: dict[str, Setting] = {
     "SCHEDULES_DIR": _env("SCHEDULES_DIR", _SCHEDULES, "folder of the protocol files"),
     "ENROLLMENT_CODE_TTL_HOURS": _int("ENROLLMENT_CODE_TTL_HOURS", 72, "lifetime of a one-time enrollment code"),
     "PATIENT_TOKEN_IDLE_DAYS": _int("PATIENT_TOKEN_IDLE_DAYS", 90, "a patient token unused this long stops working"),
+    "MAX_DEVICES_PER_PATIENT": _int(
+        "MAX_DEVICES_PER_PATIENT", 5, "active phones and browsers per patient; one more retires the oldest"
+    ),
     "PUBLIC_URL": _env(
         "PUBLIC_URL", "http://127.0.0.1:8000", "where patients reach this server (join links, hand-out QR codes)"
     ),
@@ -170,6 +173,25 @@ SETTINGS: dict[str, Setting] = {
     "WEBHOOK_MAX_RESPONSE_BYTES": _int(
         "WEBHOOK_MAX_RESPONSE_BYTES", 4096, "at most this much of a webhook's answer is read"
     ),
+    "WEBHOOK_SLOTS_PER_CLINIC": _int(
+        "WEBHOOK_SLOTS_PER_CLINIC", 2, "webhook deliveries one clinic may have open at once"
+    ),
+    "WEBHOOK_MAX_IN_FLIGHT": _int("WEBHOOK_MAX_IN_FLIGHT", 16, "webhook deliveries open at once across clinics"),
+    "WEBHOOK_PASS_BUDGET_SECONDS": _float(
+        "WEBHOOK_PASS_BUDGET_SECONDS", 30.0, "a webhook pass starts no delivery after this long"
+    ),
+    "WEBHOOK_BREAKER_FAILURES": _int(
+        "WEBHOOK_BREAKER_FAILURES", 5, "failures in a row before a clinic's webhook endpoint is paused"
+    ),
+    "WEBHOOK_BREAKER_PAUSE_SECONDS": _float(
+        "WEBHOOK_BREAKER_PAUSE_SECONDS", 300.0, "first pause of a failing webhook endpoint (then doubling)"
+    ),
+    "WEBHOOK_BREAKER_MAX_PAUSE_SECONDS": _float(
+        "WEBHOOK_BREAKER_MAX_PAUSE_SECONDS", 3600.0, "longest pause of a failing webhook endpoint"
+    ),
+    "WEBHOOK_DNS_TIMEOUT_SECONDS": _float(
+        "WEBHOOK_DNS_TIMEOUT_SECONDS", 2.0, "how long a webhook host's DNS lookup may take"
+    ),
     "WEBHOOK_ALLOW_PRIVATE": _bool(
         "WEBHOOK_ALLOW_PRIVATE", False, "development and tests only: webhooks to private addresses, plain http"
     ),
@@ -188,6 +210,11 @@ SETTINGS: dict[str, Setting] = {
         "RATELIMIT_PATIENT_WRITES", "30 per minute", "writes to `/v1/me...` per patient token"
     ),
     "RATELIMIT_API_KEY": _env("RATELIMIT_API_KEY", "600 per minute", "requests per clinic API key"),
+    "RATELIMIT_PATIENT": _env("RATELIMIT_PATIENT", "300 per minute", "every request per patient token"),
+    "MAX_API_KEYS": _int("MAX_API_KEYS", 20, "live (unrevoked) API keys one clinic may hold"),
+    "AUDIT_RETENTION_DAYS": _int(
+        "AUDIT_RETENTION_DAYS", 2190, "audit entries are kept this long (6 years), then pruned"
+    ),
     "TRUSTED_PROXIES": _int(
         "TRUSTED_PROXIES", 0, "proxies in front whose X-Forwarded-For and -Proto are trusted (0: none)"
     ),

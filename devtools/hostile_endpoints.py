@@ -10,7 +10,8 @@ from typing import Any
 
 class HostileEndpoint:
     """mode "trickle": one byte of a status line every `interval` seconds, never finishing;
-    mode "oversized": a 200 announcing 400 MB and streaming zeros until the caller hangs up."""
+    mode "oversized": a 200 announcing 400 MB and streaming zeros until the caller hangs up;
+    mode "silent": reads the request and never answers (a black hole that accepted the connection)."""
 
     def __init__(self, mode: str, interval: float = 0.2) -> None:
         self.mode, self.interval = mode, interval
@@ -37,7 +38,9 @@ class HostileEndpoint:
             try:
                 conn.recv(65536)
                 self.requests += 1
-                if self.mode == "trickle":
+                if self.mode == "silent":
+                    self._stop.wait()
+                elif self.mode == "trickle":
                     for byte in b"HTTP/1.1 200 OK\r\n" * 1000:
                         if self._stop.is_set():
                             return

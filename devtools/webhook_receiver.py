@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,7 +20,7 @@ class WebhookReceiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver._lock:
-                    receiver.received.append({"headers": dict(self.headers), "body": body})
+                    receiver.received.append({"headers": dict(self.headers), "body": body, "at": time.monotonic()})
                     status = receiver._statuses.popleft() if receiver._statuses else 204
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

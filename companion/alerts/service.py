@@ -4,6 +4,7 @@ quiet hours: they go out at once."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from flask import current_app
@@ -213,7 +214,9 @@ def queue_webhook(alert: Alert, event: str) -> None:
         title=event,
         body="",
         priority="high" if alert.severity == "urgent" else "normal",
-        payload={"event": event, "alert": event_body},
+        # The event's id is fixed when it is queued (a retry repeats it, for receivers that de-duplicate)
+        # and random: a row id would repeat after an erasure or on another installation.
+        payload={"id": f"evt_{uuid.uuid4().hex}", "event": event, "alert": event_body},
         lifetime=_WEBHOOK_LIFETIME,
     )
 

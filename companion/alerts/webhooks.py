@@ -19,18 +19,15 @@ from http.client import HTTPException
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
 
 from companion.alerts.service import resend_unacknowledged_urgent
-from companion.clinics.models import Clinic
 from companion.core import webhook_client
 from companion.core.clock import clock
 from companion.core.webhook_targets import Unresolvable, UnsafeTarget, check_with_config
-from companion.push.models import Delivery
-from companion.reminders.claiming import ClaimedReminder, finish, write_transaction
-from companion.reminders.dispatch import Lease, register_channel_handler, register_housekeeping_task
-from companion.reminders.models import EXPIRED, FAILED, PENDING, SENT, WEBHOOK
-from companion.reminders.outcomes import RetryPolicy
+from companion.reminders.claiming import ClaimedReminder
+from companion.reminders.dispatch import register_channel_handler, register_housekeeping_task
+from companion.reminders.dispatch.channels import ChannelHandler
+from companion.reminders.models import WEBHOOK
 
 log = logging.getLogger("companion.alerts.webhooks")
 
@@ -48,8 +45,11 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"sha256={digest}"
 
 
-def _post(url: str, secret: str, row: ClaimedReminder, timeout: float) -> tuple[str, str | None]:
-    """Returns (outcome, error code): outcome is sent, retry or failed."""
+def post_event(url: str, secret: str, row: ClaimedReminder, config: Mapping[str, Any]) -> tuple[str, str | None]:
+    """Returns (outcome, error code): outcome is sent, retry or failed. Runs on the pass's
+    threads, so it takes the app's settings as an argument rather than from the app context."""
+    timeout = config["WEBHOOK_TIMEOUT_SECONDS"]
+    # The payload's own id (a UUID since it was queued); rows queued before that carry their row id.
     body = json.dumps({"id": f"evt_{row.id}", **row.payload}, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(clock.now().timestamp())
     headers = {
@@ -60,9 +60,8 @@ def _post(url: str, secret: str, row: ClaimedReminder, timeout: float) -> tuple[
         "X-Companion-Timestamp": str(timestamp),
         "X-Companion-Signature": sign(secret, timestamp, body),
     }
-    config = current_app.config
     try:
-        target = check_with_config(url, config)  # again at send time: DNS may have changed since
+        target = check_with_config(url, config)  # type: ignore[arg-type]  # again at send time: DNS may have changed since
         response = webhook_client.post(
             target,
             body,
@@ -86,59 +85,12 @@ def _post(url: str, secret: str, row: ClaimedReminder, timeout: float) -> tuple[
     return "failed", f"HTTP {response.status}"
 
 
-def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
-    config = current_app.config
-    policy = RetryPolicy(config["RETRY_BASE_SECONDS"], config["RETRY_MAX_SECONDS"], config["QUOTA_BACKOFF_SECONDS"])
-    with lease.engine.connect() as conn:
-        clinics = {
-            c.id: c
-            for c in conn.execute(
-                select(Clinic.id, Clinic.webhook_url, Clinic.webhook_secret).where(
-                    Clinic.id.in_({r.clinic_id for r in rows})
-                )
-            )
-        }
-    counts: dict[str, int] = {}
-    for row in rows:
-        clinic = clinics.get(row.clinic_id)
-        if clinic is None or not clinic.webhook_url or not clinic.webhook_secret:
-            outcome, error = "failed", "webhook_not_configured"
-        else:
-            outcome, error = _post(clinic.webhook_url, clinic.webhook_secret, row, config["WEBHOOK_TIMEOUT_SECONDS"])
-        now = clock.now()
-        values: dict[str, Any] = {"attempts": row.attempts + 1, "last_error": error}
-        if outcome == "sent":
-            values.update(status=SENT, sent_at=now)
-        elif outcome == "failed":
-            values.update(status=FAILED)
-            log.warning("webhook for clinic %s failed for good: %s", row.clinic_id, error)
-        else:
-            retry_at = now + timedelta(seconds=policy.retry_delay(row.attempts))
-            if retry_at < row.expires_at:
-                values.update(status=PENDING, available_at=retry_at)
-            else:
-                values.update(status=EXPIRED)
-        with write_transaction(lease.engine) as conn:
-            conn.execute(
-                insert(Delivery.__table__).values(
-                    reminder_id=row.id,
-                    device_id=None,
-                    backend="webhook",
-                    outcome=outcome,
-                    error_code=error,
-                    created_at=now,
-                )
-            )
-            finish(conn, claimer=lease.claimer, ids=[row.id], values={"updated_at": now, **values})
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
-
-
 def _resend_urgent() -> int:
     return resend_unacknowledged_urgent(timedelta(minutes=current_app.config["URGENT_RESEND_MINUTES"]))
 
 
-def register() -> None:
-    """Alerts ride on the dispatcher: webhook rows, and re-sends of unacknowledged urgent alerts."""
+def register(deliver: ChannelHandler) -> None:
+    """Alerts ride on the dispatcher: webhook rows (delivered by `deliver`, see webhook_pass), and
+    re-sends of unacknowledged urgent alerts."""
     register_channel_handler(WEBHOOK, deliver)
     register_housekeeping_task("urgent_resends", _resend_urgent)

@@ -11,19 +11,31 @@ from companion.extensions import db
 API_KEY = "api_key"
 STAFF = "staff"
 PATIENT = "patient_session"
-ACTOR_KINDS = (API_KEY, STAFF, PATIENT)
+ENROLLMENT_CODE = "enrollment_code"  # a patient app signing in (or failing to) with a clinic's code
+ACTOR_KINDS = (API_KEY, STAFF, PATIENT, ENROLLMENT_CODE)
+
+CLI = "cli"  # the operator's command line: creates keys, never appears as an actor of a request
+
+OK = "ok"
+DENIED = "denied"  # refused: unknown or another clinic's id (404), bad credentials (401), not allowed (403)
+FAILED = "failed"  # accepted as the actor's, then refused for the input or a conflict; nothing changed
+OUTCOMES = (OK, DENIED, FAILED)
 
 
 class AuditEntry(db.Model):
-    """One access to a patient's data. Append-only: the code has no path that updates or
-    deletes a row, and on PostgreSQL a trigger refuses UPDATE and DELETE.
+    """One access to a patient's data or one security-relevant change, allowed or not.
+    Append-only: no API changes a row; on PostgreSQL a trigger refuses UPDATE and DELETE
+    except to the retention job (`companion.audit_prune`).
 
     No foreign keys on purpose: an entry outlives the patient (an erasure keeps the record
     that it happened), and it holds ids only, never a name or a health detail.
     """
 
     __tablename__ = "audit_entries"
-    __table_args__ = (Index("ix_audit_entries_clinic_patient_at", "clinic_id", "patient_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_entries_clinic_patient_at", "clinic_id", "patient_id", "at"),
+        Index("ix_audit_entries_at", "at"),  # the retention job deletes by age
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -33,4 +45,7 @@ class AuditEntry(db.Model):
     actor_id: Mapped[int]
     # "GET /v1/patients/{patient_id}", "console POST /console/patients/{patient_id}/erase", ...
     action: Mapped[str] = mapped_column(String(160))
+    # What was acted on, as the request named it ("appointment_id=42", "api_key_id=7"), also when refused.
+    target: Mapped[str | None] = mapped_column(String(160))
+    outcome: Mapped[str] = mapped_column(String(16), default=OK)
     address: Mapped[str | None] = mapped_column(String(64))

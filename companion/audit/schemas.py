@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from companion.audit.models import ACTOR_KINDS
+from companion.audit.models import ACTOR_KINDS, OUTCOMES
 from companion.core.fields import AwareDateTime, PageArgsSchema
 from companion.core.requests import ROW_ID_MAX
 
@@ -22,7 +22,8 @@ class AuditEntrySchema(Schema):
     actor_kind = fields.String(
         validate=validate.OneOf(ACTOR_KINDS),
         metadata={
-            "description": "api_key: a clinic integration; staff: a console user; patient_session: the patient's app"
+            "description": "api_key: a clinic integration; staff: a console user; patient_session: the patient's app; "
+            "enrollment_code: an app signing in with a code"
         },
     )
     actor_id = fields.Integer(
@@ -30,10 +31,26 @@ class AuditEntrySchema(Schema):
     )
     action = fields.String(
         metadata={
-            "description": "The request, as method and route, e.g. `GET /v1/patients/{patient_id}`; "
-            "`patient erased` marks an erasure",
+            "description": "The request, as method and route, e.g. `GET /v1/patients/{patient_id}`, or a named "
+            "event: `patient erased`, `patient sign-in`, `console sign-in`, `api key created`, `api key revoked`, "
+            "`revoked api key used`, `webhook url changed`, `webhook removed`, `webhook secret rotated`, "
+            "`staff invited`, `staff removed`, `protocol override set`, `protocol override cleared`",
             "example": "GET /v1/patients/{patient_id}",
         }
+    )
+    target = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "What was acted on, as the request named it (`appointment_id=42`), also when refused",
+            "example": "appointment_id=42",
+        },
+    )
+    outcome = fields.String(
+        validate=validate.OneOf(OUTCOMES),
+        metadata={
+            "description": "ok; denied (unknown or another clinic's id, bad or revoked credentials, not allowed); "
+            "failed (refused for the input or a conflict: nothing changed)"
+        },
     )
     address = fields.String(allow_none=True, metadata={"description": "The client's address"})
 

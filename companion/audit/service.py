@@ -1,31 +1,47 @@
-"""The audit trail: who touched which patient's data, when, from where.
+"""The audit trail: who touched which patient's data or changed security settings, when,
+from where, on what, and whether it was allowed.
 
-Authentication names the actor (`set_actor`); the services that find a patient's data
-call `record`, so the entry is written in the same transaction as the action: a failed
-write leaves no entry, a read commits its entry itself.
+Authentication names the actor (`set_actor`); the services that find a patient's data or
+make a security-relevant change call `record`, so the entry is written in the same
+transaction as the action, and a read commits its entry itself. What the services do not
+record is caught once, after the response (`finish_request`): every refused or failed
+request of a known actor (a 404 on another clinic's id keeps the attempted id as its
+target), and every write that succeeded without an entry.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from typing import Any
 
-from flask import g, has_request_context, request
+from flask import Flask, g, has_request_context, request
+from flask.wrappers import Response
 
-from companion.audit.models import ACTOR_KINDS, AuditEntry
+from companion.audit.models import ACTOR_KINDS, DENIED, FAILED, OK, AuditEntry
 from companion.core.transaction import commit_on_its_own, in_unit_of_work
 from companion.extensions import db
+
+log = logging.getLogger(__name__)
 
 _RULE_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 _READS = frozenset({"GET", "HEAD"})
 
 
-def set_actor(kind: str, actor_id: int, clinic_id: int) -> None:
+def set_actor(kind: str, actor_id: int, clinic_id: int, *, action: str | None = None) -> None:
+    """Who acts in this request. `action` names what a refusal is recorded as (sign-ins)."""
     if kind not in ACTOR_KINDS:
         raise ValueError(f"unknown actor kind {kind!r}")
     g.audit_actor = (kind, actor_id, clinic_id)
     g.audit_seen = set()
+    g.audit_failure_action = action
+
+
+def current_actor() -> tuple[str, int] | None:
+    """(kind, id) of who acts in this request, None outside one (CLI, dispatcher)."""
+    actor = g.get("audit_actor") if has_request_context() else None
+    return (actor[0], actor[1]) if actor else None
 
 
 def _action() -> str:
@@ -34,30 +50,43 @@ def _action() -> str:
     return f"{request.method} {path}"[:160]
 
 
-def _entry(patient_id: int | None, action: str | None) -> AuditEntry | None:
-    """None outside a request with a known actor (CLI, dispatcher) or when this request
-    already recorded the same patient and action."""
-    if not has_request_context() or getattr(g, "audit_actor", None) is None:
-        return None
+def _target() -> str | None:
+    """The ids the request named ("appointment_id=42"): kept also when they were not the actor's."""
+    names = request.view_args or {}
+    return ",".join(f"{name}={value}" for name, value in sorted(names.items()))[:160] or None
+
+
+def _new_entry(patient_id: int | None, action: str, target: str | None, outcome: str) -> AuditEntry:
     kind, actor_id, clinic_id = g.audit_actor
-    action = action or _action()
-    if (patient_id, action) in g.audit_seen:
-        return None
-    g.audit_seen.add((patient_id, action))
     return AuditEntry(
         clinic_id=clinic_id,
         patient_id=patient_id,
         actor_kind=kind,
         actor_id=actor_id,
-        action=action,
+        action=action[:160],
+        target=target[:160] if target else _target(),
+        outcome=outcome,
         address=(request.remote_addr or "")[:64] or None,
     )
 
 
-def record(patient_id: int | None, action: str | None = None) -> None:
+def _entry(patient_id: int | None, action: str | None, target: str | None = None) -> AuditEntry | None:
+    """None outside a request with a known actor (CLI, dispatcher) or when this request
+    already recorded the same patient and action."""
+    if not has_request_context() or getattr(g, "audit_actor", None) is None:
+        return None
+    action = action or _action()
+    if (patient_id, action) in g.audit_seen:
+        return None
+    g.audit_seen.add((patient_id, action))
+    return _new_entry(patient_id, action, target, OK)
+
+
+def record(patient_id: int | None, action: str | None = None, *, target: str | None = None) -> None:
     """Inside a service's unit of work: flushed with it. A read outside one commits its
-    entry now (there is nothing else to commit)."""
-    entry = _entry(patient_id, action)
+    entry now (there is nothing else to commit). `action` names a security event
+    ("api key created"); by default it is the request's method and route."""
+    entry = _entry(patient_id, action, target)
     if entry is None:
         return
     if in_unit_of_work():
@@ -86,6 +115,40 @@ def record_many(patient_ids: list[int]) -> None:
         db.session.flush()
     elif entries:
         commit_on_its_own(lambda: db.session.add_all(entries))
+
+
+def finish_request(response: Response) -> Response:
+    """after_request: a refused or failed request of a known actor, or a write that succeeded
+    with no entry, is recorded now, in a transaction of its own (the request's was rolled back)."""
+    if getattr(g, "audit_actor", None) is None:
+        return response
+    status = response.status_code
+    if status < 400 and (request.method in _READS or request.method == "OPTIONS" or g.audit_seen):
+        return response
+    outcome = OK if status < 400 else DENIED if status in (401, 403, 404) else FAILED
+    action = (outcome != OK and g.get("audit_failure_action")) or _action()
+    try:
+        db.session.rollback()
+        commit_on_its_own(lambda: db.session.add(_new_entry(None, action, None, outcome)))
+    except Exception:  # the answer stands; a database that fails here fails loudly elsewhere
+        log.exception("audit entry for %s could not be written", action)
+        db.session.rollback()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(finish_request)
+
+
+def prune(before: datetime) -> int:
+    """The retention job: entries older than `before` go. The only deletion there is; on
+    PostgreSQL the append-only trigger lets it through for this transaction alone."""
+    with db.engine.connect() as connection, connection.begin():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL companion.audit_prune = 'on'")
+        else:
+            connection.execution_options(sqlite_immediate=True)
+        return connection.execute(db.delete(AuditEntry).where(AuditEntry.at < before)).rowcount
 
 
 def list_entries(

@@ -23,6 +23,10 @@ class Clinic(db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     hours: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The webhook's circuit breaker: failed deliveries in a row, and no attempt before `paused_until`.
+    webhook_failures: Mapped[int] = mapped_column(default=0)
+    webhook_paused_until: Mapped[datetime | None]
+    webhook_last_error: Mapped[str | None] = mapped_column(String(64))
 
 
 class ClinicApiKey(db.Model):
@@ -37,3 +41,6 @@ class ClinicApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Who made it: another key ("api_key"), a staff member ("staff") or the operator's command line ("cli").
+    created_by_kind: Mapped[str] = mapped_column(String(16), default="cli")
+    created_by_id: Mapped[int | None]

@@ -55,6 +55,10 @@ class ApiKeySchema(Schema):
     prefix = fields.String(allow_none=True, metadata={"description": "The key's first characters, to tell keys apart"})
     created_at = fields.DateTime(format="iso")
     last_used_at = fields.DateTime(format="iso", allow_none=True)
+    created_by_kind = fields.String(
+        metadata={"description": "Who made it: api_key (another key), staff (the console) or cli (the operator)"}
+    )
+    created_by_id = fields.Integer(allow_none=True, metadata={"description": "That key's or staff member's id"})
 
 
 class NewApiKeySchema(ApiKeySchema):

@@ -10,11 +10,11 @@ from typing import Any
 from flask import current_app, g
 
 from companion.audit import service as audit
-from companion.audit.models import API_KEY
+from companion.audit.models import API_KEY, CLI
 from companion.clinics.models import Clinic, ClinicApiKey
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
-from companion.core.errors import Invalid, NotFound, Unauthorized
+from companion.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from companion.core.sqlite import reads_first
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
@@ -43,8 +43,18 @@ def create_clinic(name: str) -> tuple[Clinic, str]:
 
 
 def issue_api_key(clinic: Clinic) -> str:
+    """A new key made by the request's actor (a key or a staff member), else by the operator's command line."""
     raw_key = new_secret("ck")
-    db.session.add(ClinicApiKey(clinic_id=clinic.id, key_hash=hash_secret(raw_key), prefix=raw_key[:10]))
+    kind, actor_id = audit.current_actor() or (CLI, None)
+    db.session.add(
+        ClinicApiKey(
+            clinic_id=clinic.id,
+            key_hash=hash_secret(raw_key),
+            prefix=raw_key[:10],
+            created_by_kind=kind,
+            created_by_id=actor_id,
+        )
+    )
     return raw_key
 
 
@@ -61,9 +71,24 @@ class NewApiKey:
 
 @unit_of_work
 def create_api_key(clinic: Clinic) -> NewApiKey:
+    """At most `MAX_API_KEYS` live keys per clinic (409 `api_key_limit`): a leaked key cannot mint
+    an unbounded set of others. Creations of one clinic take turns on its row, so the cap holds."""
+    db.session.execute(db.select(Clinic.id).where(Clinic.id == clinic.id).with_for_update())
+    cap = current_app.config["MAX_API_KEYS"]
+    live = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(ClinicApiKey)
+        .where(ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None))
+    )
+    if live >= cap:
+        raise Conflict(
+            f"This clinic already has {cap} live API keys, the most allowed; revoke one you no longer use first.",
+            code="api_key_limit",
+        )
     raw_key = issue_api_key(clinic)
     db.session.flush()
     row = db.session.scalar(db.select(ClinicApiKey).where(ClinicApiKey.key_hash == hash_secret(raw_key)))
+    audit.record(None, "api key created", target=f"api_key_id={row.id}")  # type: ignore[union-attr]
     return NewApiKey(row, raw_key)  # type: ignore[arg-type]
 
 
@@ -84,6 +109,7 @@ def revoke_api_key(clinic: Clinic, key_id: int) -> None:
     if key is None or key.clinic_id != clinic.id or key.revoked_at is not None:
         raise NotFound("No such API key.")
     key.revoked_at = utcnow()
+    audit.record(None, "api key revoked", target=f"api_key_id={key.id}")
 
 
 def authenticate_clinic() -> Clinic:
@@ -93,6 +119,7 @@ def authenticate_clinic() -> Clinic:
         .where(ClinicApiKey.key_hash == hash_secret(bearer_token()), ClinicApiKey.revoked_at.is_(None))
     ).first()
     if found is None:
+        _note_refused_key()
         raise Unauthorized("Unknown or revoked clinic API key.")
     key, clinic = found
     now = utcnow()
@@ -108,6 +135,15 @@ def authenticate_clinic() -> Clinic:
     return clinic
 
 
+def _note_refused_key() -> None:
+    """A revoked key still tells whose it was: its refusal goes into that clinic's audit."""
+    revoked = db.session.execute(
+        db.select(ClinicApiKey.id, ClinicApiKey.clinic_id).where(ClinicApiKey.key_hash == hash_secret(bearer_token()))
+    ).first()
+    if revoked is not None:
+        audit.set_actor(API_KEY, revoked.id, revoked.clinic_id, action="revoked api key used")
+
+
 def current_clinic() -> Clinic:
     return g.clinic
 
@@ -120,15 +156,23 @@ def require_clinic() -> None:
 
 @unit_of_work
 def update_clinic(clinic: Clinic, data: dict[str, Any]) -> ClinicWithSecret:
+    """A new webhook URL gets a new signing secret (shown once in the answer): whoever ran
+    the old endpoint cannot sign events for the new one. Its breaker starts afresh."""
     if data.get("webhook_url"):
         try:
             check_with_config(data["webhook_url"], current_app.config)
         except UnsafeTarget as err:
             raise Invalid("This webhook URL cannot be used.", fields={"webhook_url": [str(err)]}) from err
+    url_changed = "webhook_url" in data and data["webhook_url"] != clinic.webhook_url
     for name in ("name", "descriptive_push", "webhook_url", "phone", "email", "hours"):
         if name in data:
             setattr(clinic, name, data[name])
-    if clinic.webhook_url and not clinic.webhook_secret:
+    if url_changed:
+        audit.record(None, "webhook url changed" if clinic.webhook_url else "webhook removed")
+        clinic.webhook_failures, clinic.webhook_paused_until, clinic.webhook_last_error = 0, None, None
+        if not clinic.webhook_url:
+            clinic.webhook_secret = None
+    if clinic.webhook_url and (url_changed or not clinic.webhook_secret):
         return rotate_webhook_secret(clinic)
     db.session.flush()
     return ClinicWithSecret(clinic)
@@ -137,5 +181,6 @@ def update_clinic(clinic: Clinic, data: dict[str, Any]) -> ClinicWithSecret:
 @unit_of_work
 def rotate_webhook_secret(clinic: Clinic) -> ClinicWithSecret:
     clinic.webhook_secret = secrets.token_hex(32)
+    audit.record(None, "webhook secret rotated")
     db.session.flush()
     return ClinicWithSecret(clinic, clinic.webhook_secret)

@@ -25,7 +25,7 @@ class ClinicSettings(MethodView):
     @blp.arguments(s.ClinicUpdateSchema)
     @blp.response(200, s.ClinicWithSecretSchema)
     def patch(self, data):
-        """Setting a webhook URL for the first time creates its signing secret (shown once)."""
+        """Setting or changing the webhook URL creates a new signing secret (shown once, in this answer)."""
         return service.update_clinic(current_clinic(), data)
 
 
@@ -47,8 +47,10 @@ class ApiKeys(MethodView):
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(201, s.NewApiKeySchema)
+    @blp.alt_response(409, response="CONFLICT", description="api_key_limit: the clinic holds MAX_API_KEYS live keys")
     def post(self):
-        """A new key, shown once. Rotate: create, switch the clinic system over, revoke the old one."""
+        """A new key, shown once, recorded as made by the key that asked. Rotate: create, switch the
+        clinic system over, revoke the old one. At most `COMPANION_MAX_API_KEYS` (20) live keys."""
         return service.create_api_key(current_clinic())
 
 

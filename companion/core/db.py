@@ -6,7 +6,20 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Connection, DateTime, MetaData, Table, any_, bindparam, func, insert, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    DateTime,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -92,6 +105,15 @@ class Base(DeclarativeBase):
         metadata=metadata,
         type_annotation_map={datetime: UTCDateTime(), dict[str, Any]: JSONDoc, list[Any]: JSONDoc},
     )
+
+
+@event.listens_for(Table, "after_parent_attach")
+def _ids_never_reused(table: Table, parent: Any) -> None:
+    """Every model table's integer id is AUTOINCREMENT on SQLite, as a sequence is on PostgreSQL:
+    without it SQLite gives an erased row's id to the next row, and with the id its audit trail and
+    references. Set here so no table can forget it (`sqlite_autoincrement` for every model)."""
+    if parent is Base.metadata:
+        table.dialect_options["sqlite"]["autoincrement"] = True
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

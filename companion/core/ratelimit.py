@@ -60,7 +60,10 @@ class EndpointLimit:
 
 @dataclass(frozen=True)
 class BlueprintLimit:
-    blueprints: tuple[str, ...]
+    """A limit on every blueprint that authenticates with `guard` (its before_request hook):
+    a new blueprint is limited the moment it requires the credential, with nothing to list."""
+
+    guard: Callable[[], None]
     setting: str
     scope: str  # one counter per key across all these blueprints
     key: Callable[[], str]
@@ -93,11 +96,11 @@ def init_rate_limits(app: Flask, endpoints: Iterable[EndpointLimit], blueprints:
             key_func=group.key,
             methods=list(group.methods) if group.methods else None,
         )
-        for name in group.blueprints:
-            blueprint = app.blueprints.get(name)
-            if blueprint is None:
-                raise RuntimeError(f"rate limit for an unknown blueprint {name!r}")
-            shared(blueprint)
+        guarded = [name for name, hooks in app.before_request_funcs.items() if name and group.guard in hooks]
+        if not guarded:
+            raise RuntimeError(f"no blueprint is guarded by {group.guard.__qualname__} (limit {group.scope!r})")
+        for name in guarded:
+            shared(app.blueprints[name])
     app.extensions["companion_limiter"] = limiter
     return limiter
 

@@ -6,6 +6,10 @@ private ranges, a cloud metadata endpoint). The host is resolved and EVERY addre
 it resolves to is checked, when the URL is saved and again when it is sent to; the
 sender then connects to one of the checked addresses (see `webhook_client`), so a
 name that re-resolves to a private address in between (DNS rebinding) gains nothing.
+
+What a refusal tells the clinic is only that the address is not allowed: naming what an
+internal host resolves to would map our network for anyone who can save a URL. The
+lookup itself is bounded in time, so a slow name server cannot hold a request.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -34,12 +40,22 @@ _EMBEDDING_V4 = (
 )
 
 
+NOT_ALLOWED = "This address is not allowed."
+DEFAULT_DNS_TIMEOUT = 2.0
+# getaddrinfo cannot be interrupted: lookups run on a few threads and the caller stops waiting.
+_lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
 class UnsafeTarget(ValueError):
-    """The URL may not be used as a webhook; the message says why, for the clinic."""
+    """The URL may not be used as a webhook. `str()` is what the clinic reads; `detail` is for our log."""
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or message
 
 
 class Unresolvable(UnsafeTarget):
-    """The host does not resolve (now): worth another try later at send time."""
+    """The host does not resolve (now, or not in time): worth another try later at send time."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +98,21 @@ def address_problem(address: str) -> str | None:
     return None
 
 
+def bounded(resolve: Resolver, timeout: float) -> Resolver:
+    """`resolve`, given up on after `timeout` seconds (reported as a failed lookup)."""
+
+    def lookup(host: str, port: int) -> Sequence[str]:
+        try:
+            return _lookups.submit(resolve, host, port).result(timeout=timeout)
+        except LookupTimeout as err:
+            raise OSError(f"lookup of {host} took longer than {timeout}s") from err
+
+    return lookup
+
+
 def check_url(url: str, *, allow_private: bool = False, resolve: Resolver = system_resolve) -> Target:
-    """Parse, resolve and check a webhook URL; raises UnsafeTarget with a reason a clinic can act on."""
+    """Parse, resolve and check a webhook URL; raises UnsafeTarget with a reason that names
+    only what the clinic wrote, never what a name resolves to."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -100,9 +129,9 @@ def check_url(url: str, *, allow_private: bool = False, resolve: Resolver = syst
         raise UnsafeTarget("The webhook URL must use https.")
     if literal is None and not allow_private:
         if host in _BLOCKED_NAMES or host.endswith(_BLOCKED_SUFFIXES):
-            raise UnsafeTarget(f"{host} is an internal name.")
+            raise UnsafeTarget(NOT_ALLOWED, f"{host} is an internal name")
         if all(_NUMERIC_LABEL.match(label) for label in host.split(".")):
-            raise UnsafeTarget(f"{host} is an IP address in an unusual form; write a host name.")
+            raise UnsafeTarget(NOT_ALLOWED, f"{host} is an IP address in an unusual form")
     port = port or (443 if scheme == "https" else 80)
     if literal is not None:
         addresses = [str(literal)]
@@ -110,14 +139,14 @@ def check_url(url: str, *, allow_private: bool = False, resolve: Resolver = syst
         try:
             addresses = list(dict.fromkeys(resolve(host, port)))
         except (OSError, UnicodeError) as err:
-            raise Unresolvable(f"{host} does not resolve.") from err
+            raise Unresolvable(NOT_ALLOWED, f"{host} does not resolve: {err}") from err
         if not addresses:
-            raise Unresolvable(f"{host} does not resolve.")
+            raise Unresolvable(NOT_ALLOWED, f"{host} does not resolve")
     if not allow_private:
         for address in addresses:
             problem = address_problem(address)
             if problem:
-                raise UnsafeTarget(f"{host} resolves to {address}, which {problem}.")
+                raise UnsafeTarget(NOT_ALLOWED, f"{host} resolves to {address}, which {problem}")
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -132,9 +161,8 @@ def _ip_literal(host: str) -> IPAddress | None:
 
 
 def check_with_config(url: str, config: dict) -> Target:  # type: ignore[type-arg]
-    """check_url under the app's settings (a test may give its own resolver: DNS is the network edge)."""
-    return check_url(
-        url,
-        allow_private=bool(config.get("WEBHOOK_ALLOW_PRIVATE")),
-        resolve=config.get("WEBHOOK_RESOLVER") or system_resolve,
-    )
+    """check_url under the app's settings (a test may give its own resolver: DNS is the network edge),
+    the lookup bounded by `WEBHOOK_DNS_TIMEOUT_SECONDS`."""
+    resolver = config.get("WEBHOOK_RESOLVER") or system_resolve
+    timeout = float(config.get("WEBHOOK_DNS_TIMEOUT_SECONDS") or DEFAULT_DNS_TIMEOUT)
+    return check_url(url, allow_private=bool(config.get("WEBHOOK_ALLOW_PRIVATE")), resolve=bounded(resolver, timeout))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Row
 
+from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid
@@ -241,7 +242,10 @@ def next_appointment(patient: Patient) -> Appointment | None:
 
 
 def get_appointment(clinic: Clinic, appointment_id: int) -> Appointment:
-    return clinic_row(Appointment, appointment_id, clinic.id, "appointment")
+    """Read, changed or cancelled by id: recorded against the patient (as the request's method and route)."""
+    appointment = clinic_row(Appointment, appointment_id, clinic.id, "appointment")
+    audit.record(appointment.patient_id)
+    return appointment
 
 
 @unit_of_work

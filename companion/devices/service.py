@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from blinker import Namespace
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from companion.core.clock import utcnow
@@ -17,6 +18,7 @@ from companion.core.errors import Conflict, NotFound
 from companion.core.transaction import unit_of_work
 from companion.devices.models import Device
 from companion.extensions import db
+from companion.patients.models import Patient
 from companion.patients.service import sessions_ended
 
 signals = Namespace()
@@ -37,6 +39,8 @@ def upsert_device(
     signs out on it, or FCM reports it unregistered - then it registers as new (201), exactly
     as an identifier never seen before."""
     kind = "fid" if "fid" in data else "token"
+    if patient_id is not None:  # registrations of one patient take turns, so the cap holds under concurrency
+        db.session.execute(db.select(Patient.id).where(Patient.id == patient_id).with_for_update())
     for _ in range(2):
         try:
             with db.session.begin_nested():
@@ -57,9 +61,25 @@ def upsert_device(
                 db.session.flush()
         except IntegrityError:  # registered concurrently: retry as an update
             continue
+        if patient_id is not None:
+            _retire_beyond_cap(patient_id, current_app.config["MAX_DEVICES_PER_PATIENT"])
         device_activated.send(device, patient_id=patient_id, clinic_id=clinic_id)
         return device, created
     raise RuntimeError("device registration raced twice")
+
+
+def _retire_beyond_cap(patient_id: int, cap: int) -> None:
+    """One patient, at most `cap` active devices: the least recently registered ones are retired,
+    so a reminder is never fanned out to dozens of phones."""
+    extra = db.session.scalars(
+        db.select(Device)
+        .where(Device.patient_id == patient_id, Device.active.is_(True))
+        .order_by(Device.updated_at.desc(), Device.id.desc())
+        .offset(max(cap, 1))
+    )
+    for device in extra:
+        deactivate(device, "replaced_by_newer")
+    db.session.flush()
 
 
 def register_patient_device(
@@ -81,10 +101,18 @@ def staff_devices(clinic_id: int) -> list[Device]:
 
 
 @unit_of_work
-def remove_device(identifier: str, *, patient_id: int | None = None, clinic_id: int | None = None) -> None:
-    """Kept, not deleted: deliveries point at it."""
+def remove_device(
+    device_id: int | None = None,
+    *,
+    identifier: str | None = None,
+    patient_id: int | None = None,
+    clinic_id: int | None = None,
+) -> None:
+    """By the device's id (identifiers stay out of URLs and access logs); by `identifier` for the
+    deprecated form. Kept, not deleted: deliveries point at it."""
     owner = Device.patient_id == patient_id if patient_id is not None else Device.clinic_id == clinic_id
-    device = db.session.scalar(db.select(Device).where(Device.identifier == identifier, owner, Device.active.is_(True)))
+    which = Device.id == device_id if device_id is not None else Device.identifier == identifier
+    device = db.session.scalar(db.select(Device).where(which, owner, Device.active.is_(True)))
     if device is None:
         raise NotFound("No such device.")
     deactivate(device, "removed_by_app" if patient_id is not None else "removed_by_clinic")

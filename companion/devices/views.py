@@ -13,9 +13,7 @@ from companion.devices import service
 
 blp = Blueprint("staff_devices", __name__, url_prefix="/v1/clinic/devices", description="Clinic: staff devices")
 blp.before_request(require_clinic)
-_REMOVE = links(
-    201, RemoveDevice=link_to("DELETE", "/v1/clinic/devices/{identifier}", identifier="$response.body#/identifier")
-)
+_REMOVE = links(201, RemoveDevice=link_to("DELETE", "/v1/clinic/devices/{device_id}", device_id="$response.body#/id"))
 
 
 @blp.route("")
@@ -36,8 +34,18 @@ class StaffDevices(MethodView):
         return device, 201 if created else 200
 
 
-@blp.route("/<path:identifier>", methods=["DELETE"])
+@blp.route("/<int:device_id>", methods=["DELETE"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(204)
-def remove_device(identifier):
-    service.remove_device(identifier, clinic_id=current_clinic().id)
+def remove_device(device_id):
+    """Stop alert pushes to this phone: its `id` from the registration answer or the list."""
+    service.remove_device(device_id, clinic_id=current_clinic().id)
+
+
+@blp.route("/<path:identifier>", methods=["DELETE"])
+@blp.doc(security=CLINIC_SECURITY, deprecated=True)
+@blp.response(204)
+def remove_device_by_identifier(identifier):
+    """Deprecated, removed in the next release: the push identifier in the path ends up in access
+    logs. Use `DELETE /v1/clinic/devices/{device_id}`."""
+    service.remove_device(identifier=identifier, clinic_id=current_clinic().id)

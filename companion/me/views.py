@@ -52,16 +52,15 @@ class Me(MethodView):
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, PatientExportSchema)
 def export():
-    """Everything held about you as one JSON document (the same one your clinic can download)."""
-    return privacy.export_document(current_patient())
+    """Everything held about you as one JSON document: what your clinic can download, without
+    its staff's internal notes on alerts and without the network addresses of its staff and systems."""
+    return privacy.own_export(current_patient())
 
 
 @blp.route("/devices", methods=["POST"])
 @blp.doc(
     security=PATIENT_SECURITY,
-    **links(
-        201, RemoveDevice=link_to("DELETE", "/v1/me/devices/{identifier}", identifier="$response.body#/identifier")
-    ),
+    **links(201, RemoveDevice=link_to("DELETE", "/v1/me/devices/{device_id}", device_id="$response.body#/id")),
 )
 @blp.arguments(DeviceCreateSchema)
 @blp.response(201, DeviceSchema)
@@ -72,11 +71,21 @@ def register_device(data):
     return device, 201 if created else 200
 
 
-@blp.route("/devices/<path:identifier>", methods=["DELETE"])
+@blp.route("/devices/<int:device_id>", methods=["DELETE"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(204)
-def remove_device(identifier):
-    devices.remove_device(identifier, patient_id=current_patient().id)
+def remove_device(device_id):
+    """Stop pushes to this phone: its `id` from the registration answer."""
+    devices.remove_device(device_id, patient_id=current_patient().id)
+
+
+@blp.route("/devices/<path:identifier>", methods=["DELETE"])
+@blp.doc(security=PATIENT_SECURITY, deprecated=True)
+@blp.response(204)
+def remove_device_by_identifier(identifier):
+    """Deprecated, removed in the next release: the push identifier in the path ends up in access
+    logs. Use `DELETE /v1/me/devices/{device_id}`."""
+    devices.remove_device(identifier=identifier, patient_id=current_patient().id)
 
 
 @blp.route("/timeline", methods=["GET"])

@@ -12,6 +12,7 @@ from flask import current_app, g
 from sqlalchemy.exc import IntegrityError
 
 from companion.audit import service as audit
+from companion.audit.models import ENROLLMENT_CODE
 from companion.audit.models import PATIENT as PATIENT_SESSION
 from companion.clinics.models import Clinic
 from companion.core.auth import bearer_token, hash_secret, new_secret
@@ -138,6 +139,7 @@ def list_patients(clinic: Clinic, limit: int, offset: int) -> dict[str, Any]:
     query = db.select(Patient).where(Patient.clinic_id == clinic.id)
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Patient.id).limit(limit).offset(offset)).all()
+    audit.record_many([row.id for row in rows])
     return {"items": list(rows), "total": total, "limit": limit, "offset": offset}
 
 
@@ -163,6 +165,9 @@ def start_session(code: str) -> dict[str, Any]:
     row = db.session.scalar(
         db.select(EnrollmentCode).where(EnrollmentCode.code_hash == hash_secret(normalize_code(code)))
     )
+    if row is not None:  # a known code, used or not: its clinic's audit records the sign-in either way
+        clinic_id = db.session.scalar(db.select(Patient.clinic_id).where(Patient.id == row.patient_id))
+        audit.set_actor(ENROLLMENT_CODE, row.id, clinic_id, action="patient sign-in")  # type: ignore[arg-type]
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise Unauthorized(
             "This enrollment code is unknown, used or expired; ask your clinic for a new one.",
@@ -177,7 +182,10 @@ def start_session(code: str) -> dict[str, Any]:
     if claimed != 1:
         raise Unauthorized("This enrollment code was already used.", code="invalid_enrollment_code")
     token = new_secret("pt")
-    db.session.add(PatientToken(patient_id=row.patient_id, token_hash=hash_secret(token)))
+    session = PatientToken(patient_id=row.patient_id, token_hash=hash_secret(token))
+    db.session.add(session)
+    db.session.flush()
+    audit.record(row.patient_id, "patient sign-in", target=f"patient_session_id={session.id}")
     return {"token": token, "patient": db.session.get(Patient, row.patient_id)}
 
 

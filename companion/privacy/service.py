@@ -10,6 +10,7 @@ from typing import Any
 
 from companion.alerts.models import Alert
 from companion.audit import service as audit
+from companion.audit.models import PATIENT as PATIENT_SESSION
 from companion.checkins.models import CheckIn
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
@@ -34,6 +35,21 @@ def _mask(identifier: str) -> str:
 
 def export_patient(clinic: Clinic, patient_id: int) -> dict[str, Any]:
     return export_document(patients.get_patient(clinic, patient_id))
+
+
+def own_export(patient: Patient) -> dict[str, Any]:
+    """The patient's own copy: the clinic's internal resolution notes and the addresses its
+    staff and integrations worked from are the clinic's records, not the patient's data."""
+    document = export_document(patient)
+    document["alerts"] = [_without(alert, "resolution_note") for alert in document["alerts"]]
+    document["audit"] = [
+        entry if entry.actor_kind == PATIENT_SESSION else _without(entry, "address") for entry in document["audit"]
+    ]
+    return document
+
+
+def _without(row: Any, name: str) -> dict[str, Any]:
+    return {key: value for key, value in vars(row).items() if not key.startswith("_") and key != name}
 
 
 def export_document(patient: Patient) -> dict[str, Any]:

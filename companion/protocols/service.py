@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.errors import Invalid, NotFound
 from companion.core.transaction import unit_of_work
@@ -70,6 +71,7 @@ def set_override(clinic: Clinic, key: str, values: dict[str, Any]) -> dict[str, 
     else:
         row.values = values
     db.session.flush()
+    audit.record(None, "protocol override set", target=f"protocol={key}")
     return show_protocol(clinic, key)
 
 
@@ -79,3 +81,4 @@ def clear_override(clinic: Clinic, key: str) -> None:
     row = _overrides(clinic.id).get(key)
     if row is not None:
         db.session.delete(row)
+        audit.record(None, "protocol override cleared", target=f"protocol={key}")

@@ -18,6 +18,8 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from companion.audit import service as audit
+from companion.audit.models import STAFF
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound
@@ -86,6 +88,7 @@ def create_staff(
             db.session.flush()
     except IntegrityError:  # the same address invited twice at once
         raise Conflict(ALREADY_MEMBER, fields={"email": [ALREADY_MEMBER]}) from None
+    audit.record(None, "staff invited", target=f"staff_id={member.id},role={role}")
     return member, password
 
 
@@ -116,6 +119,8 @@ def sign_in(email: str, password: str, clinic_id: int | None = None) -> SignInOu
     if clinic_id is not None:
         query = query.where(StaffMember.clinic_id == clinic_id)
     accounts = list(db.session.scalars(query.order_by(StaffMember.id).with_for_update()))
+    if accounts:  # a refusal is recorded too (the audit's after-request hook)
+        audit.set_actor(STAFF, accounts[0].id, accounts[0].clinic_id, action="console sign-in")
     open_accounts = [m for m in accounts if m.sign_in_blocked_until is None or m.sign_in_blocked_until <= now]
     if not open_accounts:
         check_password_hash(_dummy_hash(), password)  # the same time as a real check
@@ -141,6 +146,8 @@ def sign_in(email: str, password: str, clinic_id: int | None = None) -> SignInOu
         return SignInOutcome(clinics=[(m.clinic_id, names.get(m.clinic_id, "")) for m in fits])
     member = fits[0]
     member.last_sign_in_at = now
+    audit.set_actor(STAFF, member.id, member.clinic_id, action="console sign-in")
+    audit.record(None, "console sign-in")
     return SignInOutcome(member=member, token=sessions.start(member.id))
 
 
@@ -226,3 +233,4 @@ def deactivate(clinic_id: int, staff_id: int, *, by: StaffMember) -> None:
         raise Conflict("You cannot remove your own account.")
     member.active = False
     sessions.end_all(member.id)
+    audit.record(None, "staff removed", target=f"staff_id={member.id}")

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from companion.alerts.models import Alert
+from companion.audit import service as audit
 from companion.checkins.models import CheckIn
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
@@ -67,6 +68,7 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dic
         else {}
     )
     page = [{**item.__dict__, "patient_name": names.get(item.patient_id)} for item in items[offset : offset + limit]]
+    audit.record_many([item["patient_id"] for item in page])  # names and notes of the patients shown
     return {"items": page, "total": len(items), "limit": limit, "offset": offset}
 
 

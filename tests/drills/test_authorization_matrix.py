@@ -109,9 +109,11 @@ def _tenant(
     patient = factories.enroll(client, clinic, display_name=patient_name, external_ref=external_ref)
     token = factories.sign_in(client, patient["enrollment_code"])
     treatment = factories.record_treatment(client, clinic, patient["id"])
-    assert client.post("/v1/me/devices", json={"fid": device, "platform": "android"}, headers=token).status_code == 201
+    phone = client.post("/v1/me/devices", json={"fid": device, "platform": "android"}, headers=token)
+    assert phone.status_code == 201
     staff_body = {"fid": staff, "platform": "ios", "staff_name": staff_name}
-    assert client.post("/v1/clinic/devices", json=staff_body, headers=clinic["headers"]).status_code == 201
+    staff_phone = client.post("/v1/clinic/devices", json=staff_body, headers=clinic["headers"])
+    assert staff_phone.status_code == 201
     urgent = {"ratings": {"redness": 3, "swelling": 3}, "red_flags": {"pus": True}, "note": note}
     checkin = client.post("/v1/me/checkins", json=urgent, headers=token).get_json()
     assert checkin["alert_id"], checkin
@@ -129,6 +131,8 @@ def _tenant(
         "key": "microneedling-face",
         "identifier@patient": device,
         "identifier@clinic": staff,
+        "device_id@patient": phone.get_json()["id"],
+        "device_id@clinic": staff_phone.get_json()["id"],
     }
     return {"clinic": clinic, "patient": patient, "token": token, "ids": ids}
 

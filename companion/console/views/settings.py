@@ -86,7 +86,10 @@ def update_clinic():
 @admin_required
 def create_api_key():
     require_csrf()
-    return _page(new_api_key=clinics.create_api_key(staff_clinic()).key)
+    try:
+        return _page(new_api_key=clinics.create_api_key(staff_clinic()).key)
+    except ApiError as err:
+        return _page(errors={"api_keys": err.message}), err.status
 
 
 @bp.route("/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
