@@ -9,24 +9,28 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from companion.push.base import DEFAULT_IN_FLIGHT
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(f"COMPANION_{name}")
     return value if value not in (None, "") else default
 
 
 def _int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))  # type: ignore[arg-type]
+    return int(_env(name, str(default)))
 
 
 def _float(name: str, default: float) -> float:
-    return float(_env(name, str(default)))  # type: ignore[arg-type]
+    return float(_env(name, str(default)))
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -66,7 +70,7 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     default_db = f"sqlite:///{Path(instance_path) / 'companion.db'}"
     credentials = firebase_credentials_path()
     return {
-        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(_env("DATABASE_URL", default_db)),  # type: ignore[arg-type]
+        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(_env("DATABASE_URL", default_db)),
         # A pooled connection that died with a database restart is replaced before use,
         # so the first request after the restart does not fail.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},

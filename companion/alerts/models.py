@@ -8,11 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.checkins.models import CheckIn
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 from companion.patients.models import Patient
 
 
-class Alert(db.Model):
+class Alert(Model):
     """An off-course check-in, for the clinic to acknowledge and resolve."""
 
     __tablename__ = "alerts"

@@ -5,6 +5,7 @@ quiet hours: they go out at once."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 
@@ -150,7 +151,15 @@ def _attach(alert: Alert, checkin: CheckIn) -> Alert:
 
 
 def _queue(
-    alert: Alert, *, channel: str, kind: str, title: str, body: str, priority: str, payload: dict, lifetime: timedelta
+    alert: Alert,
+    *,
+    channel: str,
+    kind: str,
+    title: str,
+    body: str,
+    priority: str,
+    payload: dict[str, Any],
+    lifetime: timedelta,
 ) -> None:
     """An outbox row for this alert, due now (clinic staff have no quiet hours)."""
     now = utcnow()

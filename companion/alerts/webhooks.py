@@ -101,6 +101,7 @@ def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
     counts: dict[str, int] = {}
     for row in rows:
         clinic = clinics.get(row.clinic_id)
+        error: str | None
         if clinic is None or not clinic.webhook_url or not clinic.webhook_secret:
             outcome, error = "failed", "webhook_not_configured"
         else:

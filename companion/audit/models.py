@@ -6,7 +6,7 @@ from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 API_KEY = "api_key"
 STAFF = "staff"
@@ -14,7 +14,7 @@ PATIENT = "patient_session"
 ACTOR_KINDS = (API_KEY, STAFF, PATIENT)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One access to a patient's data. Append-only: the code has no path that updates or
     deletes a row, and on PostgreSQL a trigger refuses UPDATE and DELETE.
 

@@ -7,13 +7,13 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 if TYPE_CHECKING:  # the alerts domain sits above check-ins; the mapper resolves "Alert" by name
     from companion.alerts.models import Alert
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     __tablename__ = "checkins"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from blinker import Namespace
+from sqlalchemy import select
 
 from companion.checkins.models import CheckIn
 from companion.checkins.triage import SymptomReport, triage, triage_table
@@ -36,7 +37,7 @@ _FALLBACK_COURSE = ExpectedCourse(redness_hours=48, swelling_hours=48)
 
 def _latest_treatment(patient: Patient) -> Treatment | None:
     return db.session.scalar(
-        db.select(Treatment)
+        select(Treatment)
         .where(Treatment.patient_id == patient.id, Treatment.status == "active", Treatment.performed_at <= utcnow())
         .order_by(Treatment.performed_at.desc())
         .limit(1)

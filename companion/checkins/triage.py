@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from companion.checkins.advice import DEFAULT_LOCALE, compose_advice
+from companion.checkins.advice import compose_advice
 from companion.checkins.symptoms import COURSE_ALIASES, MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
 from companion.checkins.triage_rules import (
     AFTER_FIRST_DAY,
@@ -31,6 +31,7 @@ from companion.checkins.triage_rules import (
     Rule,
     triage_table,
 )
+from companion.core.i18n import DEFAULT_LOCALE
 from companion.treatments.facts import ExpectedCourse
 
 __all__ = [

@@ -17,7 +17,7 @@ history.before_request(require_clinic)
 @history.route("/<int:patient_id>/checkins", methods=["GET"])
 @history.doc(security=CLINIC_SECURITY)
 @history.response(200, s.CheckInSchema(many=True))
-def patient_history(patient_id):
+def patient_history(patient_id: int) -> object:
     return service.clinic_patient_checkins(current_clinic(), patient_id)
 
 
@@ -28,6 +28,6 @@ rules.before_request(require_clinic)
 @rules.route("", methods=["GET"])
 @rules.doc(security=CLINIC_SECURITY)
 @rules.response(200, s.TriageRuleSchema(many=True))
-def triage_rules():
+def triage_rules() -> object:
     """The rules a check-in is triaged by, most severe first: what your patients are told and why."""
     return service.triage_rules()

@@ -41,7 +41,7 @@ def register_security_headers(app: Flask) -> None:
         return send_from_directory(swagger_ui_dir(), filename, max_age=3600)
 
     @app.before_request
-    def _operators_only():
+    def _operators_only() -> Response | None:
         if request.path == "/metrics" and not operator_may_read():
             from companion.core.errors import error_body
 

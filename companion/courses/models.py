@@ -6,13 +6,13 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 BOOKED, CANCELLED, ATTENDED = "booked", "cancelled", "attended"
 KINDS = ("series", "maintenance", "review")
 
 
-class Appointment(db.Model):
+class Appointment(Model):
     """A booked visit: it stops the course's nudges and gets its own reminder the day before."""
 
     __tablename__ = "appointments"

@@ -6,10 +6,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 
-class Device(db.Model):
+class Device(Model):
     """A phone that receives pushes: a patient's app or a clinic staff member's.
 
     `kind` records what the app sent: a Firebase installation id (`fid`) or a

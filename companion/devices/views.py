@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,7 +24,7 @@ _REMOVE = links(
 class StaffDevices(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(200, s.StaffDeviceSchema(many=True))
-    def get(self):
+    def get(self) -> object:
         return service.staff_devices(current_clinic().id)
 
     @blp.doc(security=CLINIC_SECURITY, **_REMOVE)
@@ -30,7 +32,7 @@ class StaffDevices(MethodView):
     @blp.response(201, s.StaffDeviceSchema)
     @blp.alt_response(200, schema=s.StaffDeviceSchema, description="Already registered")
     @blp.alt_response(409, response="CONFLICT", description="device_in_use: the phone belongs to another account")
-    def post(self, data):
+    def post(self, data: dict[str, Any]) -> object:
         """A staff member's phone receives alert pushes at any hour."""
         device, created = service.register_staff_device(current_clinic().id, data)
         return device, 201 if created else 200
@@ -39,5 +41,5 @@ class StaffDevices(MethodView):
 @blp.route("/<path:identifier>", methods=["DELETE"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(204)
-def remove_device(identifier):
+def remove_device(identifier: str) -> None:
     service.remove_device(identifier, clinic_id=current_clinic().id)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from blinker import Namespace
 from flask import current_app, g
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from companion.audit import service as audit
@@ -159,16 +160,20 @@ def start_session(code: str) -> dict[str, Any]:
             code="invalid_enrollment_code",
         )
     # Conditional update: of two simultaneous sign-ins with one code, exactly one wins.
-    claimed = db.session.execute(
-        db.update(EnrollmentCode)
-        .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
-        .values(used_at=now)
+    # A DML statement's result is a CursorResult (SQLAlchemy types it as the general Result).
+    claimed = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(EnrollmentCode)
+            .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
+            .values(used_at=now)
+        ),
     ).rowcount
     if claimed != 1:
         raise Unauthorized("This enrollment code was already used.", code="invalid_enrollment_code")
     token = new_secret("pt")
     db.session.add(PatientToken(patient_id=row.patient_id, token_hash=hash_secret(token)))
-    return {"token": token, "patient": db.session.get(Patient, row.patient_id)}
+    return {"token": token, "patient": db.session.get_one(Patient, row.patient_id)}
 
 
 def authenticate_patient() -> Patient:
@@ -203,11 +208,13 @@ def _signed_in() -> tuple[PatientToken, Patient]:
 
 
 def current_session_id() -> int:
-    return g.patient_token.id
+    session_id: int = g.patient_token.id
+    return session_id
 
 
 def current_patient() -> Patient:
-    return g.patient
+    patient: Patient = g.patient
+    return patient
 
 
 def require_patient() -> None:

@@ -72,9 +72,9 @@ def start(sender: PushSender, messages: list[PushMessage]) -> Results:
     returns at once, so the dispatcher can prepare its next batch meanwhile; any other
     sender sends right here.
     """
-    begin = getattr(sender, "start", None)
+    begin: Callable[[list[PushMessage]], Results] | None = getattr(sender, "start", None)
     if begin is not None:
-        return begin(messages)  # type: ignore[no-any-return]
+        return begin(messages)
     results = sender.send(messages)
     return lambda: results
 

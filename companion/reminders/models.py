@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 # Channels of the outbox: a patient's phones, a clinic's staff phones, a clinic webhook.
 PATIENT_PUSH = "patient_push"
@@ -26,7 +26,7 @@ SUPERSEDED = "superseded"
 OPEN_STATES = (PENDING, CLAIMED)
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     """One outbox row: something to deliver at `due_at`, useless after `expires_at`.
 
     Written in the same transaction as whatever caused it, claimed by a
@@ -85,7 +85,7 @@ class Reminder(db.Model):
         return self.status
 
 
-class DispatcherHeartbeat(db.Model):
+class DispatcherHeartbeat(Model):
     """Last pass of each dispatcher, for /healthz."""
 
     __tablename__ = "dispatcher_heartbeats"

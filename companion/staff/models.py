@@ -6,14 +6,14 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 ADMIN = "admin"
 STAFF = "staff"
 ROLES = (ADMIN, STAFF)
 
 
-class StaffMember(db.Model):
+class StaffMember(Model):
     """A person at a clinic who signs in to the console; integrations use API keys instead."""
 
     __tablename__ = "staff_members"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -68,7 +69,7 @@ def create_staff(
 
 @unit_of_work
 def authenticate(email: str, password: str) -> StaffMember | None:
-    member = db.session.scalar(db.select(StaffMember).where(StaffMember.email == _normalize(email)))
+    member = db.session.scalar(select(StaffMember).where(StaffMember.email == _normalize(email)))
     if member is None or not member.active:
         check_password_hash(_dummy_hash(), password)
         return None

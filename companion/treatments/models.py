@@ -3,15 +3,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, load_only, mapped_column, relationship, selectinload, with_parent
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 from companion.reminders.models import SUPERSEDED, Reminder
 
 
-class Treatment(db.Model):
+class Treatment(Model):
     __tablename__ = "treatments"
     __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
 
@@ -49,7 +49,7 @@ class Treatment(db.Model):
     )
 
 
-class Restriction(db.Model):
+class Restriction(Model):
     """A window during which something is off limits (makeup, sweat, sun, ...)."""
 
     __tablename__ = "restrictions"
@@ -82,10 +82,10 @@ _TIMELINE_COLUMNS = (
 WITH_TIMELINE = selectinload(Treatment.timeline_reminders).load_only(*_TIMELINE_COLUMNS)
 
 
-def timeline_of(treatment: Treatment):
+def timeline_of(treatment: Treatment) -> Select[Reminder]:
     """The query behind `timeline_reminders` for one treatment, with the timeline's columns."""
     return (
-        db.select(Reminder)
+        select(Reminder)
         .where(with_parent(treatment, Treatment.timeline_reminders))
         .order_by(Reminder.due_at, Reminder.id)
         .options(load_only(*_TIMELINE_COLUMNS))

@@ -7,6 +7,7 @@ record the session, and the item goes away by itself).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -166,7 +167,7 @@ def _not_signed_in(clinic_id: int, now: datetime) -> list[Item]:
     return [Item("not_signed_in", p.id, p.created_at, "enrolled but never signed in to the app", 5, {}) for p in rows]
 
 
-def _nudged(kind: str, reason: str, rank: int, label: str):
+def _nudged(kind: str, reason: str, rank: int, label: str) -> Callable[[int, datetime], list[Item]]:
     """Patients whose course nudge (about their latest session) fell due and nothing is booked since."""
 
     def find(clinic_id: int, now: datetime) -> list[Item]:

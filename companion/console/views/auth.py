@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from companion.console.forms import CsrfForm, safe_target
 from companion.console.session import sign_in, sign_out, staff_required
@@ -12,7 +13,7 @@ from companion.staff import service as staff
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     form = CsrfForm()
     error = None
     if request.method == "POST":
@@ -30,7 +31,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     form = CsrfForm()
     if form.validate_on_submit():
         sign_out()
@@ -39,7 +40,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @staff_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = CsrfForm()
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from companion.alerts import service as alerts
 from companion.console.forms import CsrfForm, load, require_csrf, safe_target
@@ -15,7 +16,7 @@ from companion.worklist.service import REASONS
 
 @bp.route("/")
 @staff_required
-def worklist():
+def worklist() -> ResponseReturnValue:
     """The course-of-care worklist (alerts, missed check-ins, visits to record, rebooking
     due, ...), most urgent first; alerts are acknowledged and resolved right here."""
     args, _ = load(WorklistArgsSchema(), {k: v for k, v in request.args.items() if k in ("reason", "limit", "offset")})
@@ -35,7 +36,7 @@ def worklist():
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @staff_required
-def acknowledge_alert(alert_id: int):
+def acknowledge_alert(alert_id: int) -> ResponseReturnValue:
     require_csrf()
     alerts.acknowledge(staff_clinic(), alert_id)
     return redirect(safe_target(request.form.get("back")))
@@ -43,7 +44,7 @@ def acknowledge_alert(alert_id: int):
 
 @bp.route("/alerts/<int:alert_id>/resolve", methods=["POST"])
 @staff_required
-def resolve_alert(alert_id: int):
+def resolve_alert(alert_id: int) -> ResponseReturnValue:
     require_csrf()
     alerts.resolve(staff_clinic(), alert_id, (request.form.get("note") or "").strip()[:2000] or "Resolved")
     return redirect(safe_target(request.form.get("back")))

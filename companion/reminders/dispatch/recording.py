@@ -26,8 +26,8 @@ from companion.reminders.dispatch.stats import PassStats
 from companion.reminders.models import PENDING, SENT
 from companion.reminders.outcomes import DELIVERY_OUTCOME, Decision, RetryPolicy, decide, defer
 
-devices: Table = Device.__table__  # type: ignore[assignment]
-deliveries: Table = Delivery.__table__  # type: ignore[assignment]
+devices: Table = Device.__table__
+deliveries: Table = Delivery.__table__
 
 
 class OutcomeRecorder:

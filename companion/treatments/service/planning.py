@@ -128,7 +128,7 @@ def with_timeline(treatment: Treatment) -> Treatment:
     return treatment
 
 
-def _unchanged(row: r.Reminder, item) -> bool:
+def _unchanged(row: r.Reminder, item: PlannedReminder) -> bool:
     return (row.kind, row.due_at, row.expires_at, row.title, row.body, row.priority) == (
         item.kind,
         item.due_at,

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from companion.audit import service as audit
@@ -87,7 +88,7 @@ def _check_series_position(patient: Patient, treatment: Treatment) -> None:
 
 def _by_key(clinic: Clinic, key: str) -> Treatment | None:
     return db.session.scalar(
-        db.select(Treatment).where(Treatment.clinic_id == clinic.id, Treatment.idempotency_key == key)
+        select(Treatment).where(Treatment.clinic_id == clinic.id, Treatment.idempotency_key == key)
     )
 
 
@@ -174,7 +175,7 @@ def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -
     if "series" in data:
         treatment.session_number = data["series"]["session_number"]
         treatment.planned_sessions = data["series"]["planned_sessions"]
-    patient = db.session.get(Patient, treatment.patient_id)
+    patient = db.session.get_one(Patient, treatment.patient_id)
     protocol = effective_protocol(clinic.id, treatment.protocol_key)
     _check_facts(protocol, treatment)
     _check_clearance(patient, treatment)
