@@ -37,3 +37,35 @@ class Alert(Model):
     checkin: Mapped[CheckIn] = relationship(lazy="selectin", foreign_keys=[checkin_id])
     latest_checkin: Mapped[CheckIn | None] = relationship(lazy="selectin", foreign_keys=[latest_checkin_id])
     patient: Mapped[Patient] = relationship(lazy="selectin", viewonly=True)
+
+    @property
+    def opening_checkin(self) -> CheckInReply:
+        """The check-in that opened this alert, as replies show it."""
+        return CheckInReply(self.checkin, self)
+
+
+class AlertCheckIn(Model):
+    """Each check-in an alert was raised or updated by: the link lives on the alerts side,
+    so the lower check-ins table needs no column (or import) for it."""
+
+    __tablename__ = "alert_checkins"
+
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+
+
+class CheckInReply:
+    """A check-in as the API shows it: its own fields, and the alert it raised or joined."""
+
+    __slots__ = ("alert", "checkin")
+
+    def __init__(self, checkin: CheckIn, alert: Alert | None) -> None:
+        self.checkin = checkin
+        self.alert = alert
+
+    @property
+    def alert_id(self) -> int | None:
+        return self.alert.id if self.alert is not None else None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.checkin, name)

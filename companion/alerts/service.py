@@ -4,13 +4,16 @@ quiet hours: they go out at once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
-from companion.alerts.models import Alert
+from companion.alerts.models import Alert, AlertCheckIn, CheckInReply
 from companion.audit import service as audit
+from companion.checkins import service as checkins
 from companion.checkins.models import CheckIn
 from companion.checkins.service import checkin_triaged
 from companion.clinics.models import Clinic
@@ -44,6 +47,36 @@ def get_alert(clinic: Clinic, alert_id: int) -> Alert:
     alert = clinic_row(Alert, alert_id, clinic.id, "alert")
     audit.record(alert.patient_id)
     return alert
+
+
+def checkin_replies(rows: Sequence[CheckIn]) -> list[CheckInReply]:
+    """Check-ins with the alert each raised or joined (one query for all of them)."""
+    ids = [row.id for row in rows]
+    found = (
+        db.session.execute(
+            select(AlertCheckIn.checkin_id, Alert)
+            .join(Alert, Alert.id == AlertCheckIn.alert_id)
+            .where(AlertCheckIn.checkin_id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
+    alert_of: dict[int, Alert] = dict(found)
+    return [CheckInReply(row, alert_of.get(row.id)) for row in rows]
+
+
+def patient_checkins(patient: Patient) -> list[CheckInReply]:
+    return checkin_replies(checkins.patient_checkins(patient))
+
+
+def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckInReply]:
+    return checkin_replies(checkins.clinic_patient_checkins(clinic, patient_id))
+
+
+@unit_of_work
+def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckInReply:
+    """The check-in and the alert it raised or joined, read in the check-in's own transaction."""
+    return checkin_replies([checkins.submit_checkin(patient, data)])[0]
 
 
 @unit_of_work
@@ -116,7 +149,7 @@ def raise_alert(checkin: CheckIn, *, patient: Patient) -> Alert | None:
     )
     db.session.add(alert)
     db.session.flush()
-    checkin.attached_alert_id = alert.id
+    db.session.add(AlertCheckIn(checkin_id=checkin.id, alert_id=alert.id))
     if alert.severity in PUSHED:
         queue_staff_push(alert)
         queue_webhook(alert, "alert.created")
@@ -129,7 +162,7 @@ def _attach(alert: Alert, checkin: CheckIn) -> Alert:
     alert.latest_checkin_id = checkin.id
     alert.updated_at = now
     alert.reasons = sorted(set(alert.reasons) | set(checkin.reasons))
-    checkin.attached_alert_id = alert.id
+    db.session.add(AlertCheckIn(checkin_id=checkin.id, alert_id=alert.id))
     if _RANK[checkin.outcome] > _RANK[alert.severity]:
         alert.severity = checkin.outcome
         alert.status, alert.acknowledged_at = "open", None  # worse than what staff acknowledged

@@ -55,3 +55,16 @@ def acknowledge(alert_id: int) -> object:
 @blp.alt_response(409, response="CONFLICT", description="Already resolved")
 def resolve(data: dict[str, Any], alert_id: int) -> object:
     return service.resolve(current_clinic(), alert_id, data["note"])
+
+
+# A patient's check-ins as the clinic sees them, each with the alert it raised or joined: served
+# from the alerts side, since check-ins know nothing of alerts.
+history = Blueprint("patient_checkins", __name__, url_prefix="/v1/patients", description="Clinic: check-ins")
+history.before_request(require_clinic)
+
+
+@history.route("/<int:patient_id>/checkins", methods=["GET"])
+@history.doc(security=CLINIC_SECURITY)
+@history.response(200, s.CheckInSchema(many=True))
+def patient_history(patient_id: int) -> object:
+    return service.clinic_patient_checkins(current_clinic(), patient_id)

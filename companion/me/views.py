@@ -11,8 +11,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from companion.checkins import service as checkins
-from companion.checkins.schemas import CheckInCreateSchema, CheckInSchema
+from companion.alerts import service as alerts
+from companion.alerts.schemas import CheckInSchema
+from companion.checkins.schemas import CheckInCreateSchema
 from companion.core.api import link_to, links
 from companion.core.auth import PATIENT_SECURITY
 from companion.courses import service as courses
@@ -118,14 +119,14 @@ def acknowledge(reminder_id: int) -> object:
 @blp.response(201, CheckInSchema)
 def submit_checkin(data: dict[str, Any]) -> object:
     """Rate symptoms; the answer says whether this is the expected course and what to do."""
-    return checkins.submit_checkin(current_patient(), data)
+    return alerts.submit_checkin(current_patient(), data)
 
 
 @blp.route("/checkins", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, CheckInSchema(many=True))
 def my_checkins() -> object:
-    return checkins.patient_checkins(current_patient())
+    return alerts.patient_checkins(current_patient())
 
 
 @blp.route("/appointments", methods=["GET"])
