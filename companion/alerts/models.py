@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
@@ -10,6 +11,12 @@ from companion.checkins.models import CheckIn
 from companion.core.clock import utcnow
 from companion.extensions import Model
 from companion.patients.models import Patient
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"  # someone took it; not done until resolved
+    RESOLVED = "resolved"
 
 
 class Alert(Model):
@@ -23,7 +30,7 @@ class Alert(Model):
     checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), unique=True)
     severity: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN)
     acknowledged_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     resolution_note: Mapped[str | None] = mapped_column(Text)

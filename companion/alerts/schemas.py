@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from companion.alerts.models import AlertStatus
 from companion.checkins.schemas import CheckInFieldsSchema
 
 
@@ -30,7 +31,7 @@ class AlertSchema(Schema):
 
 
 class AlertListArgsSchema(Schema):
-    status = fields.String(validate=validate.OneOf(["open", "acknowledged", "resolved"]))
+    status = fields.String(validate=validate.OneOf(list(AlertStatus)))
 
 
 class ResolveSchema(Schema):

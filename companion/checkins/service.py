@@ -14,7 +14,7 @@ from blinker import Namespace
 from sqlalchemy import select
 
 from companion.checkins.models import CheckIn
-from companion.checkins.triage import SymptomReport, triage, triage_table
+from companion.checkins.triage import Severity, SymptomReport, triage, triage_table
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.i18n import N_, translate
@@ -117,7 +117,7 @@ def triage_rules() -> list[dict[str, Any]]:
     return triage_table()
 
 
-FOLLOW_UP_OUTCOMES = ("self_care", "contact_clinic")
+FOLLOW_UP_OUTCOMES = (Severity.SELF_CARE, Severity.CONTACT_CLINIC)
 FOLLOW_UP_AFTER = timedelta(hours=12)
 FOLLOW_UP_LIFETIME = timedelta(hours=12)
 
