@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,10 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from companion.core.clock import utcnow
 from companion.extensions import Model
 
-API_KEY = "api_key"
-STAFF = "staff"
-PATIENT = "patient_session"
-ACTOR_KINDS = (API_KEY, STAFF, PATIENT)
+
+class ActorKind(StrEnum):
+    API_KEY = "api_key"
+    STAFF = "staff"
+    PATIENT = "patient_session"
+
+
+API_KEY, STAFF, PATIENT = ActorKind.API_KEY, ActorKind.STAFF, ActorKind.PATIENT
+ACTOR_KINDS = tuple(ActorKind)
 
 
 class AuditEntry(Model):

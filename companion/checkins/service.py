@@ -25,7 +25,7 @@ from companion.patients.models import Patient
 from companion.patients.service import get_patient
 from companion.reminders import models as r
 from companion.treatments.facts import ExpectedCourse
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 from companion.treatments.service import prefs_of
 
 signals = Namespace()
@@ -38,7 +38,11 @@ _FALLBACK_COURSE = ExpectedCourse(redness_hours=48, swelling_hours=48)
 def _latest_treatment(patient: Patient) -> Treatment | None:
     return db.session.scalar(
         select(Treatment)
-        .where(Treatment.patient_id == patient.id, Treatment.status == "active", Treatment.performed_at <= utcnow())
+        .where(
+            Treatment.patient_id == patient.id,
+            Treatment.status == TreatmentStatus.ACTIVE,
+            Treatment.performed_at <= utcnow(),
+        )
         .order_by(Treatment.performed_at.desc())
         .limit(1)
     )

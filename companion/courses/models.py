@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,8 +9,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 from companion.core.clock import utcnow
 from companion.extensions import Model
 
-BOOKED, CANCELLED, ATTENDED = "booked", "cancelled", "attended"
-KINDS = ("series", "maintenance", "review")
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"  # a session was recorded for it
+
+
+class AppointmentKind(StrEnum):
+    SERIES = "series"
+    MAINTENANCE = "maintenance"
+    REVIEW = "review"
+
+
+BOOKED, CANCELLED, ATTENDED = AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED, AppointmentStatus.ATTENDED
+KINDS = tuple(AppointmentKind)
 
 
 class Appointment(Model):

@@ -31,7 +31,7 @@ from companion.protocols.service import effective_protocol
 from companion.reminders import models as r
 from companion.reminders import service as reminders
 from companion.treatments.facts import PlannedReminder
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 from companion.treatments.service import prefs_of
 from companion.treatments.service.planning import sessions_changed
 
@@ -54,7 +54,7 @@ def _sessions(patient: Patient) -> list[Row[Any]]:
                 Treatment.session_number,
                 Treatment.planned_sessions,
             )
-            .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+            .where(Treatment.patient_id == patient.id, Treatment.status == TreatmentStatus.ACTIVE)
             .order_by(Treatment.performed_at, Treatment.id)
         )
     )

@@ -13,13 +13,13 @@ from companion.patients.models import Patient
 from companion.protocols.model import localize
 from companion.protocols.service import effective_protocol
 from companion.treatments import service as treatments
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 
 
 def aftercare_sheet(patient: Patient) -> dict[str, Any]:
     latest = db.session.scalar(
         db.select(Treatment)
-        .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+        .where(Treatment.patient_id == patient.id, Treatment.status == TreatmentStatus.ACTIVE)
         .order_by(Treatment.performed_at.desc(), Treatment.id.desc())
         .limit(1)
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
@@ -9,20 +10,32 @@ from sqlalchemy.orm import Mapped, mapped_column
 from companion.core.clock import utcnow
 from companion.extensions import Model
 
-# Channels of the outbox: a patient's phones, a clinic's staff phones, a clinic webhook.
-PATIENT_PUSH = "patient_push"
-STAFF_PUSH = "staff_push"
-WEBHOOK = "webhook"
 
-PENDING = "pending"
-CLAIMED = "claimed"
-SENT = "sent"
-EXPIRED = "expired"
-UNDELIVERABLE = "undeliverable"
-CANCELLED = "cancelled"
-FAILED = "failed"
-# Replaced by a newer plan of the same treatment: kept for audit, hidden from the timeline.
-SUPERSEDED = "superseded"
+class Channel(StrEnum):
+    """Where an outbox row goes: a patient's phones, a clinic's staff phones, a clinic webhook."""
+
+    PATIENT_PUSH = "patient_push"
+    STAFF_PUSH = "staff_push"
+    WEBHOOK = "webhook"
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"  # leased by a dispatcher
+    SENT = "sent"
+    EXPIRED = "expired"
+    UNDELIVERABLE = "undeliverable"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    # Replaced by a newer plan of the same treatment: kept for audit, hidden from the timeline.
+    SUPERSEDED = "superseded"
+
+
+# The short names the outbox code reads (the members themselves).
+PATIENT_PUSH, STAFF_PUSH, WEBHOOK = Channel.PATIENT_PUSH, Channel.STAFF_PUSH, Channel.WEBHOOK
+PENDING, CLAIMED, SENT = ReminderStatus.PENDING, ReminderStatus.CLAIMED, ReminderStatus.SENT
+EXPIRED, UNDELIVERABLE = ReminderStatus.EXPIRED, ReminderStatus.UNDELIVERABLE
+CANCELLED, FAILED, SUPERSEDED = ReminderStatus.CANCELLED, ReminderStatus.FAILED, ReminderStatus.SUPERSEDED
 OPEN_STATES = (PENDING, CLAIMED)
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -8,9 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from companion.core.clock import utcnow
 from companion.extensions import Model
 
-ADMIN = "admin"
-STAFF = "staff"
-ROLES = (ADMIN, STAFF)
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+
+
+ADMIN, STAFF = Role.ADMIN, Role.STAFF
+ROLES = tuple(Role)
 
 
 class StaffMember(Model):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, select
@@ -9,6 +10,11 @@ from sqlalchemy.orm import Mapped, load_only, mapped_column, relationship, selec
 from companion.core.clock import utcnow
 from companion.extensions import Model
 from companion.reminders.models import SUPERSEDED, Reminder
+
+
+class TreatmentStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"  # recorded in error: its reminders are cancelled too
 
 
 class Treatment(Model):
@@ -28,7 +34,7 @@ class Treatment(Model):
     clearance_confirmed: Mapped[bool] = mapped_column(default=False)
     # The provider's own instructions for this session, shown to the patient as written.
     patient_notes: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=TreatmentStatus.ACTIVE)
     # The protocol as it applied (with the clinic's overrides), for triage and audits.
     protocol_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))

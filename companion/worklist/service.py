@@ -22,7 +22,7 @@ from companion.courses.planner import MAINTENANCE, NEXT_SESSION
 from companion.extensions import db
 from companion.patients.models import Patient, PatientToken
 from companion.reminders import models as r
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 
 REASONS = (
     "open_alert",
@@ -184,7 +184,7 @@ def _nudged(kind: str, reason: str, rank: int, label: str) -> Callable[[int, dat
     def find(clinic_id: int, now: datetime) -> list[Item]:
         latest = (
             db.select(Treatment.patient_id, db.func.max(Treatment.performed_at).label("performed_at"))
-            .where(Treatment.clinic_id == clinic_id, Treatment.status == "active")
+            .where(Treatment.clinic_id == clinic_id, Treatment.status == TreatmentStatus.ACTIVE)
             .group_by(Treatment.patient_id)
             .subquery()
         )
