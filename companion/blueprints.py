@@ -73,7 +73,7 @@ def register_blueprints(api: Api) -> None:
         me.blp,
         alerts.blp,
         worklist.blp,
-        checkins.history,
+        alerts.history,
         checkins.rules,
         privacy.blp,
     )

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from companion.checkins.schemas import CheckInSchema
+from companion.alerts.models import AlertStatus
+from companion.checkins.schemas import CheckInFieldsSchema
+
+
+class CheckInSchema(CheckInFieldsSchema):
+    """A check-in as the API shows it (dumped from a `CheckInReply`). Check-ins know nothing of
+    alerts, so the alert it raised or joined is added here, on the alerts side."""
+
+    alert_id = fields.Integer(allow_none=True)
 
 
 class AlertSchema(Schema):
@@ -19,11 +27,11 @@ class AlertSchema(Schema):
     checkin_count = fields.Integer(metadata={"description": "Off-course check-ins gathered in this alert"})
     latest_checkin_id = fields.Integer(allow_none=True)
     updated_at = fields.DateTime(format="iso", allow_none=True)
-    checkin = fields.Nested(CheckInSchema, allow_none=True)
+    checkin = fields.Nested(CheckInSchema, attribute="opening_checkin", allow_none=True)
 
 
 class AlertListArgsSchema(Schema):
-    status = fields.String(validate=validate.OneOf(["open", "acknowledged", "resolved"]))
+    status = fields.String(validate=validate.OneOf(list(AlertStatus)))
 
 
 class ResolveSchema(Schema):

@@ -5,14 +5,19 @@ quiet hours: they go out at once."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
-from companion.alerts.models import Alert
+from companion.alerts.models import Alert, AlertCheckIn, AlertStatus, CheckInReply
 from companion.audit import service as audit
+from companion.checkins import service as checkins
 from companion.checkins.models import CheckIn
 from companion.checkins.service import checkin_triaged
+from companion.checkins.triage_rules import Severity
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict
@@ -46,12 +51,42 @@ def get_alert(clinic: Clinic, alert_id: int) -> Alert:
     return alert
 
 
+def checkin_replies(rows: Sequence[CheckIn]) -> list[CheckInReply]:
+    """Check-ins with the alert each raised or joined (one query for all of them)."""
+    ids = [row.id for row in rows]
+    found = (
+        db.session.execute(
+            select(AlertCheckIn.checkin_id, Alert)
+            .join(Alert, Alert.id == AlertCheckIn.alert_id)
+            .where(AlertCheckIn.checkin_id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
+    alert_of: dict[int, Alert] = dict(found)
+    return [CheckInReply(row, alert_of.get(row.id)) for row in rows]
+
+
+def patient_checkins(patient: Patient) -> list[CheckInReply]:
+    return checkin_replies(checkins.patient_checkins(patient))
+
+
+def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckInReply]:
+    return checkin_replies(checkins.clinic_patient_checkins(clinic, patient_id))
+
+
+@unit_of_work
+def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckInReply:
+    """The check-in and the alert it raised or joined, read in the check-in's own transaction."""
+    return checkin_replies([checkins.submit_checkin(patient, data)])[0]
+
+
 @unit_of_work
 def acknowledge(clinic: Clinic, alert_id: int) -> Alert:
     """Idempotent; stops the re-sends of an urgent alert."""
     alert = get_alert(clinic, alert_id)
-    if alert.status == "open":
-        alert.status = "acknowledged"
+    if alert.status == AlertStatus.OPEN:
+        alert.status = AlertStatus.ACKNOWLEDGED
         alert.acknowledged_at = utcnow()
         queue_webhook(alert, "alert.acknowledged")
     return alert
@@ -60,11 +95,11 @@ def acknowledge(clinic: Clinic, alert_id: int) -> Alert:
 @unit_of_work
 def resolve(clinic: Clinic, alert_id: int, note: str) -> Alert:
     alert = get_alert(clinic, alert_id)
-    if alert.status == "resolved":
+    if alert.status == AlertStatus.RESOLVED:
         raise Conflict("This alert is already resolved.")
     now = utcnow()
     alert.acknowledged_at = alert.acknowledged_at or now
-    alert.status = "resolved"
+    alert.status = AlertStatus.RESOLVED
     alert.resolved_at = now
     alert.resolution_note = note
     queue_webhook(alert, "alert.resolved")
@@ -72,13 +107,10 @@ def resolve(clinic: Clinic, alert_id: int, note: str) -> Alert:
 
 
 # Outcomes that reach the clinic's phones; self_care is listed for the clinic but not pushed.
-PUSHED = {"contact_clinic": "normal", "urgent": "high"}
-ALERTED = ("self_care", "contact_clinic", "urgent")
+PUSHED = {Severity.CONTACT_CLINIC: "normal", Severity.URGENT: "high"}
+ALERTED = (Severity.SELF_CARE, Severity.CONTACT_CLINIC, Severity.URGENT)
 _STAFF_PUSH_LIFETIME = timedelta(hours=24)
 _WEBHOOK_LIFETIME = timedelta(hours=48)
-
-
-_RANK = {"self_care": 0, "contact_clinic": 1, "urgent": 2}
 
 
 def raise_alert(checkin: CheckIn, *, patient: Patient) -> Alert | None:
@@ -97,7 +129,7 @@ def raise_alert(checkin: CheckIn, *, patient: Patient) -> Alert | None:
     db.session.execute(db.select(Patient.id).where(Patient.id == patient.id).with_for_update(key_share=True))
     existing = db.session.scalar(
         db.select(Alert)
-        .where(Alert.patient_id == patient.id, Alert.status != "resolved")
+        .where(Alert.patient_id == patient.id, Alert.status != AlertStatus.RESOLVED)
         .order_by(Alert.created_at.desc(), Alert.id.desc())
         .limit(1)
         # Read it again now that we hold the lock: the session may have loaded it earlier
@@ -116,7 +148,7 @@ def raise_alert(checkin: CheckIn, *, patient: Patient) -> Alert | None:
     )
     db.session.add(alert)
     db.session.flush()
-    checkin.attached_alert_id = alert.id
+    db.session.add(AlertCheckIn(checkin_id=checkin.id, alert_id=alert.id))
     if alert.severity in PUSHED:
         queue_staff_push(alert)
         queue_webhook(alert, "alert.created")
@@ -129,15 +161,15 @@ def _attach(alert: Alert, checkin: CheckIn) -> Alert:
     alert.latest_checkin_id = checkin.id
     alert.updated_at = now
     alert.reasons = sorted(set(alert.reasons) | set(checkin.reasons))
-    checkin.attached_alert_id = alert.id
-    if _RANK[checkin.outcome] > _RANK[alert.severity]:
+    db.session.add(AlertCheckIn(checkin_id=checkin.id, alert_id=alert.id))
+    if Severity(checkin.outcome).rank > Severity(alert.severity).rank:
         alert.severity = checkin.outcome
-        alert.status, alert.acknowledged_at = "open", None  # worse than what staff acknowledged
+        alert.status, alert.acknowledged_at = AlertStatus.OPEN, None  # worse than what staff acknowledged
         db.session.flush()
         if alert.severity in PUSHED:
             queue_staff_push(alert)
             queue_webhook(alert, "alert.escalated")
-    elif checkin.outcome == "urgent" and alert.severity == "urgent":
+    elif checkin.outcome == Severity.URGENT and alert.severity == Severity.URGENT:
         last = db.session.scalar(
             db.select(db.func.max(r.Reminder.created_at)).where(
                 r.Reminder.alert_id == alert.id, r.Reminder.channel == r.STAFF_PUSH
@@ -151,7 +183,15 @@ def _attach(alert: Alert, checkin: CheckIn) -> Alert:
 
 
 def _queue(
-    alert: Alert, *, channel: str, kind: str, title: str, body: str, priority: str, payload: dict, lifetime: timedelta
+    alert: Alert,
+    *,
+    channel: str,
+    kind: str,
+    title: str,
+    body: str,
+    priority: str,
+    payload: dict[str, Any],
+    lifetime: timedelta,
 ) -> None:
     """An outbox row for this alert, due now (clinic staff have no quiet hours)."""
     now = utcnow()
@@ -175,7 +215,7 @@ def _queue(
 
 def queue_staff_push(alert: Alert) -> None:
     """Staff read it in the patient's language: the one the clinic speaks with that patient."""
-    urgent = alert.severity == "urgent"
+    urgent = alert.severity == Severity.URGENT
     locale = db.session.scalar(db.select(Patient.locale).where(Patient.id == alert.patient_id))
     _queue(
         alert,
@@ -188,7 +228,7 @@ def queue_staff_push(alert: Alert) -> None:
             patient_id=alert.patient_id,
             reasons=", ".join(alert.reasons) or alert.severity,
         ),
-        priority=PUSHED[alert.severity],
+        priority=PUSHED[Severity(alert.severity)],
         payload={"alert_id": alert.id, "severity": alert.severity},
         lifetime=_STAFF_PUSH_LIFETIME,
     )
@@ -213,7 +253,7 @@ def queue_webhook(alert: Alert, event: str) -> None:
         kind=event,
         title=event,
         body="",
-        priority="high" if alert.severity == "urgent" else "normal",
+        priority="high" if alert.severity == Severity.URGENT else "normal",
         # The event's id is fixed when it is queued (a retry repeats it, for receivers that de-duplicate)
         # and random: a row id would repeat after an erasure or on another installation.
         payload={"id": f"evt_{uuid.uuid4().hex}", "event": event, "alert": event_body},
@@ -227,8 +267,8 @@ def resend_unacknowledged_urgent(resend_after: timedelta, max_resends: int = 3) 
     now = utcnow()
     alerts = db.session.scalars(
         db.select(Alert).where(
-            Alert.severity == "urgent",
-            Alert.status == "open",
+            Alert.severity == Severity.URGENT,
+            Alert.status == AlertStatus.OPEN,
             Alert.resend_count < max_resends,
         )
     ).all()

@@ -1,28 +1,44 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
-API_KEY = "api_key"
-STAFF = "staff"
-PATIENT = "patient_session"
-ENROLLMENT_CODE = "enrollment_code"  # a patient app signing in (or failing to) with a clinic's code
-ACTOR_KINDS = (API_KEY, STAFF, PATIENT, ENROLLMENT_CODE)
+
+class ActorKind(StrEnum):
+    API_KEY = "api_key"
+    STAFF = "staff"
+    PATIENT = "patient_session"
+    ENROLLMENT_CODE = "enrollment_code"  # a patient app signing in (or failing to) with a clinic's code
+
+
+API_KEY, STAFF, PATIENT, ENROLLMENT_CODE = (
+    ActorKind.API_KEY,
+    ActorKind.STAFF,
+    ActorKind.PATIENT,
+    ActorKind.ENROLLMENT_CODE,
+)
+ACTOR_KINDS = tuple(ActorKind)
 
 CLI = "cli"  # the operator's command line: creates keys, never appears as an actor of a request
 
-OK = "ok"
-DENIED = "denied"  # refused: unknown or another clinic's id (404), bad credentials (401), not allowed (403)
-FAILED = "failed"  # accepted as the actor's, then refused for the input or a conflict; nothing changed
-OUTCOMES = (OK, DENIED, FAILED)
+
+class Outcome(StrEnum):
+    OK = "ok"
+    DENIED = "denied"  # refused: unknown or another clinic's id (404), bad credentials (401), not allowed (403)
+    FAILED = "failed"  # accepted as the actor's, then refused for the input or a conflict; nothing changed
 
 
-class AuditEntry(db.Model):
+OK, DENIED, FAILED = Outcome.OK, Outcome.DENIED, Outcome.FAILED
+OUTCOMES = tuple(Outcome)
+
+
+class AuditEntry(Model):
     """One access to a patient's data or one security-relevant change, allowed or not.
     Append-only: no API changes a row; on PostgreSQL a trigger refuses UPDATE and DELETE
     except to the retention job (`companion.audit_prune`).

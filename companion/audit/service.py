@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, g, has_request_context, request
 from flask.wrappers import Response
+from sqlalchemy import func, select
 
 from companion.audit.models import ACTOR_KINDS, DENIED, FAILED, OK, AuditEntry
 from companion.core.transaction import commit_on_its_own, in_unit_of_work
@@ -177,9 +178,9 @@ def entries_about(clinic_id: int, patient_id: int) -> list[AuditEntry]:
 def has_entries(clinic_id: int, patient_id: int) -> bool:
     return (
         db.session.scalar(
-            db.select(db.func.count())
+            select(func.count())
             .select_from(AuditEntry)
             .where(AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id)
         )
-        > 0
-    )
+        or 0
+    ) > 0

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
-
-if TYPE_CHECKING:  # the alerts domain sits above check-ins; the mapper resolves "Alert" by name
-    from companion.alerts.models import Alert
+from companion.extensions import Model
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
+    """A patient's symptom report and its triage. Whether it raised an alert is recorded on
+    the alerts side (`AlertCheckIn`): check-ins know nothing of alerts."""
+
     __tablename__ = "checkins"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,17 +27,3 @@ class CheckIn(db.Model):
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     advice: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    # The alert this check-in raised, if any (raised by the alerts domain on `checkin_triaged`).
-    alert: Mapped[Alert | None] = relationship(
-        "Alert", uselist=False, viewonly=True, lazy="selectin", foreign_keys="Alert.checkin_id"
-    )
-
-    # Set by the alerts domain when this check-in opened or joined an alert (this request only).
-    attached_alert_id = None  # an int once set; a plain attribute, not a column
-
-    @property
-    def alert_id(self) -> int | None:
-        if self.attached_alert_id is not None:
-            return self.attached_alert_id
-        return self.alert.id if self.alert is not None else None

@@ -21,7 +21,9 @@ class CheckInCreateSchema(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class CheckInSchema(Schema):
+class CheckInFieldsSchema(Schema):
+    """A check-in's own fields; the API's `CheckIn` (alerts/schemas.py) adds the alert it raised."""
+
     id = fields.Integer()
     patient_id = fields.Integer()
     treatment_id = fields.Integer(allow_none=True)
@@ -32,7 +34,6 @@ class CheckInSchema(Schema):
     outcome = fields.String(metadata={"description": "expected, self_care, contact_clinic or urgent"})
     reasons = fields.List(fields.String())
     advice = fields.String()
-    alert_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(format="iso")
 
 

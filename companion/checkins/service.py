@@ -11,9 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from blinker import Namespace
+from sqlalchemy import select
 
 from companion.checkins.models import CheckIn
-from companion.checkins.triage import SymptomReport, triage, triage_table
+from companion.checkins.triage import Severity, SymptomReport, triage, triage_table
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.i18n import N_, translate
@@ -24,7 +25,7 @@ from companion.patients.models import Patient
 from companion.patients.service import get_patient
 from companion.reminders import models as r
 from companion.treatments.facts import ExpectedCourse
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 from companion.treatments.service import prefs_of
 
 signals = Namespace()
@@ -36,8 +37,12 @@ _FALLBACK_COURSE = ExpectedCourse(redness_hours=48, swelling_hours=48)
 
 def _latest_treatment(patient: Patient) -> Treatment | None:
     return db.session.scalar(
-        db.select(Treatment)
-        .where(Treatment.patient_id == patient.id, Treatment.status == "active", Treatment.performed_at <= utcnow())
+        select(Treatment)
+        .where(
+            Treatment.patient_id == patient.id,
+            Treatment.status == TreatmentStatus.ACTIVE,
+            Treatment.performed_at <= utcnow(),
+        )
         .order_by(Treatment.performed_at.desc())
         .limit(1)
     )
@@ -116,7 +121,7 @@ def triage_rules() -> list[dict[str, Any]]:
     return triage_table()
 
 
-FOLLOW_UP_OUTCOMES = ("self_care", "contact_clinic")
+FOLLOW_UP_OUTCOMES = (Severity.SELF_CARE, Severity.CONTACT_CLINIC)
 FOLLOW_UP_AFTER = timedelta(hours=12)
 FOLLOW_UP_LIFETIME = timedelta(hours=12)
 

@@ -10,7 +10,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from companion.checkins.advice import DEFAULT_LOCALE, compose_advice
+from companion.checkins.advice import compose_advice
 from companion.checkins.symptoms import COURSE_ALIASES, MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
 from companion.checkins.triage_rules import (
     AFTER_FIRST_DAY,
@@ -29,15 +29,17 @@ from companion.checkins.triage_rules import (
     TREND_SYMPTOMS,
     TRIAGE_RULES,
     Rule,
+    Severity,
     triage_table,
 )
+from companion.core.i18n import DEFAULT_LOCALE
 from companion.treatments.facts import ExpectedCourse
 
 __all__ = [
     "OUTCOMES",
+    "Severity",
     "SymptomReport",
     "Verdict",
-    "severity",
     "triage",
     "triage_table",
     "validate_report",
@@ -59,14 +61,9 @@ class SymptomReport:
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: str  # one of OUTCOMES
+    outcome: Severity
     reasons: tuple[str, ...]  # ids of the rules that fired, most severe first
     advice: str  # patient-facing, in the requested locale
-
-
-def severity(outcome: str) -> int:
-    """Rank of an outcome, so callers compare verdicts without hard-coding the order."""
-    return OUTCOMES.index(outcome)
 
 
 def validate_report(report: SymptomReport) -> None:
@@ -152,7 +149,7 @@ def triage(
     if previous is not None:
         validate_report(previous)
     fired = [rule for rule in TRIAGE_RULES if _fires(rule, report, course, previous)]
-    fired.sort(key=lambda rule: -severity(rule.outcome))  # stable: table order within an outcome
+    fired.sort(key=lambda rule: -rule.outcome.rank)  # stable: table order within an outcome
     outcome = fired[0].outcome if fired else OUTCOMES[0]
     keys = tuple(rule.advice for rule in fired if rule.outcome == outcome)
     return Verdict(

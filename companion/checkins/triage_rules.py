@@ -33,9 +33,27 @@ Decisions recorded here:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
+
+class Severity(StrEnum):
+    """A check-in's outcome, least to most severe: the one ladder that triage, alerts and the
+    worklist rank by. Compare by `rank` (a StrEnum's own `<` compares the words)."""
+
+    EXPECTED = "expected"
+    SELF_CARE = "self_care"
+    CONTACT_CLINIC = "contact_clinic"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """0 for expected up to 3 for urgent."""
+        return _LADDER.index(self)
+
+
+_LADDER: tuple[Severity, ...] = tuple(Severity)
 #: Ordered from least to most severe.
-OUTCOMES: tuple[str, ...] = ("expected", "self_care", "contact_clinic", "urgent")
+OUTCOMES: tuple[Severity, ...] = _LADDER
 
 FIRST_DAY_HOURS = 24.0
 TREND_AFTER_HOURS = 48.0
@@ -52,7 +70,7 @@ INSIDE_WINDOW, OUTSIDE_WINDOW = "inside_window", "outside_window"
 class Rule:
     id: str
     condition: str  # plain words for clinicians; must agree with the fields below
-    outcome: str
+    outcome: Severity
     advice: str  # key into advice.py
     kind: str
     subject: str | None = None  # red flag or symptom key
@@ -60,7 +78,7 @@ class Rule:
     timing: str = ANY
 
 
-def _flag(flag: str, outcome: str, advice: str, condition: str) -> Rule:
+def _flag(flag: str, outcome: Severity, advice: str, condition: str) -> Rule:
     return Rule(f"flag_{flag}", condition, outcome, advice, RED_FLAG, flag)
 
 
@@ -69,7 +87,7 @@ def _rated(
     symptom: str,
     ratings: tuple[int, int],
     timing: str,
-    outcome: str,
+    outcome: Severity,
     advice: str,
     condition: str,
 ) -> Rule:
@@ -78,17 +96,17 @@ def _rated(
 
 TRIAGE_RULES: tuple[Rule, ...] = (
     # --- urgent -----------------------------------------------------------
-    _flag("pus", "urgent", "urgent_infection", "red flag: pus or discharge"),
-    _flag("fever", "urgent", "urgent_infection", "red flag: fever"),
-    _flag("spreading_redness", "urgent", "urgent_infection", "red flag: spreading or hot redness"),
-    _flag("blisters", "urgent", "urgent_blisters", "red flag: blisters or crusting"),
-    _flag("severe_pain", "urgent", "urgent_pain", "red flag: severe or worsening pain"),
-    _flag("allergic_reaction", "urgent", "urgent_allergy", "red flag: signs of an allergic reaction"),
+    _flag("pus", Severity.URGENT, "urgent_infection", "red flag: pus or discharge"),
+    _flag("fever", Severity.URGENT, "urgent_infection", "red flag: fever"),
+    _flag("spreading_redness", Severity.URGENT, "urgent_infection", "red flag: spreading or hot redness"),
+    _flag("blisters", Severity.URGENT, "urgent_blisters", "red flag: blisters or crusting"),
+    _flag("severe_pain", Severity.URGENT, "urgent_pain", "red flag: severe or worsening pain"),
+    _flag("allergic_reaction", Severity.URGENT, "urgent_allergy", "red flag: signs of an allergic reaction"),
     # --- contact_clinic ---------------------------------------------------
-    _flag("pigment_change", "contact_clinic", "clinic_pigment", "red flag: new dark or light patches"),
+    _flag("pigment_change", Severity.CONTACT_CLINIC, "clinic_pigment", "red flag: new dark or light patches"),
     _flag(
         "wound_not_healing",
-        "contact_clinic",
+        Severity.CONTACT_CLINIC,
         "clinic_scarring",
         "red flag: a wound that does not heal or a scar forming",
     ),
@@ -97,7 +115,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "redness",
         (3, 3),
         AFTER_FIRST_DAY,
-        "contact_clinic",
+        Severity.CONTACT_CLINIC,
         "clinic_redness_swelling",
         "redness severe (3) after first day",
     ),
@@ -106,7 +124,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "swelling",
         (3, 3),
         AFTER_FIRST_DAY,
-        "contact_clinic",
+        Severity.CONTACT_CLINIC,
         "clinic_redness_swelling",
         "swelling severe (3) after first day",
     ),
@@ -115,7 +133,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "redness",
         (2, 3),
         OUTSIDE_WINDOW,
-        "contact_clinic",
+        Severity.CONTACT_CLINIC,
         "clinic_redness_swelling",
         "redness moderate or worse (>=2) outside window",
     ),
@@ -124,7 +142,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "swelling",
         (2, 3),
         OUTSIDE_WINDOW,
-        "contact_clinic",
+        Severity.CONTACT_CLINIC,
         "clinic_redness_swelling",
         "swelling moderate or worse (>=2) outside window",
     ),
@@ -132,27 +150,45 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "worsening_trend",
         "previous check-in exists, now >= 48 h after treatment, and redness, swelling or "
         "pain rose, or the sum of all ratings rose by >= 2",
-        "contact_clinic",
+        Severity.CONTACT_CLINIC,
         "clinic_worsening",
         TREND,
     ),
     _rated(
-        "severe_pain", "pain", (3, 3), ANY, "contact_clinic", "clinic_pain", "pain or tenderness severe (3), any time"
+        "severe_pain",
+        "pain",
+        (3, 3),
+        ANY,
+        Severity.CONTACT_CLINIC,
+        "clinic_pain",
+        "pain or tenderness severe (3), any time",
     ),
     _rated(
-        "severe_itching", "itching", (3, 3), ANY, "contact_clinic", "clinic_itching", "itching severe (3), any time"
+        "severe_itching",
+        "itching",
+        (3, 3),
+        ANY,
+        Severity.CONTACT_CLINIC,
+        "clinic_itching",
+        "itching severe (3), any time",
     ),
     _rated(
         "severe_breakouts",
         "breakouts",
         (3, 3),
         ANY,
-        "contact_clinic",
+        Severity.CONTACT_CLINIC,
         "clinic_breakouts",
         "breakouts or bumps severe (3), any time",
     ),
     _rated(
-        "severe_bruising", "bruising", (3, 3), ANY, "contact_clinic", "clinic_bruising", "bruising severe (3), any time"
+        "severe_bruising",
+        "bruising",
+        (3, 3),
+        ANY,
+        Severity.CONTACT_CLINIC,
+        "clinic_bruising",
+        "bruising severe (3), any time",
     ),
     # --- self_care --------------------------------------------------------
     _rated(
@@ -160,7 +196,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "redness",
         (3, 3),
         FIRST_DAY,
-        "self_care",
+        Severity.SELF_CARE,
         "care_strong_first_day",
         "redness severe (3) in first day",
     ),
@@ -169,7 +205,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "swelling",
         (3, 3),
         FIRST_DAY,
-        "self_care",
+        Severity.SELF_CARE,
         "care_strong_first_day",
         "swelling severe (3) in first day",
     ),
@@ -178,7 +214,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "redness",
         (1, 1),
         OUTSIDE_WINDOW,
-        "self_care",
+        Severity.SELF_CARE,
         "care_lingering",
         "redness mild (1) outside window",
     ),
@@ -187,7 +223,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "swelling",
         (1, 1),
         OUTSIDE_WINDOW,
-        "self_care",
+        Severity.SELF_CARE,
         "care_lingering",
         "swelling mild (1) outside window",
     ),
@@ -196,7 +232,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "pain",
         (2, 2),
         OUTSIDE_WINDOW,
-        "self_care",
+        Severity.SELF_CARE,
         "care_tenderness",
         "pain or tenderness moderate (2) outside window",
     ),
@@ -205,7 +241,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "itching",
         (2, 2),
         OUTSIDE_WINDOW,
-        "self_care",
+        Severity.SELF_CARE,
         "care_itching",
         "itching moderate (2) outside window",
     ),
@@ -214,19 +250,25 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "dryness",
         (2, 2),
         OUTSIDE_WINDOW,
-        "self_care",
+        Severity.SELF_CARE,
         "care_dryness",
         "dryness or peeling moderate (2) outside window",
     ),
     _rated(
-        "severe_dryness", "dryness", (3, 3), ANY, "self_care", "care_dryness", "dryness or peeling severe (3), any time"
+        "severe_dryness",
+        "dryness",
+        (3, 3),
+        ANY,
+        Severity.SELF_CARE,
+        "care_dryness",
+        "dryness or peeling severe (3), any time",
     ),
     _rated(
         "bruising",
         "bruising",
         (1, 2),
         OUTSIDE_WINDOW,
-        "self_care",
+        Severity.SELF_CARE,
         "care_bruising",
         "bruising mild or moderate (1-2) outside window",
     ),
@@ -235,7 +277,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "breakouts",
         (1, 2),
         OUTSIDE_WINDOW,
-        "self_care",
+        Severity.SELF_CARE,
         "care_breakouts",
         "breakouts or bumps mild or moderate (1-2) outside window",
     ),
@@ -245,7 +287,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "redness",
         (1, 2),
         INSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_redness_swelling",
         "redness mild or moderate (1-2) inside window",
     ),
@@ -254,7 +296,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "swelling",
         (1, 2),
         INSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_redness_swelling",
         "swelling mild or moderate (1-2) inside window",
     ),
@@ -263,7 +305,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "pain",
         (1, 2),
         INSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_protocol_window",
         "pain or tenderness mild or moderate (1-2) inside window",
     ),
@@ -272,7 +314,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "itching",
         (1, 2),
         INSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_protocol_window",
         "itching mild or moderate (1-2) inside window",
     ),
@@ -281,7 +323,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "dryness",
         (1, 2),
         INSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_protocol_window",
         "dryness or peeling mild or moderate (1-2) inside window",
     ),
@@ -290,7 +332,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "bruising",
         (1, 2),
         INSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_protocol_window",
         "bruising mild or moderate (1-2) inside window",
     ),
@@ -299,7 +341,7 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "breakouts",
         (1, 2),
         INSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_protocol_window",
         "breakouts or bumps mild or moderate (1-2) inside window",
     ),
@@ -308,23 +350,29 @@ TRIAGE_RULES: tuple[Rule, ...] = (
         "pain",
         (1, 1),
         OUTSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_healing",
         "pain or tenderness mild (1) outside window",
     ),
     _rated(
-        "mild_itching", "itching", (1, 1), OUTSIDE_WINDOW, "expected", "ok_healing", "itching mild (1) outside window"
+        "mild_itching",
+        "itching",
+        (1, 1),
+        OUTSIDE_WINDOW,
+        Severity.EXPECTED,
+        "ok_healing",
+        "itching mild (1) outside window",
     ),
     _rated(
         "mild_dryness",
         "dryness",
         (1, 1),
         OUTSIDE_WINDOW,
-        "expected",
+        Severity.EXPECTED,
         "ok_healing",
         "dryness or peeling mild (1) outside window",
     ),
-    Rule("all_clear", "every rating 0 and no red flag", "expected", "ok_all_clear", ALL_CLEAR),
+    Rule("all_clear", "every rating 0 and no red flag", Severity.EXPECTED, "ok_all_clear", ALL_CLEAR),
 )
 
 

@@ -1,5 +1,5 @@
-"""Clinic API: a patient's check-in history and the triage rules (the app's own
-check-ins are under /v1/me)."""
+"""Clinic API: the triage rules (a patient's check-in history, with the alerts it raised, is
+served by alerts/views.py; the app's own check-ins are under /v1/me)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,8 @@ from flask_smorest import Blueprint
 
 from companion.checkins import schemas as s
 from companion.checkins import service
-from companion.clinics.service import current_clinic, require_clinic
+from companion.clinics.service import require_clinic
 from companion.core.auth import CLINIC_SECURITY
-
-history = Blueprint("patient_checkins", __name__, url_prefix="/v1/patients", description="Clinic: check-ins")
-history.before_request(require_clinic)
-
-
-@history.route("/<int:patient_id>/checkins", methods=["GET"])
-@history.doc(security=CLINIC_SECURITY)
-@history.response(200, s.CheckInSchema(many=True))
-def patient_history(patient_id):
-    return service.clinic_patient_checkins(current_clinic(), patient_id)
-
 
 rules = Blueprint("triage_rules", __name__, url_prefix="/v1/triage-rules", description="Clinic: triage rules")
 rules.before_request(require_clinic)
@@ -28,6 +17,6 @@ rules.before_request(require_clinic)
 @rules.route("", methods=["GET"])
 @rules.doc(security=CLINIC_SECURITY)
 @rules.response(200, s.TriageRuleSchema(many=True))
-def triage_rules():
+def triage_rules() -> object:
     """The rules a check-in is triaged by, most severe first: what your patients are told and why."""
     return service.triage_rules()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from flask.cli import AppGroup
 
 from companion.core.cli import companion_cli, echo_json
+
+if TYPE_CHECKING:
+    from companion.clinics.models import Clinic
 
 clinic_cli = AppGroup("clinic", help="Manage clinics and their API keys.")
 companion_cli.add_command(clinic_cli)
@@ -28,7 +33,7 @@ def create(name: str, as_json: bool) -> None:
         click.echo(f"clinic {clinic.id} created; API key (shown once): {api_key}")
 
 
-def _clinic(clinic_id: int):
+def _clinic(clinic_id: int) -> Clinic:
     from companion.clinics.models import Clinic
     from companion.extensions import db
 

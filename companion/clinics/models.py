@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 
-class Clinic(db.Model):
+class Clinic(Model):
     __tablename__ = "clinics"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,7 +29,7 @@ class Clinic(db.Model):
     webhook_last_error: Mapped[str | None] = mapped_column(String(64))
 
 
-class ClinicApiKey(db.Model):
+class ClinicApiKey(Model):
     """Only the SHA-256 of a key is kept; the key itself is shown once."""
 
     __tablename__ = "clinic_api_keys"

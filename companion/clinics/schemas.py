@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, post_dump, validate
 
 from companion.core.fields import Boolean, WebUrl
@@ -22,7 +24,7 @@ class ClinicWithSecretSchema(ClinicSchema):
     )
 
     @post_dump
-    def _only_when_shown(self, data, **kwargs):
+    def _only_when_shown(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if data.get("webhook_secret") is None:
             data.pop("webhook_secret", None)
         return data

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, g
+from sqlalchemy import select
 
 from companion.audit import service as audit
 from companion.audit.models import API_KEY, CLI
@@ -88,8 +89,8 @@ def create_api_key(clinic: Clinic) -> NewApiKey:
     raw_key = issue_api_key(clinic)
     db.session.flush()
     row = db.session.scalar(db.select(ClinicApiKey).where(ClinicApiKey.key_hash == hash_secret(raw_key)))
-    audit.record(None, "api key created", target=f"api_key_id={row.id}")  # type: ignore[union-attr]
-    return NewApiKey(row, raw_key)  # type: ignore[arg-type]
+    audit.record(None, "api key created", target=f"api_key_id={row.id}")
+    return NewApiKey(row, raw_key)
 
 
 def list_api_keys(clinic: Clinic) -> list[ClinicApiKey]:
@@ -114,7 +115,7 @@ def revoke_api_key(clinic: Clinic, key_id: int) -> None:
 
 def authenticate_clinic() -> Clinic:
     found = db.session.execute(
-        db.select(ClinicApiKey, Clinic)
+        select(ClinicApiKey, Clinic)
         .join(Clinic, Clinic.id == ClinicApiKey.clinic_id)
         .where(ClinicApiKey.key_hash == hash_secret(bearer_token()), ClinicApiKey.revoked_at.is_(None))
     ).first()
@@ -145,7 +146,8 @@ def _note_refused_key() -> None:
 
 
 def current_clinic() -> Clinic:
-    return g.clinic
+    clinic: Clinic = g.clinic
+    return clinic
 
 
 def require_clinic() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -18,13 +20,13 @@ blp.before_request(require_clinic)
 class ClinicSettings(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(200, s.ClinicSchema)
-    def get(self):
+    def get(self) -> object:
         return current_clinic()
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(s.ClinicUpdateSchema)
     @blp.response(200, s.ClinicWithSecretSchema)
-    def patch(self, data):
+    def patch(self, data: dict[str, Any]) -> object:
         """Setting or changing the webhook URL creates a new signing secret (shown once, in this answer)."""
         return service.update_clinic(current_clinic(), data)
 
@@ -32,7 +34,7 @@ class ClinicSettings(MethodView):
 @blp.route("/webhook-secret", methods=["POST"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(201, s.ClinicWithSecretSchema)
-def rotate_secret():
+def rotate_secret() -> object:
     """A new signing secret; the old one stops verifying at once."""
     return service.rotate_webhook_secret(current_clinic())
 
@@ -41,14 +43,14 @@ def rotate_secret():
 class ApiKeys(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(200, s.ApiKeySchema(many=True))
-    def get(self):
+    def get(self) -> object:
         """Active keys: prefix, created, last used; never the key."""
         return service.list_api_keys(current_clinic())
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(201, s.NewApiKeySchema)
     @blp.alt_response(409, response="CONFLICT", description="api_key_limit: the clinic holds MAX_API_KEYS live keys")
-    def post(self):
+    def post(self) -> object:
         """A new key, shown once, recorded as made by the key that asked. Rotate: create, switch the
         clinic system over, revoke the old one. At most `COMPANION_MAX_API_KEYS` (20) live keys."""
         return service.create_api_key(current_clinic())
@@ -57,6 +59,6 @@ class ApiKeys(MethodView):
 @blp.route("/api-keys/<int:key_id>", methods=["DELETE"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(204)
-def revoke_api_key(key_id):
+def revoke_api_key(key_id: int) -> None:
     """Revoked at once: requests with it get 401 from now on."""
     service.revoke_api_key(current_clinic(), key_id)

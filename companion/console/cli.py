@@ -4,10 +4,14 @@ of their course so the worklist is not empty."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from companion.core.cli import companion_cli, echo_json
+
+if TYPE_CHECKING:
+    from companion.patients.models import Patient
 
 _NO = {
     "active_infection": False,
@@ -37,7 +41,7 @@ def demo(as_json: bool) -> None:
     admin, password = create_staff(clinic.id, email, "admin")
     now = clock.now()
 
-    def patient(name: str, locale: str, zone: str):
+    def patient(name: str, locale: str, zone: str) -> Patient:
         return enroll_patient(
             clinic,
             {
@@ -50,7 +54,7 @@ def demo(as_json: bool) -> None:
             },
         ).patient
 
-    def session(who, days_ago: float, number: int = 1):
+    def session(who: Patient, days_ago: float, number: int = 1) -> None:
         body = {
             "protocol": "microneedling-face",
             "performed_at": now - timedelta(days=days_ago),

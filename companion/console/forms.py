@@ -64,12 +64,12 @@ def load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, d
         return None, flatten_errors(err.messages)
 
 
-def text(form: MultiDict, name: str) -> str | None:
+def text(form: MultiDict[str, str], name: str) -> str | None:
     value = (form.get(name) or "").strip()
     return value or None
 
 
-def number(form: MultiDict, name: str, default: str | None = None) -> Any:
+def number(form: MultiDict[str, str], name: str, default: str | None = None) -> Any:
     """A form's text as the JSON number the API schemas take; text that is no number is
     passed on as it is, so the schema's message names the field."""
     value = text(form, name) or default
@@ -82,7 +82,7 @@ def number(form: MultiDict, name: str, default: str | None = None) -> Any:
     return int(parsed) if parsed.is_integer() and "." not in value else parsed
 
 
-def local_time(form: MultiDict, name: str, timezone: str) -> str | None:
+def local_time(form: MultiDict[str, str], name: str, timezone: str) -> str | None:
     """A datetime-local field read in the patient's zone, as ISO 8601 with its offset; a
     value that is not a time passes through so the schema names the field."""
     value = text(form, name)
@@ -94,7 +94,7 @@ def local_time(form: MultiDict, name: str, timezone: str) -> str | None:
         return value
 
 
-def checked(form: MultiDict, name: str) -> bool:
+def checked(form: MultiDict[str, str], name: str) -> bool:
     return form.get(name) in ("on", "true", "1", "yes")
 
 

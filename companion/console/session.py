@@ -92,4 +92,4 @@ def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def staff_clinic() -> Clinic:
     """The signed-in staff member's clinic: every console page is scoped to it."""
-    return db.session.get(Clinic, g.staff.clinic_id)
+    return db.session.get_one(Clinic, g.staff.clinic_id)

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(required=True)
+    fields_ = fields.Dict(required=True, data_key="fields")  # `fields` itself is the Schema's own attribute
 
 
 class ErrorSchema(Schema):
@@ -26,7 +26,9 @@ class ErrorResponsesPlugin(BasePlugin):
     where a JSON body is read, and 429 where a rate limit may apply. Operation-specific ones
     (409) are declared on the view."""
 
-    def operation_helper(self, path: str | None = None, operations: dict | None = None, **kwargs: Any) -> None:
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         for operation in (operations or {}).values():
             responses = operation.setdefault("responses", {})
             statuses = []
@@ -48,27 +50,27 @@ class SchemaRulesPlugin(BasePlugin):
     written as JSON Schema on the schema's `Meta.openapi`, beside the validator that
     enforces them, and copied into the document."""
 
-    def schema_helper(self, name: str, definition: dict, **kwargs: Any) -> dict | None:
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
         schema = kwargs.get("schema")
         meta = getattr(schema, "Meta", None)
         return dict(getattr(meta, "openapi", None) or {}) or None
 
 
-def _values_known_at_start(converter: Any, field: Any, **kwargs: Any) -> dict:
+def _values_known_at_start(converter: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
     """`metadata={"enum_from": f}`: the `enum` is `f()`, read when the document is built
     (values the app loads at start-up, such as protocol keys)."""
     source = field.metadata.get("enum_from")
     return {"enum": list(source())} if source else {}
 
 
-def link_to(method: str, path: str, **parameters: str) -> dict:
+def link_to(method: str, path: str, **parameters: str) -> dict[str, Any]:
     """An OpenAPI link: where a response's values (`$response.body#/id`) are used next,
     so generated clients and stateful tests can follow a resource through its life."""
     pointer = path.replace("~", "~0").replace("/", "~1")
     return {"operationRef": f"#/paths/{pointer}/{method.lower()}", "parameters": parameters}
 
 
-def links(status: int, **named: dict) -> dict:
+def links(status: int, **named: dict[str, Any]) -> dict[str, Any]:
     """`@blp.doc(**links(201, GetThing=link_to(...)))`."""
     return {"responses": {status: {"links": named}}}
 
@@ -76,7 +78,7 @@ def links(status: int, **named: dict) -> dict:
 NO_NUL = "^[^\\u0000]*$"
 
 
-def _text_without_nul(converter: Any, field: Any, ret: dict, **kwargs: Any) -> dict:
+def _text_without_nul(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """Every request refuses text holding NUL (PostgreSQL cannot store it): say so on each
     free-text string (enums, formats and other patterns already exclude it)."""
     if isinstance(field, fields.String) and not {"pattern", "enum", "format"} & set(ret):
@@ -84,7 +86,7 @@ def _text_without_nul(converter: Any, field: Any, ret: dict, **kwargs: Any) -> d
     return {}
 
 
-def _null_means_null(converter: Any, field: Any, ret: dict, **kwargs: Any) -> dict:
+def _null_means_null(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """apispec writes a nullable nested schema as `anyOf: [{type: object, nullable: true}, $ref]`,
     whose first branch admits any object; only `null` is meant."""
     branches = ret.get("anyOf")

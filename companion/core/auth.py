@@ -32,5 +32,5 @@ def bearer_token() -> str:
     return token
 
 
-CLINIC_SECURITY = [{"clinicKey": []}]
-PATIENT_SECURITY = [{"patientToken": []}]
+CLINIC_SECURITY: list[dict[str, list[str]]] = [{"clinicKey": []}]
+PATIENT_SECURITY: list[dict[str, list[str]]] = [{"patientToken": []}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -105,6 +105,9 @@ class Base(DeclarativeBase):
         metadata=metadata,
         type_annotation_map={datetime: UTCDateTime(), dict[str, Any]: JSONDoc, list[Any]: JSONDoc},
     )
+    if TYPE_CHECKING:
+        # Every model maps one Table (DeclarativeBase says only FromClause): Core statements take it as such.
+        __table__: ClassVar[Table]
 
 
 @event.listens_for(Table, "after_parent_attach")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 _CODES = {
@@ -55,7 +55,7 @@ class Invalid(ApiError):
     code = "invalid"
 
 
-def error_body(status: int, code: str, message: str, fields: dict[str, Any] | None = None):
+def error_body(status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> Response:
     response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     response.status_code = status
     return response
@@ -76,11 +76,11 @@ def _flatten_webargs(messages: Any) -> dict[str, Any]:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def _api_error(err: ApiError):
+    def _api_error(err: ApiError) -> Response:
         return error_body(err.status, err.code, err.message, err.fields)
 
     @app.errorhandler(HTTPException)
-    def _http_error(err: HTTPException):
+    def _http_error(err: HTTPException) -> Response:
         status = err.code or 500
         data = getattr(err, "data", None) or {}
         fields = _flatten_webargs(data.get("messages"))
@@ -97,6 +97,6 @@ def register_error_handlers(app: Flask) -> None:
         return response
 
     @app.errorhandler(Exception)
-    def _unexpected(err: Exception):
+    def _unexpected(err: Exception) -> Response:
         app.logger.error("unhandled error", exc_info=err)
         return error_body(500, "internal", "Something went wrong on our side; nothing was saved.")

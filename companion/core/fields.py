@@ -9,7 +9,9 @@ them, and value lists written out as `enum`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import Any, overload
 from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -29,11 +31,16 @@ class Pattern(validate.Regexp):
 
     def __init__(self, regex: str | re.Pattern[str], error: str | None = None) -> None:
         super().__init__(regex, error=error)
-        source = self.regex.pattern
-        self._whole = re.compile(source[:-1] + r"\Z", self.regex.flags) if source.endswith("$") else self.regex
+        text = regex if isinstance(regex, re.Pattern) else re.compile(regex)
+        source = text.pattern
+        self._whole = re.compile(source[:-1] + r"\Z", text.flags) if source.endswith("$") else text
 
-    def __call__(self, value: str) -> str:
-        if self._whole.match(value) is None:
+    @overload
+    def __call__(self, value: str) -> str: ...
+    @overload
+    def __call__(self, value: bytes) -> bytes: ...
+    def __call__(self, value: str | bytes) -> str | bytes:
+        if not isinstance(value, str) or self._whole.match(value) is None:
             raise ValidationError(self._format_error(value))
         return value
 
@@ -41,7 +48,7 @@ class Pattern(validate.Regexp):
 class Boolean(fields.Boolean):
     """JSON `true` or `false` only (marshmallow alone also takes 1, "yes", "on"...)."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
             raise self.make_error("invalid", input=value)
         return value
@@ -50,16 +57,16 @@ class Boolean(fields.Boolean):
 class Number(fields.Float):
     """A JSON number (marshmallow alone also takes "1.5"); never NaN or infinity."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(allow_nan=False, **kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.make_error("invalid", input=value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def Integer(**kwargs) -> fields.Integer:
+def Integer(**kwargs: Any) -> fields.Integer:
     """A JSON integer (not "1", not 1.0)."""
     return fields.Integer(strict=True, **kwargs)
 
@@ -72,18 +79,18 @@ def _zones() -> tuple[str, ...]:
 class TimeZoneName(fields.String):
     """An IANA zone name that this machine's tz database knows (listed as the `enum`)."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs["metadata"] = {"enum": list(_zones()), **kwargs.get("metadata", {})}
         super().__init__(**kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)
         if name not in _zones():
             raise ValidationError(f"Unknown IANA time zone {name!r} (e.g. 'Europe/Madrid').")
         return name
 
 
-def Locale(**kwargs) -> fields.String:
+def Locale(**kwargs: Any) -> fields.String:
     return fields.String(
         validate=Pattern(r"^[a-z]{2}(-[A-Z]{2})?$", error="Use a locale like 'en' or 'es-MX'."),
         metadata={"example": "es-MX", **kwargs.pop("metadata", {})},
@@ -91,12 +98,12 @@ def Locale(**kwargs) -> fields.String:
     )
 
 
-def AwareDateTime(**kwargs) -> fields.AwareDateTime:
+def AwareDateTime(**kwargs: Any) -> fields.AwareDateTime:
     """ISO 8601 with an offset; a naive time is ambiguous for a patient abroad."""
     return fields.AwareDateTime(format="iso", default_timezone=None, **kwargs)
 
 
-def WebUrl(**kwargs) -> fields.String:
+def WebUrl(**kwargs: Any) -> fields.String:
     """An http(s) URL our server can post to, documented as the pattern it must match."""
     return fields.String(
         validate=[Pattern(WEB_URL, error="Use an http:// or https:// URL."), validate.Length(max=2000)],

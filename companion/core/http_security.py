@@ -42,7 +42,7 @@ def register_security_headers(app: Flask) -> None:
         return send_from_directory(swagger_ui_dir(), filename, max_age=3600)
 
     @app.before_request
-    def _https_only():
+    def _https_only() -> Response | None:
         # COMPANION_FORCE_HTTPS: plain http is sent to https (308 keeps a form's method and body);
         # behind a TLS proxy, request.is_secure comes from its X-Forwarded-Proto (COMPANION_TRUSTED_PROXIES).
         if app.config.get("FORCE_HTTPS") and not request.is_secure and not request.path.startswith("/healthz"):
@@ -50,7 +50,7 @@ def register_security_headers(app: Flask) -> None:
         return None
 
     @app.before_request
-    def _operators_only():
+    def _operators_only() -> Response | None:
         if request.path == "/metrics" and not operator_may_read():
             from companion.core.errors import error_body
 

@@ -48,7 +48,11 @@ def _catalog(locale: str) -> dict[str, str]:
         return {}
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
-    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    return {
+        m.id: m.string
+        for m in catalog
+        if m.id and isinstance(m.id, str) and m.string and isinstance(m.string, str) and not m.fuzzy
+    }
 
 
 def translate(message: str, locale: str | None, **values: Any) -> str:

@@ -13,8 +13,10 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from flask import Flask, current_app, request
+from flask.typing import RouteCallable
 from flask.wrappers import Response
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -74,7 +76,8 @@ def init_rate_limits(app: Flask, endpoints: Iterable[EndpointLimit], blueprints:
     """Call after the blueprints are registered (limits attach to their views)."""
     if app.config.get("TRUSTED_PROXIES"):
         hops = int(app.config["TRUSTED_PROXIES"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        proxied = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = proxied  # type: ignore[method-assign]  # Flask's documented way to add WSGI middleware
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # Redis down: fall back to per-process memory and say so, rather than fail every request.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
@@ -84,11 +87,13 @@ def init_rate_limits(app: Flask, endpoints: Iterable[EndpointLimit], blueprints:
         view = app.view_functions.get(item.endpoint)
         if view is None:
             raise RuntimeError(f"rate limit for an unknown endpoint {item.endpoint!r}")
-        app.view_functions[item.endpoint] = limiter.limit(
+        limited = limiter.limit(
             _setting(item.setting),
             key_func=item.key,
             deduct_when=failures_only if item.count_failures_only else None,
         )(view)
+        # The decorator keeps the view's signature; mypy only loses which half of the sync|async union it was.
+        app.view_functions[item.endpoint] = cast("RouteCallable", limited)
     for group in blueprints:
         shared = limiter.shared_limit(
             _setting(group.setting),

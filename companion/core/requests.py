@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 from flask import Flask, current_app, request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response
 
 from companion.core.errors import error_body
 
@@ -22,7 +23,14 @@ class RowIdConverter(IntegerConverter):
     """`<int:...>` path ids past a database integer match no route (404, documented
     as `maximum`), instead of overflowing the database driver (500)."""
 
-    def __init__(self, map, fixed_digits=0, min=None, max=ROW_ID_MAX, signed=False):
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = ROW_ID_MAX,
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -31,7 +39,7 @@ def register_request_guards(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter
 
     @app.before_request
-    def _require_json_bodies():
+    def _require_json_bodies() -> Response | None:
         if request.method not in _BODY_METHODS:
             return None
         if request.path.startswith(HTML_FORMS_PREFIXES) and not request.is_json:
@@ -60,7 +68,7 @@ def register_request_guards(app: Flask) -> None:
         return None
 
     @app.before_request
-    def _no_nul_in_paths():
+    def _no_nul_in_paths() -> Response | None:
         # PostgreSQL text cannot hold NUL: such a name can never exist, and must not reach the driver.
         if "\x00" in request.path:
             return error_body(404, "not_found", "No such resource.")
@@ -79,7 +87,7 @@ def _documents_required_body() -> bool:
     return any(p.get("in") == "json" and p.get("required") for p in parameters)
 
 
-def _unparsable_body():
+def _unparsable_body() -> Response | None:
     """get_json(silent) said no: say why here, before the view's parser trips on it (a 500)."""
     try:
         json.loads(request.get_data(cache=True))

@@ -11,13 +11,14 @@ authentication reads before that, in a transaction of their own (`reads_first`).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from companion.core.transaction import in_unit_of_work
 from companion.extensions import db
@@ -25,7 +26,7 @@ from companion.extensions import db
 _reading_first: ContextVar[bool] = ContextVar("companion_sqlite_reading_first", default=False)
 
 
-def _on_connect(dbapi_connection, _record) -> None:
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -38,7 +39,7 @@ def _on_connect(dbapi_connection, _record) -> None:
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _on_begin(connection) -> None:
+def _on_begin(connection: Connection) -> None:
     immediate = connection.get_execution_options().get("sqlite_immediate", False) or (
         has_request_context() and request.method in _WRITE_METHODS and not _reading_first.get()
     )

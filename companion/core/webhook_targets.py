@@ -17,10 +17,11 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as LookupTimeout
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -69,7 +70,7 @@ class Target:
 
 def system_resolve(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [info[4][0] for info in infos]
+    return [str(info[4][0]) for info in infos]
 
 
 def address_problem(address: str) -> str | None:
@@ -160,7 +161,7 @@ def _ip_literal(host: str) -> IPAddress | None:
         return None
 
 
-def check_with_config(url: str, config: dict) -> Target:  # type: ignore[type-arg]
+def check_with_config(url: str, config: Mapping[str, Any]) -> Target:
     """check_url under the app's settings (a test may give its own resolver: DNS is the network edge),
     the lookup bounded by `WEBHOOK_DNS_TIMEOUT_SECONDS`."""
     resolver = config.get("WEBHOOK_RESOLVER") or system_resolve

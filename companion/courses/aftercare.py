@@ -3,6 +3,7 @@ avoid and until when, what is normal, when to call the clinic and how to reach i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from companion.clinics.models import Clinic
@@ -12,17 +13,17 @@ from companion.patients.models import Patient
 from companion.protocols.model import localize
 from companion.protocols.service import effective_protocol
 from companion.treatments import service as treatments
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 
 
 def aftercare_sheet(patient: Patient) -> dict[str, Any]:
     latest = db.session.scalar(
         db.select(Treatment)
-        .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+        .where(Treatment.patient_id == patient.id, Treatment.status == TreatmentStatus.ACTIVE)
         .order_by(Treatment.performed_at.desc(), Treatment.id.desc())
         .limit(1)
     )
-    clinic = db.session.get(Clinic, patient.clinic_id)
+    clinic = db.session.get_one(Clinic, patient.clinic_id)
     sheet: dict[str, Any] = {
         "locale": patient.locale,
         "clinic": {"name": clinic.name, "phone": clinic.phone, "email": clinic.email, "hours": clinic.hours},
@@ -40,7 +41,10 @@ def aftercare_sheet(patient: Patient) -> dict[str, Any]:
         latest.protocol_snapshot.get("protocol") or effective_protocol(latest.clinic_id, latest.protocol_key).as_dict()
     )
     hours = latest.protocol_snapshot.get("expected_course", {})
-    text = lambda message: localize(message, patient.locale)  # noqa: E731
+
+    def text(message: Mapping[str, str]) -> str:
+        return localize(message, patient.locale)
+
     sheet.update(
         treatment={
             "id": latest.id,

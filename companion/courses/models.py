@@ -1,18 +1,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
-
-BOOKED, CANCELLED, ATTENDED = "booked", "cancelled", "attended"
-KINDS = ("series", "maintenance", "review")
+from companion.extensions import Model
 
 
-class Appointment(db.Model):
+class AppointmentStatus(StrEnum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"  # a session was recorded for it
+
+
+class AppointmentKind(StrEnum):
+    SERIES = "series"
+    MAINTENANCE = "maintenance"
+    REVIEW = "review"
+
+
+BOOKED, CANCELLED, ATTENDED = AppointmentStatus.BOOKED, AppointmentStatus.CANCELLED, AppointmentStatus.ATTENDED
+KINDS = tuple(AppointmentKind)
+
+
+class Appointment(Model):
     """A booked visit: it stops the course's nudges and gets its own reminder the day before."""
 
     __tablename__ = "appointments"

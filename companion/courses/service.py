@@ -8,10 +8,12 @@ already reached the patient is history.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Row
 
 from companion.audit import service as audit
@@ -30,7 +32,7 @@ from companion.protocols.service import effective_protocol
 from companion.reminders import models as r
 from companion.reminders import service as reminders
 from companion.treatments.facts import PlannedReminder
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 from companion.treatments.service import prefs_of
 from companion.treatments.service.planning import sessions_changed
 
@@ -53,7 +55,7 @@ def _sessions(patient: Patient) -> list[Row[Any]]:
                 Treatment.session_number,
                 Treatment.planned_sessions,
             )
-            .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+            .where(Treatment.patient_id == patient.id, Treatment.status == TreatmentStatus.ACTIVE)
             .order_by(Treatment.performed_at, Treatment.id)
         )
     )
@@ -67,8 +69,8 @@ def _booked(patient: Patient) -> list[Appointment]:
     )
 
 
-def _course_rows():
-    return db.func.coalesce(r.Reminder.plan_key, "").startswith(planner.KEY_PREFIX)
+def _course_rows() -> ColumnElement[bool]:
+    return func.coalesce(r.Reminder.plan_key, "").startswith(planner.KEY_PREFIX)
 
 
 def _course_state(patient: Patient) -> tuple[planner.History, list[Row[Any]]]:
@@ -111,7 +113,7 @@ def _course_state(patient: Patient) -> tuple[planner.History, list[Row[Any]]]:
     return planner.History(delivered_keys=frozenset(keys), progress_months=frozenset(months)), open_rows
 
 
-def _content(patient: Patient, latest: Row[Any] | None):
+def _content(patient: Patient, latest: Row[Any] | None) -> Mapping[str, Any]:
     if latest is not None:
         return effective_protocol(latest.clinic_id, latest.protocol_key).content
     fallback = get_registry().get(_FALLBACK_PROTOCOL) or get_registry().all()[0]
@@ -161,7 +163,7 @@ def _forget_timelines(sessions: list[Row[Any]]) -> None:
             db.session.expire(loaded, ["timeline_reminders"])
 
 
-def _unchanged(row: Row[Any], item: PlannedReminder, owner: int | None, now) -> bool:
+def _unchanged(row: Row[Any], item: PlannedReminder, owner: int | None, now: datetime) -> bool:
     same_due = row.due_at == item.due_at or (row.due_at <= now and item.due_at <= now)
     return same_due and (row.kind, row.expires_at, row.title, row.body, row.priority, row.treatment_id) == (
         item.kind,
@@ -234,7 +236,7 @@ def appointments_of(patient: Patient) -> list[Appointment]:
 
 def next_appointment(patient: Patient) -> Appointment | None:
     return db.session.scalar(
-        db.select(Appointment)
+        select(Appointment)
         .where(Appointment.patient_id == patient.id, Appointment.status == BOOKED, Appointment.starts_at > utcnow())
         .order_by(Appointment.starts_at, Appointment.id)
         .limit(1)
@@ -259,7 +261,7 @@ def update_appointment(clinic: Clinic, appointment_id: int, data: dict[str, Any]
         if name in data:
             setattr(appointment, name, data[name])
     db.session.flush()
-    replan_course(db.session.get(Patient, appointment.patient_id))
+    replan_course(db.session.get_one(Patient, appointment.patient_id))
     return appointment
 
 
@@ -273,4 +275,4 @@ def cancel_appointment(clinic: Clinic, appointment_id: int) -> None:
         raise Conflict("This appointment was attended; cancel the treatment instead.")
     appointment.status, appointment.cancelled_at = CANCELLED, utcnow()
     db.session.flush()
-    replan_course(db.session.get(Patient, appointment.patient_id))
+    replan_course(db.session.get_one(Patient, appointment.patient_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -23,14 +25,14 @@ blp.before_request(require_clinic)
 class PatientAppointments(MethodView):
     @patient_appointments.doc(security=CLINIC_SECURITY)
     @patient_appointments.response(200, AppointmentSchema(many=True))
-    def get(self, patient_id):
+    def get(self, patient_id: int) -> object:
         """The patient's appointments, soonest first (cancelled and attended ones included)."""
         return service.list_appointments(current_clinic(), patient_id)
 
     @patient_appointments.doc(security=CLINIC_SECURITY)
     @patient_appointments.arguments(AppointmentCreateSchema)
     @patient_appointments.response(201, AppointmentSchema)
-    def post(self, data, patient_id):
+    def post(self, data: dict[str, Any], patient_id: int) -> object:
         """Book a visit: the course's rebooking and maintenance nudges stop; a reminder comes the day before."""
         return service.book_appointment(current_clinic(), patient_id, data)
 
@@ -39,20 +41,20 @@ class PatientAppointments(MethodView):
 class AppointmentDetail(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(200, AppointmentSchema)
-    def get(self, appointment_id):
+    def get(self, appointment_id: int) -> object:
         return service.get_appointment(current_clinic(), appointment_id)
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(AppointmentUpdateSchema)
     @blp.response(200, AppointmentSchema)
     @blp.alt_response(409, response="CONFLICT", description="Cancelled or attended")
-    def patch(self, data, appointment_id):
+    def patch(self, data: dict[str, Any], appointment_id: int) -> object:
         """Move the visit or change its note; its reminder moves with it."""
         return service.update_appointment(current_clinic(), appointment_id, data)
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT", description="Attended")
-    def delete(self, appointment_id):
+    def delete(self, appointment_id: int) -> None:
         """Cancel: the course's nudges come back while they are still useful."""
         service.cancel_appointment(current_clinic(), appointment_id)

@@ -1,15 +1,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 
-class Device(db.Model):
+class DeviceKind(StrEnum):
+    """What identifies the app to FCM: a Firebase installation id, or a legacy registration token."""
+
+    FID = "fid"
+    TOKEN = "token"
+
+
+class DeactivationReason(StrEnum):
+    """Why a device stopped receiving pushes; the dispatcher records the push service's error
+    code instead (e.g. UNREGISTERED) when that is what retired it."""
+
+    REMOVED_BY_APP = "removed_by_app"
+    REMOVED_BY_CLINIC = "removed_by_clinic"
+    SIGNED_OUT = "signed_out"
+    UNREGISTERED = "unregistered"
+
+
+class Device(Model):
     """A phone that receives pushes: a patient's app or a clinic staff member's.
 
     `kind` records what the app sent: a Firebase installation id (`fid`) or a
@@ -26,7 +44,7 @@ class Device(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     identifier: Mapped[str] = mapped_column(String(512), unique=True)
-    kind: Mapped[str] = mapped_column(String(8), default="token")
+    kind: Mapped[str] = mapped_column(String(8), default=DeviceKind.TOKEN)
     platform: Mapped[str] = mapped_column(String(10))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)

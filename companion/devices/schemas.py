@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 
@@ -14,7 +16,7 @@ class DeviceCreateSchema(Schema):
     platform = fields.String(required=True, validate=validate.OneOf(["ios", "android", "web"]))
 
     @validates_schema
-    def _exactly_one_identifier(self, data, **kwargs):
+    def _exactly_one_identifier(self, data: dict[str, Any], **kwargs: Any) -> None:
         if ("fid" in data) == ("token" in data):
             raise ValidationError("Send exactly one of 'fid' or 'token'.", field_name="fid")
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, NotFound
 from companion.core.transaction import unit_of_work
-from companion.devices.models import Device
+from companion.devices.models import DeactivationReason, Device, DeviceKind
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.patients.service import sessions_ended
@@ -38,7 +38,7 @@ def upsert_device(
     owner (409 `device_in_use`, whoever that is); it is free again once its owner removes it,
     signs out on it, or FCM reports it unregistered - then it registers as new (201), exactly
     as an identifier never seen before."""
-    kind = "fid" if "fid" in data else "token"
+    kind = DeviceKind.FID if "fid" in data else DeviceKind.TOKEN
     if patient_id is not None:  # registrations of one patient take turns, so the cap holds under concurrency
         db.session.execute(db.select(Patient.id).where(Patient.id == patient_id).with_for_update())
     for _ in range(2):
@@ -115,10 +115,12 @@ def remove_device(
     device = db.session.scalar(db.select(Device).where(which, owner, Device.active.is_(True)))
     if device is None:
         raise NotFound("No such device.")
-    deactivate(device, "removed_by_app" if patient_id is not None else "removed_by_clinic")
+    deactivate(
+        device, DeactivationReason.REMOVED_BY_APP if patient_id is not None else DeactivationReason.REMOVED_BY_CLINIC
+    )
 
 
-def deactivate(device: Device, reason: str) -> None:
+def deactivate(device: Device, reason: DeactivationReason) -> None:
     device.active = False
     device.deactivated_reason = reason
     device.deactivated_at = utcnow()
@@ -129,7 +131,7 @@ def free_devices_of_sessions(sender: Any, *, session_ids: list[int]) -> None:
     for device in db.session.scalars(
         db.select(Device).where(Device.session_id.in_(session_ids), Device.active.is_(True))
     ):
-        deactivate(device, "signed_out")
+        deactivate(device, DeactivationReason.SIGNED_OUT)
 
 
 sessions_ended.connect(free_devices_of_sessions)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -20,7 +22,7 @@ _REMOVE = links(201, RemoveDevice=link_to("DELETE", "/v1/clinic/devices/{device_
 class StaffDevices(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(200, s.StaffDeviceSchema(many=True))
-    def get(self):
+    def get(self) -> object:
         return service.staff_devices(current_clinic().id)
 
     @blp.doc(security=CLINIC_SECURITY, **_REMOVE)
@@ -28,7 +30,7 @@ class StaffDevices(MethodView):
     @blp.response(201, s.StaffDeviceSchema)
     @blp.alt_response(200, schema=s.StaffDeviceSchema, description="Already registered")
     @blp.alt_response(409, response="CONFLICT", description="device_in_use: the phone belongs to another account")
-    def post(self, data):
+    def post(self, data: dict[str, Any]) -> object:
         """A staff member's phone receives alert pushes at any hour."""
         device, created = service.register_staff_device(current_clinic().id, data)
         return device, 201 if created else 200
@@ -37,7 +39,7 @@ class StaffDevices(MethodView):
 @blp.route("/<int:device_id>", methods=["DELETE"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(204)
-def remove_device(device_id):
+def remove_device(device_id: int) -> None:
     """Stop alert pushes to this phone: its `id` from the registration answer or the list."""
     service.remove_device(device_id, clinic_id=current_clinic().id)
 
@@ -45,7 +47,7 @@ def remove_device(device_id):
 @blp.route("/<path:identifier>", methods=["DELETE"])
 @blp.doc(security=CLINIC_SECURITY, deprecated=True)
 @blp.response(204)
-def remove_device_by_identifier(identifier):
+def remove_device_by_identifier(identifier: str) -> None:
     """Deprecated, removed in the next release: the push identifier in the path ends up in access
     logs. Use `DELETE /v1/clinic/devices/{device_id}`."""
     service.remove_device(identifier=identifier, clinic_id=current_clinic().id)

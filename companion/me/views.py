@@ -6,11 +6,14 @@ domains below never import one another to serve the app.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from companion.checkins import service as checkins
-from companion.checkins.schemas import CheckInCreateSchema, CheckInSchema
+from companion.alerts import service as alerts
+from companion.alerts.schemas import CheckInSchema
+from companion.checkins.schemas import CheckInCreateSchema
 from companion.core.api import link_to, links
 from companion.core.auth import PATIENT_SECURITY
 from companion.courses import service as courses
@@ -37,13 +40,13 @@ blp.before_request(require_patient)
 class Me(MethodView):
     @blp.doc(security=PATIENT_SECURITY)
     @blp.response(200, PatientSchema)
-    def get(self):
+    def get(self) -> object:
         return current_patient()
 
     @blp.doc(security=PATIENT_SECURITY)
     @blp.arguments(PatientPrefsSchema)
     @blp.response(200, PatientSchema)
-    def patch(self, data):
+    def patch(self, data: dict[str, Any]) -> object:
         """Change time zone, locale or quiet hours; pending reminders are re-planned."""
         return service.update_preferences(current_patient(), data)
 
@@ -51,7 +54,7 @@ class Me(MethodView):
 @blp.route("/export", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, PatientExportSchema)
-def export():
+def export() -> object:
     """Everything held about you as one JSON document: what your clinic can download, without
     its staff's internal notes on alerts and without the network addresses of its staff and systems."""
     return privacy.own_export(current_patient())
@@ -66,7 +69,7 @@ def export():
 @blp.response(201, DeviceSchema)
 @blp.alt_response(200, schema=DeviceSchema, description="Already registered")
 @blp.alt_response(409, response="CONFLICT", description="device_in_use: the phone belongs to another account")
-def register_device(data):
+def register_device(data: dict[str, Any]) -> object:
     device, created = devices.register_patient_device(current_patient().id, data, session_id=current_session_id())
     return device, 201 if created else 200
 
@@ -74,7 +77,7 @@ def register_device(data):
 @blp.route("/devices/<int:device_id>", methods=["DELETE"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(204)
-def remove_device(device_id):
+def remove_device(device_id: int) -> None:
     """Stop pushes to this phone: its `id` from the registration answer."""
     devices.remove_device(device_id, patient_id=current_patient().id)
 
@@ -82,7 +85,7 @@ def remove_device(device_id):
 @blp.route("/devices/<path:identifier>", methods=["DELETE"])
 @blp.doc(security=PATIENT_SECURITY, deprecated=True)
 @blp.response(204)
-def remove_device_by_identifier(identifier):
+def remove_device_by_identifier(identifier: str) -> None:
     """Deprecated, removed in the next release: the push identifier in the path ends up in access
     logs. Use `DELETE /v1/me/devices/{device_id}`."""
     devices.remove_device(identifier=identifier, patient_id=current_patient().id)
@@ -91,7 +94,7 @@ def remove_device_by_identifier(identifier):
 @blp.route("/timeline", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, TimelineSchema)
-def timeline():
+def timeline() -> object:
     return treatments.timeline_for(current_patient())
 
 
@@ -99,7 +102,7 @@ def timeline():
 @blp.doc(security=PATIENT_SECURITY)
 @blp.arguments(StatusArgsSchema, location="query")
 @blp.response(200, StatusSchema)
-def status(args):
+def status(args: dict[str, Any]) -> object:
     """Each restriction: active or not, and until when (at ?at= or now)."""
     return treatments.status_for(current_patient(), args.get("at"))
 
@@ -107,7 +110,7 @@ def status(args):
 @blp.route("/reminders/<int:reminder_id>", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, ReminderSchema)
-def reminder(reminder_id):
+def reminder(reminder_id: int) -> object:
     """The text behind a push (pushes carry only the id)."""
     return reminders.reminder_for(current_patient(), reminder_id)
 
@@ -115,7 +118,7 @@ def reminder(reminder_id):
 @blp.route("/reminders/<int:reminder_id>/ack", methods=["POST"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, ReminderSchema)
-def acknowledge(reminder_id):
+def acknowledge(reminder_id: int) -> object:
     return reminders.acknowledge(current_patient(), reminder_id)
 
 
@@ -123,22 +126,22 @@ def acknowledge(reminder_id):
 @blp.doc(security=PATIENT_SECURITY)
 @blp.arguments(CheckInCreateSchema)
 @blp.response(201, CheckInSchema)
-def submit_checkin(data):
+def submit_checkin(data: dict[str, Any]) -> object:
     """Rate symptoms; the answer says whether this is the expected course and what to do."""
-    return checkins.submit_checkin(current_patient(), data)
+    return alerts.submit_checkin(current_patient(), data)
 
 
 @blp.route("/checkins", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, CheckInSchema(many=True))
-def my_checkins():
-    return checkins.patient_checkins(current_patient())
+def my_checkins() -> object:
+    return alerts.patient_checkins(current_patient())
 
 
 @blp.route("/appointments", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, AppointmentSchema(many=True))
-def my_appointments():
+def my_appointments() -> object:
     """Booked, attended and cancelled visits, soonest first."""
     return courses.appointments_of(current_patient())
 
@@ -146,7 +149,7 @@ def my_appointments():
 @blp.route("/aftercare", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
 @blp.response(200, AftercareSheetSchema)
-def aftercare():
+def aftercare() -> object:
     """The aftercare sheet in the patient's language: restrictions and until when, what is
     expected, warning and urgent signs, the clinic's contact, the provider's notes, the next visit."""
     return aftercare_sheet(current_patient())

@@ -43,7 +43,7 @@ class OutboxCollector:
             backlog, oldest_due = connection.execute(
                 select(func.count(), func.min(c.due_at)).where(IS_PENDING, c.available_at <= now, c.expires_at > now)
             ).one()
-            counts = dict(connection.execute(select(c.status, func.count()).group_by(c.status)).all())
+            counts: dict[str, int] = dict(connection.execute(select(c.status, func.count()).group_by(c.status)).all())
         yield GaugeMetricFamily("companion_reminders_due_backlog", "Pending reminders that are due now.", value=backlog)
         age = max(0.0, (now - oldest_due).total_seconds()) if oldest_due is not None else 0.0
         yield GaugeMetricFamily(

@@ -18,7 +18,7 @@ blp = Blueprint("ops", __name__, description="Health and metrics")
 @blp.route("/healthz", methods=["GET"])
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, schema=HealthSchema, description="Database unreachable")
-def healthz():
+def healthz() -> object:
     """Status for anyone (load balancers); the dispatcher detail (hosts, process ids) for operators only."""
     report = service.check()
     status = 200 if report["database"] == "ok" else 503
@@ -37,5 +37,5 @@ def healthz():
 )
 def metrics() -> Response:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(service.OutboxCollector())  # type: ignore[arg-type]
+    registry.register(service.OutboxCollector())
     return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -7,11 +7,11 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 from companion.patients.screening import screening_warnings
 
 
-class Patient(db.Model):
+class Patient(Model):
     __tablename__ = "patients"
     __table_args__ = (UniqueConstraint("clinic_id", "external_ref"),)
 
@@ -34,7 +34,7 @@ class Patient(db.Model):
         return screening_warnings(self.screening)
 
 
-class EnrollmentCode(db.Model):
+class EnrollmentCode(Model):
     """One-time code the app trades for a patient token; stored hashed."""
 
     __tablename__ = "enrollment_codes"
@@ -47,7 +47,7 @@ class EnrollmentCode(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class PatientToken(db.Model):
+class PatientToken(Model):
     __tablename__ = "patient_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName
+from companion.patients.models import Patient
 from companion.patients.screening import CONTRAINDICATIONS
 
 # Every answer is required: an omitted contraindication must not read as "no".
@@ -56,7 +57,7 @@ class PatientSchema(Schema):
     warnings = fields.List(fields.Nested(WarningSchema))
     created_at = fields.DateTime(format="iso")
 
-    def _quiet_hours(self, patient) -> dict[str, str]:
+    def _quiet_hours(self, patient: Patient) -> dict[str, str]:
         return {"start": patient.quiet_start, "end": patient.quiet_end}
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from blinker import Namespace
 from flask import current_app, g
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from companion.audit import service as audit
@@ -174,10 +175,14 @@ def start_session(code: str) -> dict[str, Any]:
             code="invalid_enrollment_code",
         )
     # Conditional update: of two simultaneous sign-ins with one code, exactly one wins.
-    claimed = db.session.execute(
-        db.update(EnrollmentCode)
-        .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
-        .values(used_at=now)
+    # A DML statement's result is a CursorResult (SQLAlchemy types it as the general Result).
+    claimed = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(EnrollmentCode)
+            .where(EnrollmentCode.id == row.id, EnrollmentCode.used_at.is_(None))
+            .values(used_at=now)
+        ),
     ).rowcount
     if claimed != 1:
         raise Unauthorized("This enrollment code was already used.", code="invalid_enrollment_code")
@@ -186,7 +191,7 @@ def start_session(code: str) -> dict[str, Any]:
     db.session.add(session)
     db.session.flush()
     audit.record(row.patient_id, "patient sign-in", target=f"patient_session_id={session.id}")
-    return {"token": token, "patient": db.session.get(Patient, row.patient_id)}
+    return {"token": token, "patient": db.session.get_one(Patient, row.patient_id)}
 
 
 def authenticate_patient(raw_token: str | None = None) -> Patient:
@@ -222,11 +227,13 @@ def _signed_in(raw_token: str) -> tuple[PatientToken, Patient]:
 
 
 def current_session_id() -> int:
-    return g.patient_token.id
+    session_id: int = g.patient_token.id
+    return session_id
 
 
 def current_patient() -> Patient:
-    return g.patient
+    patient: Patient = g.patient
+    return patient
 
 
 def require_patient() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -30,7 +32,7 @@ class Patients(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, s.PatientListSchema)
-    def get(self, args):
+    def get(self, args: dict[str, Any]) -> object:
         """List your clinic's patients."""
         return service.list_patients(current_clinic(), args["limit"], args["offset"])
 
@@ -38,7 +40,7 @@ class Patients(MethodView):
     @blp.arguments(s.PatientCreateSchema)
     @blp.response(201, s.EnrolledPatientSchema)
     @blp.alt_response(409, response="CONFLICT", description="external_ref already used in your clinic")
-    def post(self, data):
+    def post(self, data: dict[str, Any]) -> object:
         """Enroll a patient; the one-time enrollment code is shown only in this response."""
         return service.enroll_patient(current_clinic(), data)
 
@@ -47,13 +49,13 @@ class Patients(MethodView):
 class PatientDetail(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(200, s.PatientSchema)
-    def get(self, patient_id):
+    def get(self, patient_id: int) -> object:
         return service.get_patient(current_clinic(), patient_id)
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(s.PatientUpdateSchema)
     @blp.response(200, s.PatientSchema)
-    def patch(self, data, patient_id):
+    def patch(self, data: dict[str, Any], patient_id: int) -> object:
         """Update the screening (restated whole) or the name; warnings come back with it."""
         return service.update_patient(current_clinic(), patient_id, data)
 
@@ -62,7 +64,7 @@ class PatientDetail(MethodView):
 @blp.doc(security=CLINIC_SECURITY)
 @blp.arguments(s.ReissueArgsSchema, location="query")
 @blp.response(201, s.EnrollmentCodeSchema)
-def new_enrollment_code(args, patient_id):
+def new_enrollment_code(args: dict[str, Any], patient_id: int) -> object:
     """Issue a new one-time code (the old unused one stops working). Phones already signed in
     stay signed in unless `end_sessions=true` (a lost phone)."""
     return service.reissue_enrollment_code(current_clinic(), patient_id, end_sessions=args["end_sessions"])
@@ -71,7 +73,7 @@ def new_enrollment_code(args, patient_id):
 @blp.route("/<int:patient_id>/sessions", methods=["DELETE"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(204)
-def end_sessions(patient_id):
+def end_sessions(patient_id: int) -> None:
     """Sign the patient out everywhere (a lost phone); their phones stop receiving pushes."""
     service.end_all_sessions(current_clinic(), patient_id)
 
@@ -83,7 +85,7 @@ sessions = Blueprint("patient_sessions", __name__, url_prefix="/v1/patient-sessi
 @sessions.arguments(s.SessionCreateSchema)
 @sessions.response(201, s.SessionSchema)
 @sessions.alt_response(401, response="UNAUTHORIZED", description="Unknown, used or expired enrollment code")
-def start_session(data):
+def start_session(data: dict[str, Any]) -> object:
     """Trade the enrollment code (works once) for a patient bearer token."""
     return service.start_session(data["enrollment_code"])
 
@@ -91,6 +93,6 @@ def start_session(data):
 @sessions.route("/current", methods=["DELETE"])
 @sessions.doc(security=PATIENT_SECURITY)
 @sessions.response(204)
-def end_session():
+def end_session() -> None:
     """Sign out: this token stops working."""
     service.end_session()

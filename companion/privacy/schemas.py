@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from companion.alerts.schemas import AlertSchema
+from companion.alerts.schemas import AlertSchema, CheckInSchema
 from companion.audit.schemas import AuditEntrySchema
-from companion.checkins.schemas import CheckInSchema
 from companion.courses.schemas import AppointmentSchema
 from companion.patients.schemas import PatientSchema
 from companion.reminders.schemas import ReminderSchema

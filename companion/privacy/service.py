@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from companion.alerts.models import Alert
+from companion.alerts import service as alerts
+from companion.alerts.models import Alert, AlertCheckIn
 from companion.audit import service as audit
 from companion.audit.models import PATIENT as PATIENT_SESSION
 from companion.checkins.models import CheckIn
@@ -79,7 +80,9 @@ def export_document(patient: Patient) -> dict[str, Any]:
             }
             for d in devices
         ],
-        "checkins": list(db.session.scalars(db.select(CheckIn).where(CheckIn.patient_id == pid).order_by(CheckIn.id))),
+        "checkins": alerts.checkin_replies(
+            list(db.session.scalars(db.select(CheckIn).where(CheckIn.patient_id == pid).order_by(CheckIn.id)))
+        ),
         "alerts": list(db.session.scalars(db.select(Alert).where(Alert.patient_id == pid).order_by(Alert.id))),
         "appointments": list(
             db.session.scalars(
@@ -119,9 +122,11 @@ def erase_patient(clinic: Clinic, patient_id: int) -> None:
     pid = patients.get_patient(clinic, patient_id).id
     reminder_ids = db.select(Reminder.id).where(Reminder.patient_id == pid).scalar_subquery()
     treatment_ids = db.select(Treatment.id).where(Treatment.patient_id == pid).scalar_subquery()
+    alert_ids = db.select(Alert.id).where(Alert.patient_id == pid).scalar_subquery()
     for statement in (
         db.delete(Delivery).where(Delivery.reminder_id.in_(reminder_ids)),
         db.delete(Reminder).where(Reminder.patient_id == pid),
+        db.delete(AlertCheckIn).where(AlertCheckIn.alert_id.in_(alert_ids)),
         db.delete(Alert).where(Alert.patient_id == pid),
         db.delete(Appointment).where(Appointment.patient_id == pid),
         db.delete(CheckIn).where(CheckIn.patient_id == pid),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_smorest import Blueprint
 
 from companion.audit.schemas import AuditArgsSchema, AuditPageSchema
@@ -18,7 +20,7 @@ blp.before_request(require_clinic)
 @blp.doc(security=CLINIC_SECURITY)
 @blp.arguments(AuditArgsSchema, location="query")
 @blp.response(200, AuditPageSchema)
-def audit_log(args):
+def audit_log(args: dict[str, Any]) -> object:
     """Who read or changed your patients' data, newest first: the actor (API key, staff member or
     the patient's own app session, by id), the request, the time and the client's address.
     Entries are never changed or removed, and outlive an erased patient (ids only, no name).
@@ -35,7 +37,7 @@ def audit_log(args):
 @blp.route("/patients/<int:patient_id>/export", methods=["GET"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(200, PatientExportSchema)
-def export_patient(patient_id):
+def export_patient(patient_id: int) -> object:
     """Everything held about the patient as one JSON document: profile and screening,
     treatments with restrictions, every reminder with its state and deliveries, devices
     (identifiers masked), check-ins, alerts and the audit entries about them."""
@@ -45,7 +47,7 @@ def export_patient(patient_id):
 @blp.route("/patients/<int:patient_id>", methods=["DELETE"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(204)
-def erase_patient(patient_id):
+def erase_patient(patient_id: int) -> None:
     """Erase the patient: profile, screening, treatments, reminders (pending ones are never
     sent), deliveries, devices, sessions, enrollment codes, check-ins and alerts are deleted
     at once. The audit keeps a `patient erased` entry with ids only. Not undoable; a second

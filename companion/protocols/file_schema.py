@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import itertools
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow.types import StrSequenceOrSet, UnknownOption
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
 REQUIRED_LOCALES = ("en", "es")
@@ -76,7 +77,9 @@ class LocalizedText(fields.Dict):
         )
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, str]:
-        result = super()._deserialize(value, attr, data, **kwargs)
+        result: dict[str, str] = super()._deserialize(  # type: ignore[no-untyped-call]  # marshmallow's is unannotated
+            value, attr, data, **kwargs
+        )
         missing = [locale for locale in REQUIRED_LOCALES if locale not in result]
         if missing and not _patching.get():
             raise ValidationError(f"Missing text for locale(s): {', '.join(missing)}.")
@@ -92,7 +95,10 @@ class KeyedTable(fields.Dict):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
         if _patching.get():
             kwargs["partial"] = True
-        return super()._deserialize(value, attr, data, **kwargs)
+        result: dict[str, Any] = super()._deserialize(  # type: ignore[no-untyped-call]  # marshmallow's is unannotated
+            value, attr, data, **kwargs
+        )
+        return result
 
 
 class _Strict(Schema):
@@ -315,7 +321,14 @@ class ProtocolOverrideSchema(ProtocolSchema):
         unknown = RAISE
         exclude = ("key", "version", "treatment")
 
-    def load(self, data: Mapping[str, Any], **kwargs: Any) -> Any:  # type: ignore[override]
-        kwargs["partial"] = True
+    def load(
+        self,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        many: bool | None = None,
+        partial: bool | StrSequenceOrSet | None = None,
+        unknown: UnknownOption | None = None,
+    ) -> Any:
+        """Always partial: an override restates only what it changes."""
         with patching():
-            return super().load(data, **kwargs)
+            return super().load(data, many=many, partial=True, unknown=unknown)

@@ -63,7 +63,8 @@ class Protocol:
         return tuple(self.content["treatment"]["combined_with"])
 
     def as_dict(self) -> dict[str, Any]:
-        return _thaw(self.content)
+        thawed: dict[str, Any] = _thaw(self.content)
+        return thawed
 
     def summary(self) -> dict[str, Any]:
         return {

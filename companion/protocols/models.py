@@ -7,10 +7,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 
-class ProtocolOverride(db.Model):
+class ProtocolOverride(Model):
     """A clinic's own values for a protocol: the provider's instructions win."""
 
     __tablename__ = "protocol_overrides"

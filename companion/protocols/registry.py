@@ -58,7 +58,8 @@ def init_protocols(app: Flask) -> None:
 
 
 def get_registry() -> ProtocolRegistry:
-    return current_app.extensions[EXTENSION_KEY]
+    registry: ProtocolRegistry = current_app.extensions[EXTENSION_KEY]
+    return registry
 
 
 def protocol_keys() -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -26,14 +28,14 @@ blp.before_request(require_clinic)
     ),
 )
 @blp.response(200, ProtocolSummarySchema(many=True))
-def list_protocols():
+def list_protocols() -> object:
     return service.list_protocols(current_clinic())
 
 
 @blp.route("/<key>", methods=["GET"])
 @blp.doc(security=CLINIC_SECURITY)
 @blp.response(200, ProtocolDetailSchema)
-def show_protocol(key):
+def show_protocol(key: str) -> object:
     return service.show_protocol(current_clinic(), key)
 
 
@@ -42,11 +44,11 @@ class Override(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(OverrideSchema)
     @blp.response(200, ProtocolDetailSchema)
-    def put(self, data, key):
+    def put(self, data: dict[str, Any], key: str) -> object:
         """Your instructions win: these values replace the protocol's for your new treatments."""
         return service.set_override(current_clinic(), key, data["values"])
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(204)
-    def delete(self, key):
+    def delete(self, key: str) -> None:
         service.clear_override(current_clinic(), key)

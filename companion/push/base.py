@@ -5,14 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
-# What the dispatcher does with a device after an attempt.
-SENT = "sent"  # accepted by the push service
-DEACTIVATE = "deactivate"  # token is dead: never use this device again
-RETRY = "retry"  # transient: try again with backoff while before expires_at
-BACKOFF = "backoff"  # quota: the whole batch waits at least retry_after
-FAILED = "failed"  # permanent for this message: do not retry
+
+class Outcome(StrEnum):
+    """What the dispatcher does with a device after an attempt."""
+
+    SENT = "sent"  # accepted by the push service
+    DEACTIVATE = "deactivate"  # token is dead: never use this device again
+    RETRY = "retry"  # transient: try again with backoff while before expires_at
+    BACKOFF = "backoff"  # quota: the whole batch waits at least retry_after
+    FAILED = "failed"  # permanent for this message: do not retry
+
+
+# The short names the senders and the dispatcher read (the members themselves).
+SENT, DEACTIVATE, RETRY, BACKOFF, FAILED = (
+    Outcome.SENT,
+    Outcome.DEACTIVATE,
+    Outcome.RETRY,
+    Outcome.BACKOFF,
+    Outcome.FAILED,
+)
 
 # FCM's own limit per batch; the dispatcher groups whole reminders into chunks of at most this.
 MAX_BATCH = 500
@@ -46,7 +60,7 @@ class PushMessage:
 @dataclass(frozen=True)
 class PushResult:
     device_id: int
-    outcome: str
+    outcome: Outcome
     message_id: str | None = None
     error_code: str | None = None
     retry_after: float | None = None  # seconds, for BACKOFF (and RETRY when the server says)
@@ -72,9 +86,9 @@ def start(sender: PushSender, messages: list[PushMessage]) -> Results:
     returns at once, so the dispatcher can prepare its next batch meanwhile; any other
     sender sends right here.
     """
-    begin = getattr(sender, "start", None)
+    begin: Callable[[list[PushMessage]], Results] | None = getattr(sender, "start", None)
     if begin is not None:
-        return begin(messages)  # type: ignore[no-any-return]
+        return begin(messages)
     results = sender.send(messages)
     return lambda: results
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from firebase_admin import exceptions, messaging
 
-from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY
+from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY, Outcome
 
 # FCM answers QUOTA_EXCEEDED without Retry-After more often than with it; a minute is
 # the smallest wait its documentation asks for.
@@ -31,7 +31,7 @@ _DEAD_TOKEN_CODES = frozenset({"UNREGISTERED", "SENDER_ID_MISMATCH", "registrati
 
 @dataclass(frozen=True)
 class Verdict:
-    outcome: str
+    outcome: Outcome
     error_code: str
     retry_after: float | None = None
     detail: str | None = None
@@ -55,7 +55,7 @@ def _server_side(error: exceptions.FirebaseError, code: str) -> bool:
 
 
 # (exception class, extra test or None, outcome, operator error)
-RULES: tuple[tuple[type[exceptions.FirebaseError], Test | None, str, bool], ...] = (
+RULES: tuple[tuple[type[exceptions.FirebaseError], Test | None, Outcome, bool], ...] = (
     (messaging.UnregisteredError, None, DEACTIVATE, False),
     (messaging.SenderIdMismatchError, None, DEACTIVATE, False),
     (exceptions.InvalidArgumentError, _invalid_token, DEACTIVATE, False),

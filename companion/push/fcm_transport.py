@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import cast
 
 import aiohttp
 import certifi
@@ -54,7 +55,7 @@ class _Job:
         self.answers[index] = answer
         self.left -= 1
         if self.left == 0:
-            self.future.set_result(self.answers)  # type: ignore[arg-type]
+            self.future.set_result(cast("list[Answer | TransportError]", self.answers))  # every slot is filled now
 
 
 class HttpPool:

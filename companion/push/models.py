@@ -6,10 +6,10 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One attempt to deliver one reminder to one device (or webhook)."""
 
     __tablename__ = "deliveries"

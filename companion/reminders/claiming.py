@@ -23,7 +23,7 @@ from companion.reminders.models import CLAIMED, EXPIRED, PENDING, Reminder
 
 log = logging.getLogger("companion.reminders.claiming")
 
-reminders: Table = Reminder.__table__  # type: ignore[assignment]
+reminders: Table = Reminder.__table__
 c = reminders.c
 
 # Literal states, not bound parameters: only then do the planners (PostgreSQL's

@@ -31,7 +31,7 @@ def dispatcher(
     from companion.reminders.dispatch.collector import tuned_for_dispatch
     from companion.reminders.jobs import DispatcherService
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask, it is the proxy
     if metrics_port:
         metrics.serve(metrics_port)
     service = DispatcherService(

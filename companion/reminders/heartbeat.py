@@ -16,7 +16,7 @@ from companion.extensions import db
 from companion.reminders.claiming import write_transaction
 from companion.reminders.models import DispatcherHeartbeat
 
-heartbeats: Table = DispatcherHeartbeat.__table__  # type: ignore[assignment]
+heartbeats: Table = DispatcherHeartbeat.__table__
 
 
 def beat(engine: Engine, *, name: str, at: datetime, stats: Mapping[str, Any]) -> None:

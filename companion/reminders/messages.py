@@ -26,11 +26,11 @@ from companion.push.models import Delivery
 from companion.reminders.claiming import ClaimedReminder
 from companion.reminders.models import CLAIMED, PATIENT_PUSH, STAFF_PUSH, Reminder
 
-devices: Table = Device.__table__  # type: ignore[assignment]
-deliveries: Table = Delivery.__table__  # type: ignore[assignment]
-patients: Table = Patient.__table__  # type: ignore[assignment]
-clinics: Table = Clinic.__table__  # type: ignore[assignment]
-reminders: Table = Reminder.__table__  # type: ignore[assignment]
+devices: Table = Device.__table__
+deliveries: Table = Delivery.__table__
+patients: Table = Patient.__table__
+clinics: Table = Clinic.__table__
+reminders: Table = Reminder.__table__
 DEVICE_COLUMNS = (
     devices.c.id,
     devices.c.patient_id,

@@ -1,32 +1,45 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 
-# Channels of the outbox: a patient's phones, a clinic's staff phones, a clinic webhook.
-PATIENT_PUSH = "patient_push"
-STAFF_PUSH = "staff_push"
-WEBHOOK = "webhook"
 
-PENDING = "pending"
-CLAIMED = "claimed"
-SENT = "sent"
-EXPIRED = "expired"
-UNDELIVERABLE = "undeliverable"
-CANCELLED = "cancelled"
-FAILED = "failed"
-# Replaced by a newer plan of the same treatment: kept for audit, hidden from the timeline.
-SUPERSEDED = "superseded"
+class Channel(StrEnum):
+    """Where an outbox row goes: a patient's phones, a clinic's staff phones, a clinic webhook."""
+
+    PATIENT_PUSH = "patient_push"
+    STAFF_PUSH = "staff_push"
+    WEBHOOK = "webhook"
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"  # leased by a dispatcher
+    SENT = "sent"
+    EXPIRED = "expired"
+    UNDELIVERABLE = "undeliverable"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    # Replaced by a newer plan of the same treatment: kept for audit, hidden from the timeline.
+    SUPERSEDED = "superseded"
+
+
+# The short names the outbox code reads (the members themselves).
+PATIENT_PUSH, STAFF_PUSH, WEBHOOK = Channel.PATIENT_PUSH, Channel.STAFF_PUSH, Channel.WEBHOOK
+PENDING, CLAIMED, SENT = ReminderStatus.PENDING, ReminderStatus.CLAIMED, ReminderStatus.SENT
+EXPIRED, UNDELIVERABLE = ReminderStatus.EXPIRED, ReminderStatus.UNDELIVERABLE
+CANCELLED, FAILED, SUPERSEDED = ReminderStatus.CANCELLED, ReminderStatus.FAILED, ReminderStatus.SUPERSEDED
 OPEN_STATES = (PENDING, CLAIMED)
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     """One outbox row: something to deliver at `due_at`, useless after `expires_at`.
 
     Written in the same transaction as whatever caused it, claimed by a
@@ -85,7 +98,7 @@ class Reminder(db.Model):
         return self.status
 
 
-class DispatcherHeartbeat(db.Model):
+class DispatcherHeartbeat(Model):
     """Last pass of each dispatcher, for /healthz."""
 
     __tablename__ = "dispatcher_heartbeats"

@@ -36,8 +36,9 @@ class RetryPolicy:
         `attempts` counts earlier failed attempts; a server's Retry-After wins when longer.
         """
         exponent = min(max(attempts, 0), 32)  # 2**32 · base is far past any cap
-        ceiling = min(self.max_seconds, self.base_seconds * 2**exponent)
-        delay = ceiling * (rng or random).uniform(0.5, 1.0)
+        ceiling = min(self.max_seconds, self.base_seconds * 2.0**exponent)
+        uniform = rng.uniform if rng is not None else random.uniform
+        delay = ceiling * uniform(0.5, 1.0)
         return max(delay, retry_after or 0.0)
 
     def quota_delay(self, retry_after: float | None = None) -> float:

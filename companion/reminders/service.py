@@ -103,15 +103,22 @@ def supersede(reminder_ids: list[int], now: datetime) -> None:
 
 
 class PlannedRow(Protocol):
-    """One reminder of a plan (a session's timeline, the course), as the planners return it."""
+    """One reminder of a plan (a session's timeline, the course), as the planners return it (read-only)."""
 
-    plan_key: str
-    kind: str
-    due_at: datetime
-    expires_at: datetime
-    title: str
-    body: str
-    priority: str
+    @property
+    def plan_key(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def due_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
 
 
 def add_planned(items: Sequence[PlannedRow], *, clinic_id: int, patient_id: int, treatment_id: int | None) -> None:

@@ -17,7 +17,7 @@ companion_cli.add_command(staff_cli)
 @staff_cli.command("create")
 @click.option("--clinic-id", type=int, required=True)
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(ROLES), default="staff", show_default=True)
+@click.option("--role", type=click.Choice([role.value for role in ROLES]), default="staff", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print {staff_id, email, password} as JSON.")
 def create(clinic_id: int, email: str, role: str, as_json: bool) -> None:
     """Create an account and print its one-time password (changed at first sign-in)."""

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
-from companion.extensions import db
-
-ADMIN = "admin"
-STAFF = "staff"
-ROLES = (ADMIN, STAFF)
+from companion.extensions import Model
 
 
-class StaffMember(db.Model):
+class Role(StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+
+
+ADMIN, STAFF = Role.ADMIN, Role.STAFF
+ROLES = tuple(Role)
+
+
+class StaffMember(Model):
     """A person at a clinic who signs in to the console; integrations use API keys instead."""
 
     __tablename__ = "staff_members"
@@ -43,7 +49,7 @@ class StaffMember(db.Model):
         return self.role == ADMIN
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     """One signed-in browser: the cookie holds a random id, this row its SHA-256, so a
     session ends on the server (sign-out, password or role change, an admin) whatever
     copy of the cookie is still around."""

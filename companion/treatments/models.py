@@ -1,17 +1,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, load_only, mapped_column, relationship, selectinload, with_parent
 
 from companion.core.clock import utcnow
-from companion.extensions import db
+from companion.extensions import Model
 from companion.reminders.models import SUPERSEDED, Reminder
 
 
-class Treatment(db.Model):
+class TreatmentStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"  # recorded in error: its reminders are cancelled too
+
+
+class Treatment(Model):
     __tablename__ = "treatments"
     __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
 
@@ -28,7 +34,7 @@ class Treatment(db.Model):
     clearance_confirmed: Mapped[bool] = mapped_column(default=False)
     # The provider's own instructions for this session, shown to the patient as written.
     patient_notes: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=TreatmentStatus.ACTIVE)
     # The protocol as it applied (with the clinic's overrides), for triage and audits.
     protocol_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
@@ -49,7 +55,7 @@ class Treatment(db.Model):
     )
 
 
-class Restriction(db.Model):
+class Restriction(Model):
     """A window during which something is off limits (makeup, sweat, sun, ...)."""
 
     __tablename__ = "restrictions"
@@ -82,10 +88,10 @@ _TIMELINE_COLUMNS = (
 WITH_TIMELINE = selectinload(Treatment.timeline_reminders).load_only(*_TIMELINE_COLUMNS)
 
 
-def timeline_of(treatment: Treatment):
+def timeline_of(treatment: Treatment) -> Select[Reminder]:
     """The query behind `timeline_reminders` for one treatment, with the timeline's columns."""
     return (
-        db.select(Reminder)
+        select(Reminder)
         .where(with_parent(treatment, Treatment.timeline_reminders))
         .order_by(Reminder.due_at, Reminder.id)
         .options(load_only(*_TIMELINE_COLUMNS))

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from companion.core.fields import AwareDateTime, Boolean, Integer, Number
 from companion.protocols.registry import protocol_keys
 from companion.reminders.schemas import ReminderSchema
+from companion.treatments.models import Treatment
 
 MAX_SESSIONS = 6
 _FITS_PROTOCOL = (
@@ -29,22 +32,22 @@ class SeriesSchema(Schema):
     planned_sessions = Integer(required=True, validate=validate.Range(min=1, max=MAX_SESSIONS))
 
     @validates_schema
-    def _number_within_series(self, data, **kwargs):
+    def _number_within_series(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["session_number"] > data["planned_sessions"]:
             raise ValidationError("Cannot exceed planned_sessions.", field_name="session_number")
 
 
-def _depth(**kwargs) -> Number:
+def _depth(**kwargs: Any) -> Number:
     return Number(validate=validate.Range(min=0.5, max=2.5), metadata={"description": _FITS_PROTOCOL}, **kwargs)
 
 
-def _area(**kwargs) -> fields.String:
+def _area(**kwargs: Any) -> fields.String:
     return fields.String(
         validate=validate.Length(min=1, max=40), metadata={"example": "face", "description": _FITS_PROTOCOL}, **kwargs
     )
 
 
-def _combined_with(**kwargs) -> fields.List:
+def _combined_with(**kwargs: Any) -> fields.List[str]:
     return fields.List(
         fields.String(validate=validate.Length(min=1, max=40)),
         validate=validate.Length(max=10),
@@ -124,11 +127,12 @@ class TreatmentSchema(Schema):
     reminders = fields.List(fields.Nested(ReminderSchema), attribute="timeline_reminders")
     created_at = fields.DateTime(format="iso")
 
-    def _series(self, t) -> dict[str, int]:
+    def _series(self, t: Treatment) -> dict[str, int]:
         return {"session_number": t.session_number, "planned_sessions": t.planned_sessions}
 
-    def _course(self, t) -> dict:
-        return t.protocol_snapshot.get("expected_course", {})
+    def _course(self, t: Treatment) -> dict[str, Any]:
+        course: dict[str, Any] = t.protocol_snapshot.get("expected_course", {})
+        return course
 
 
 class TimelineSchema(Schema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -21,20 +23,20 @@ blp.before_request(require_clinic)
 class TreatmentDetail(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(200, TreatmentSchema)
-    def get(self, treatment_id):
+    def get(self, treatment_id: int) -> object:
         return service.get_treatment(current_clinic(), treatment_id)
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(TreatmentUpdateSchema)
     @blp.response(200, TreatmentSchema)
     @blp.alt_response(409, response="CONFLICT", description="Cancelled, or clearance required")
-    def patch(self, data, treatment_id):
+    def patch(self, data: dict[str, Any], treatment_id: int) -> object:
         """Correct the record; reminders not yet sent are planned again."""
         return service.correct_treatment(current_clinic(), treatment_id, data)
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(204)
-    def delete(self, treatment_id):
+    def delete(self, treatment_id: int) -> None:
         """Cancel: pending reminders are cancelled, sent ones stay as history."""
         service.cancel_treatment(current_clinic(), treatment_id)
 
@@ -57,7 +59,7 @@ _RECORDED = links(
 class PatientTreatments(MethodView):
     @patient_treatments.doc(security=CLINIC_SECURITY)
     @patient_treatments.response(200, TreatmentSchema(many=True))
-    def get(self, patient_id):
+    def get(self, patient_id: int) -> object:
         return service.list_patient_treatments(current_clinic(), patient_id)
 
     @patient_treatments.doc(
@@ -78,7 +80,7 @@ class PatientTreatments(MethodView):
     @patient_treatments.alt_response(
         409, response="CONFLICT", description="Clearance required, or Idempotency-Key reused"
     )
-    def post(self, data, patient_id):
+    def post(self, data: dict[str, Any], patient_id: int) -> object:
         """Record a session: its restrictions and reminders are written with it, at once."""
         key = request.headers.get("Idempotency-Key") or None
         if key is not None and (len(key) > 200 or "\x00" in key):

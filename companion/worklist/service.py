@@ -7,13 +7,15 @@ record the session, and the item goes away by itself).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from companion.alerts.models import Alert
+from companion.alerts.models import Alert, AlertStatus
 from companion.audit import service as audit
 from companion.checkins.models import CheckIn
+from companion.checkins.triage_rules import Severity
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.courses.models import BOOKED, Appointment
@@ -21,7 +23,7 @@ from companion.courses.planner import MAINTENANCE, NEXT_SESSION
 from companion.extensions import db
 from companion.patients.models import Patient, PatientToken
 from companion.reminders import models as r
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 
 REASONS = (
     "open_alert",
@@ -38,7 +40,8 @@ NOT_SIGNED_IN_AFTER = timedelta(hours=24)
 # A visit is "unrecorded" once this long has passed without a session recorded.
 UNRECORDED_AFTER = timedelta(hours=4)
 _PROMPTS = ("checkin:24h", "checkin:48h")
-_SEVERITY_RANK = {"urgent": 0, "contact_clinic": 1}
+# Alerts that need the clinic lead the list, most severe first; the rest follow every other item.
+_ALERT_LAST_RANK = 8
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,9 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dic
 def _open_alerts(clinic_id: int, now: datetime) -> list[Item]:
     """Every alert not yet resolved: acknowledged means someone took it, not that it is done."""
     alerts = db.session.scalars(
-        db.select(Alert).where(Alert.clinic_id == clinic_id, Alert.status.in_(("open", "acknowledged")))
+        db.select(Alert).where(
+            Alert.clinic_id == clinic_id, Alert.status.in_((AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED))
+        )
     )
     return [
         Item(
@@ -84,12 +89,19 @@ def _open_alerts(clinic_id: int, now: datetime) -> list[Item]:
             a.created_at,
             f"{a.severity.replace('_', ' ')}: {', '.join(a.reasons) or 'check-in'}"
             + (f" ({a.checkin_count} check-ins)" if a.checkin_count > 1 else "")
-            + (" · acknowledged" if a.status == "acknowledged" else ""),
-            _SEVERITY_RANK.get(a.severity, 8),
+            + (" · acknowledged" if a.status == AlertStatus.ACKNOWLEDGED else ""),
+            _alert_rank(Severity(a.severity)),
             {"alert_id": a.id},
         )
         for a in alerts
     ]
+
+
+def _alert_rank(severity: Severity) -> int:
+    """Urgent 0, contact the clinic 1; a self-care alert after everything else."""
+    if severity.rank >= Severity.CONTACT_CLINIC.rank:
+        return Severity.URGENT.rank - severity.rank
+    return _ALERT_LAST_RANK
 
 
 def _missed_checkins(clinic_id: int, now: datetime) -> list[Item]:
@@ -168,13 +180,13 @@ def _not_signed_in(clinic_id: int, now: datetime) -> list[Item]:
     return [Item("not_signed_in", p.id, p.created_at, "enrolled but never signed in to the app", 5, {}) for p in rows]
 
 
-def _nudged(kind: str, reason: str, rank: int, label: str):
+def _nudged(kind: str, reason: str, rank: int, label: str) -> Callable[[int, datetime], list[Item]]:
     """Patients whose course nudge (about their latest session) fell due and nothing is booked since."""
 
     def find(clinic_id: int, now: datetime) -> list[Item]:
         latest = (
             db.select(Treatment.patient_id, db.func.max(Treatment.performed_at).label("performed_at"))
-            .where(Treatment.clinic_id == clinic_id, Treatment.status == "active")
+            .where(Treatment.clinic_id == clinic_id, Treatment.status == TreatmentStatus.ACTIVE)
             .group_by(Treatment.patient_id)
             .subquery()
         )

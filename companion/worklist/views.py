@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_smorest import Blueprint
 
 from companion.clinics.service import current_clinic, require_clinic
@@ -17,7 +19,7 @@ blp.before_request(require_clinic)
 @blp.doc(security=CLINIC_SECURITY)
 @blp.arguments(WorklistArgsSchema, location="query")
 @blp.response(200, WorklistSchema)
-def worklist(args):
+def worklist(args: dict[str, Any]) -> object:
     """What needs a person, most urgent first: open alerts, missed check-ins, visits not
     recorded, pushes that found no phone, patients never signed in, rebooking and maintenance due."""
     return service.worklist(current_clinic(), args.get("reason"), args["limit"], args["offset"])

@@ -57,6 +57,25 @@ def test_a_second_checkin_joins_the_open_alert_without_another_push(app, client,
     assert _staff_pushes(app) == 1
 
 
+def test_a_checkin_that_joined_an_alert_shows_it_in_every_list(client, patient):
+    """Not only in the reply to the POST: the clinic's history, the app's list and the export
+    name the alert a joining check-in went to (they showed none before)."""
+    clinic, headers = patient
+    first = _checkin(client, headers, CONTACT)
+    clock.advance(timedelta(hours=1))
+    second = _checkin(client, headers, URGENT)
+    patient_id = second["patient_id"]
+
+    history = client.get(f"/v1/patients/{patient_id}/checkins", headers=clinic["headers"]).get_json()
+    own = client.get("/v1/me/checkins", headers=headers).get_json()
+    export = client.get("/v1/me/export", headers=headers).get_json()["checkins"]
+    for listing in (history, own, export):
+        assert {row["id"]: row["alert_id"] for row in listing} == {
+            first["id"]: first["alert_id"],
+            second["id"]: first["alert_id"],
+        }
+
+
 def test_rising_severity_reopens_and_pushes_again(app, client, patient):
     clinic, headers = patient
     first = _checkin(client, headers, CONTACT)

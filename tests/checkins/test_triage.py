@@ -12,7 +12,6 @@ from companion.checkins.triage import (
     OUTCOMES,
     SymptomReport,
     Verdict,
-    severity,
     triage,
     triage_table,
 )
@@ -65,7 +64,7 @@ def test_table_is_consistent():
             assert rule.subject in SYMPTOMS
             low, high = rule.ratings
             assert 1 <= low <= high <= 3
-    severities = [severity(rule.outcome) for rule in TRIAGE_RULES]
+    severities = [rule.outcome.rank for rule in TRIAGE_RULES]
     assert severities == sorted(severities, reverse=True), "rows are listed most severe first"
     assert {rule.subject for rule in TRIAGE_RULES if rule.kind == RED_FLAG} == set(RED_FLAGS)
 
@@ -192,9 +191,7 @@ def test_rule_boundary(rule_id, outcome, fires, misses):
     verdict = triage(*fires)
     assert rule_id in verdict.reasons
     assert verdict.outcome == outcome
-    assert severity(verdict.outcome) == severity(
-        next(rule.outcome for rule in TRIAGE_RULES if rule.id == verdict.reasons[0])
-    )
+    assert verdict.outcome.rank == next(rule.outcome for rule in TRIAGE_RULES if rule.id == verdict.reasons[0]).rank
     assert rule_id not in triage(*misses).reasons
 
 

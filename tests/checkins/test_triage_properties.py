@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from companion.checkins.symptoms import COURSE_ALIASES, MAX_RATING, RED_FLAGS, SYMPTOMS
-from companion.checkins.triage import OUTCOMES, SymptomReport, severity, triage
+from companion.checkins.triage import OUTCOMES, Severity, SymptomReport, triage
 from companion.checkins.triage_rules import TRIAGE_RULES
 from companion.treatments.facts import ExpectedCourse
 
@@ -35,9 +35,9 @@ def test_verdict_is_well_formed(report, course, previous, locale):
     assert verdict.advice.strip()
     assert verdict.reasons, "some rule always explains the outcome"
     assert all(reason in RULE_OUTCOME for reason in verdict.reasons)
-    ranks = [severity(RULE_OUTCOME[reason]) for reason in verdict.reasons]
+    ranks = [RULE_OUTCOME[reason].rank for reason in verdict.reasons]
     assert ranks == sorted(ranks, reverse=True)
-    assert severity(verdict.outcome) == ranks[0]
+    assert verdict.outcome.rank == ranks[0]
     assert len(set(verdict.reasons)) == len(verdict.reasons)
 
 
@@ -46,20 +46,20 @@ def test_raising_a_rating_never_lowers_severity(report, course, previous, sympto
     raised = dict(report.ratings)
     raised[symptom] = min(MAX_RATING, report.rating(symptom) + step)
     worse = SymptomReport(raised, report.red_flags, report.hours_since_treatment)
-    assert severity(triage(worse, course, previous).outcome) >= severity(triage(report, course, previous).outcome)
+    assert triage(worse, course, previous).outcome.rank >= triage(report, course, previous).outcome.rank
 
 
 @given(reports, courses, previous_reports, st.sampled_from(RED_FLAGS))
 def test_adding_a_red_flag_never_lowers_severity(report, course, previous, flag):
     worse = SymptomReport(report.ratings, report.red_flags | {flag}, report.hours_since_treatment)
-    assert severity(triage(worse, course, previous).outcome) >= severity(triage(report, course, previous).outcome)
+    assert triage(worse, course, previous).outcome.rank >= triage(report, course, previous).outcome.rank
 
 
 @given(reports, courses, previous_reports)
 def test_any_red_flag_reaches_the_clinic(report, course, previous):
     verdict = triage(report, course, previous)
     if report.red_flags:
-        assert severity(verdict.outcome) >= severity("contact_clinic")
+        assert verdict.outcome.rank >= Severity.CONTACT_CLINIC.rank
     if report.red_flags - {"pigment_change", "wound_not_healing"}:
         assert verdict.outcome == "urgent"
 

@@ -6,8 +6,12 @@ session recorded at the desk is the same as one recorded by an integration.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, g, render_template, request
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import HTTPException
 
 from companion.console.session import ConsoleSessionInterface, load_staff
 from companion.core.errors import ApiError
@@ -31,7 +35,7 @@ def _who() -> None:
 
 
 @bp.after_request
-def _no_store(response):
+def _no_store(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault(
@@ -43,20 +47,20 @@ def _no_store(response):
 
 
 @bp.errorhandler(ApiError)
-def _api_error(err: ApiError):
+def _api_error(err: ApiError) -> ResponseReturnValue:
     return render_template("console/error.html", status=err.status, message=err.message), err.status
 
 
 @bp.errorhandler(403)
 @bp.errorhandler(404)
-def _http_error(err):
+def _http_error(err: HTTPException) -> ResponseReturnValue:
     status = getattr(err, "code", 404) or 404
     message = "Only clinic administrators may open this page." if status == 403 else "No such page."
     return render_template("console/error.html", status=status, message=message), status
 
 
 @bp.app_context_processor
-def _helpers():
+def _helpers() -> dict[str, Any]:
     if not request.path.startswith(bp.url_prefix or "/console"):
         return {}
     staff = g.get("staff")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from companion.console.forms import CsrfForm, load, number, safe_target, text
 from companion.console.session import sign_in, sign_out, staff_required
@@ -25,7 +26,7 @@ def _login_page(status: int, **values):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     if request.method == "GET":
         return _login_page(200)
     if not CsrfForm().validate_on_submit():
@@ -51,7 +52,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():
+def logout() -> ResponseReturnValue:
     form = CsrfForm()
     if form.validate_on_submit():
         sign_out()
@@ -60,7 +61,7 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @staff_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     form = CsrfForm()
     errors: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():

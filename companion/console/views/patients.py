@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
-from companion.checkins import service as checkins
+from companion.alerts import service as alerts
 from companion.console.forms import CsrfForm, checked, load, local_time, number, require_csrf, text
 from companion.console.handout import handout
 from companion.console.session import staff_clinic, staff_required
@@ -40,14 +43,14 @@ ZONES = (
 
 @bp.route("/patients")
 @staff_required
-def patient_list():
+def patient_list() -> ResponseReturnValue:
     page, _ = load(PageArgsSchema(), {k: v for k, v in request.args.items() if k in ("limit", "offset")})
     page = page or {"limit": 50, "offset": 0}
     listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"])
     return render_template("console/patients.html", listing=listing)
 
 
-def _enrollment_data(form) -> dict:
+def _enrollment_data(form: MultiDict[str, str]) -> dict[str, Any]:
     quiet = {"start": text(form, "quiet_start"), "end": text(form, "quiet_end")}
     return {
         "display_name": text(form, "display_name") or "",
@@ -64,8 +67,9 @@ def _enrollment_data(form) -> dict:
 
 @bp.route("/patients/new", methods=["GET", "POST"])
 @staff_required
-def enroll():
-    form, errors, values = CsrfForm(), {}, request.form
+def enroll() -> ResponseReturnValue:
+    form, values = CsrfForm(), request.form
+    errors: dict[str, str] = {}
     if request.method == "POST":
         require_csrf()
         data, errors = load(PatientCreateSchema(), _enrollment_data(request.form))
@@ -84,7 +88,7 @@ def enroll():
 
 @bp.route("/patients/<int:patient_id>")
 @staff_required
-def patient_page(patient_id: int, booking_errors: dict | None = None):
+def patient_page(patient_id: int, booking_errors: dict[str, str] | None = None) -> ResponseReturnValue:
     clinic = staff_clinic()
     patient = patients.get_patient(clinic, patient_id)
     history = treatments.list_patient_treatments(clinic, patient.id)
@@ -95,7 +99,7 @@ def patient_page(patient_id: int, booking_errors: dict | None = None):
         treatments=history,
         form=CsrfForm(),
         deliveries=reminders.deliveries_of(reminder_ids),
-        checkins=checkins.clinic_patient_checkins(clinic, patient.id),
+        checkins=alerts.clinic_patient_checkins(clinic, patient.id),
         appointments=courses.list_appointments(clinic, patient.id),
         kinds=KINDS,
         booking_errors=booking_errors or {},
@@ -104,7 +108,7 @@ def patient_page(patient_id: int, booking_errors: dict | None = None):
     )
 
 
-def _session_data(form, timezone: str) -> dict:
+def _session_data(form: MultiDict[str, str], timezone: str) -> dict[str, Any]:
     return {
         "protocol": text(form, "protocol") or "",
         "performed_at": local_time(form, "performed_at", timezone),
@@ -122,11 +126,12 @@ def _session_data(form, timezone: str) -> dict:
 
 @bp.route("/patients/<int:patient_id>/sessions/new", methods=["GET", "POST"])
 @staff_required
-def record_session(patient_id: int):
+def record_session(patient_id: int) -> ResponseReturnValue:
     clinic = staff_clinic()
     patient = patients.get_patient(clinic, patient_id)
     catalogue = [protocols.effective_protocol(clinic.id, p["key"]) for p in protocols.list_protocols(clinic)]
-    form, errors = CsrfForm(), {}
+    form = CsrfForm()
+    errors: dict[str, str] = {}
     if request.method == "POST":
         require_csrf()
         data, errors = load(TreatmentCreateSchema(), _session_data(request.form, patient.timezone))
@@ -154,7 +159,7 @@ def record_session(patient_id: int):
     ), 422 if errors else 200
 
 
-def _appointment_data(form, timezone: str) -> dict:
+def _appointment_data(form: MultiDict[str, str], timezone: str) -> dict[str, Any]:
     return {
         "starts_at": local_time(form, "starts_at", timezone),
         "kind": text(form, "kind") or "",
@@ -164,7 +169,7 @@ def _appointment_data(form, timezone: str) -> dict:
 
 @bp.route("/patients/<int:patient_id>/appointments", methods=["POST"])
 @staff_required
-def book_appointment(patient_id: int):
+def book_appointment(patient_id: int) -> ResponseReturnValue:
     require_csrf()
     clinic = staff_clinic()
     patient = patients.get_patient(clinic, patient_id)
@@ -181,7 +186,7 @@ def book_appointment(patient_id: int):
 
 @bp.route("/appointments/<int:appointment_id>/move", methods=["POST"])
 @staff_required
-def move_appointment(appointment_id: int):
+def move_appointment(appointment_id: int) -> ResponseReturnValue:
     require_csrf()
     clinic = staff_clinic()
     appointment = courses.get_appointment(clinic, appointment_id)
@@ -201,7 +206,7 @@ def move_appointment(appointment_id: int):
 
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["POST"])
 @staff_required
-def cancel_appointment(appointment_id: int):
+def cancel_appointment(appointment_id: int) -> ResponseReturnValue:
     require_csrf()
     clinic = staff_clinic()
     appointment = courses.get_appointment(clinic, appointment_id)

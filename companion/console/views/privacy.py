@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from companion.console.forms import CsrfForm, require_csrf, text
 from companion.console.session import admin_required, staff_clinic, staff_required
@@ -16,7 +17,7 @@ from companion.privacy.schemas import PatientExportSchema
 
 @bp.route("/patients/<int:patient_id>/export")
 @staff_required
-def export_patient(patient_id: int):
+def export_patient(patient_id: int) -> ResponseReturnValue:
     document = PatientExportSchema().dump(privacy.export_patient(staff_clinic(), patient_id))
     return Response(
         json.dumps(document, ensure_ascii=False, indent=2),
@@ -27,7 +28,7 @@ def export_patient(patient_id: int):
 
 @bp.route("/patients/<int:patient_id>/erase", methods=["GET", "POST"])
 @admin_required
-def erase_patient(patient_id: int):
+def erase_patient(patient_id: int) -> ResponseReturnValue:
     """Two steps: this page, then a POST with the patient's name typed exactly."""
     patient = patients.get_patient(staff_clinic(), patient_id)
     mismatch = False

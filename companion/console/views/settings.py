@@ -4,10 +4,13 @@ signed-in member's own language."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from companion.clinics import service as clinics
+from companion.clinics.models import Clinic
 from companion.clinics.schemas import ClinicUpdateSchema
 from companion.console.forms import CsrfForm, checked, load, require_csrf, text
 from companion.console.session import admin_required, staff_clinic, staff_required
@@ -22,7 +25,7 @@ from companion.staff.models import ROLES
 from companion.staff.schemas import StaffInviteSchema, StaffRoleSchema
 
 
-def _page(**extra):
+def _page(**extra: Any) -> str:
     clinic = staff_clinic()
     members = staff.list_staff(clinic.id) if g.staff.is_admin else []
     overviews = [protocols.show_protocol(clinic, p["key"]) for p in protocols.list_protocols(clinic)]
@@ -44,7 +47,7 @@ def _page(**extra):
     )
 
 
-def _audit(clinic) -> dict:
+def _audit(clinic: Clinic) -> dict[str, Any]:
     """The latest entries, or one patient's (also an erased one's) with `?audit_patient=`."""
     raw = request.args.get("audit_patient", "")
     patient_id = int(raw) if raw.isdigit() and 0 < int(raw) < 2**31 else None
@@ -57,13 +60,13 @@ def _audit(clinic) -> dict:
 
 @bp.route("/settings")
 @staff_required
-def settings():
+def settings() -> ResponseReturnValue:
     return _page()
 
 
 @bp.route("/settings/clinic", methods=["POST"])
 @admin_required
-def update_clinic():
+def update_clinic() -> ResponseReturnValue:
     require_csrf()
     data, errors = load(
         ClinicUpdateSchema(),
@@ -76,7 +79,7 @@ def update_clinic():
             "hours": text(request.form, "hours"),
         },
     )
-    if errors:
+    if data is None:
         return _page(errors=errors), 422
     saved = clinics.update_clinic(staff_clinic(), data)
     return _page(saved=True, webhook_secret=saved.webhook_secret)
@@ -84,7 +87,7 @@ def update_clinic():
 
 @bp.route("/settings/api-keys", methods=["POST"])
 @admin_required
-def create_api_key():
+def create_api_key() -> ResponseReturnValue:
     require_csrf()
     try:
         return _page(new_api_key=clinics.create_api_key(staff_clinic()).key)
@@ -94,7 +97,7 @@ def create_api_key():
 
 @bp.route("/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
 @admin_required
-def revoke_api_key(key_id: int):
+def revoke_api_key(key_id: int) -> ResponseReturnValue:
     require_csrf()
     clinics.revoke_api_key(staff_clinic(), key_id)
     return redirect(url_for("console.settings") + "#api-keys")
@@ -102,14 +105,14 @@ def revoke_api_key(key_id: int):
 
 @bp.route("/settings/webhook-secret", methods=["POST"])
 @admin_required
-def rotate_webhook_secret():
+def rotate_webhook_secret() -> ResponseReturnValue:
     require_csrf()
     return _page(webhook_secret=clinics.rotate_webhook_secret(staff_clinic()).webhook_secret)
 
 
 @bp.route("/settings/staff", methods=["POST"])
 @admin_required
-def invite_staff():
+def invite_staff() -> ResponseReturnValue:
     require_csrf()
     form = request.form
     data, errors = load(
@@ -134,7 +137,7 @@ def invite_staff():
 
 @bp.route("/settings/staff/<int:staff_id>/remove", methods=["POST"])
 @admin_required
-def remove_staff(staff_id: int):
+def remove_staff(staff_id: int) -> ResponseReturnValue:
     require_csrf()
     staff.deactivate(g.staff.clinic_id, staff_id, by=g.staff)
     return redirect(url_for("console.settings"))
@@ -160,7 +163,7 @@ def change_staff_role(staff_id: int):
 
 @bp.route("/settings/language", methods=["POST"])
 @staff_required
-def set_language():
+def set_language() -> ResponseReturnValue:
     require_csrf()
     locale = request.form.get("locale", "en")
     if locale in SUPPORTED_LOCALES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from companion.alerts import service as alerts
 from companion.alerts.schemas import ResolveSchema
@@ -16,7 +17,7 @@ from companion.worklist.service import REASONS
 
 @bp.route("/")
 @staff_required
-def worklist():
+def worklist() -> ResponseReturnValue:
     """The course-of-care worklist (alerts, missed check-ins, visits to record, rebooking
     due, ...), most urgent first; alerts are acknowledged and resolved right here."""
     args, _ = load(WorklistArgsSchema(), {k: v for k, v in request.args.items() if k in ("reason", "limit", "offset")})
@@ -36,7 +37,7 @@ def worklist():
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @staff_required
-def acknowledge_alert(alert_id: int):
+def acknowledge_alert(alert_id: int) -> ResponseReturnValue:
     require_csrf()
     alerts.acknowledge(staff_clinic(), alert_id)
     return redirect(safe_target(request.form.get("back")))
@@ -44,7 +45,7 @@ def acknowledge_alert(alert_id: int):
 
 @bp.route("/alerts/<int:alert_id>/resolve", methods=["POST"])
 @staff_required
-def resolve_alert(alert_id: int):
+def resolve_alert(alert_id: int) -> ResponseReturnValue:
     require_csrf()
     data, errors = load(ResolveSchema(), {"note": (request.form.get("note") or "").strip() or "Resolved"})
     if data is None:

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, Table, update
 
 from companion.core.clock import clock
 from companion.core.db import insert_rows
-from companion.devices.models import Device
+from companion.devices.models import DeactivationReason, Device
 from companion.push import base as push
 from companion.push.models import Delivery
 from companion.reminders import messages as planner
@@ -26,8 +26,8 @@ from companion.reminders.dispatch.stats import PassStats
 from companion.reminders.models import PENDING, SENT
 from companion.reminders.outcomes import DELIVERY_OUTCOME, Decision, RetryPolicy, decide, defer
 
-devices: Table = Device.__table__  # type: ignore[assignment]
-deliveries: Table = Delivery.__table__  # type: ignore[assignment]
+devices: Table = Device.__table__
+deliveries: Table = Delivery.__table__
 
 
 class OutcomeRecorder:
@@ -84,7 +84,7 @@ class OutcomeRecorder:
                     .where(devices.c.id == device_id, devices.c.active.is_(True))
                     .values(
                         active=False,
-                        deactivated_reason=(code or "unregistered")[:64],
+                        deactivated_reason=(code or DeactivationReason.UNREGISTERED)[:64],
                         deactivated_at=now,
                         updated_at=now,
                     )

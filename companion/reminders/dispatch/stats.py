@@ -29,7 +29,8 @@ class PassStats:
     handled: dict[str, int] = field(default_factory=dict)
 
     def count(self, status: str, n: int = 1) -> None:
-        attribute = {SENT: "sent", PENDING: "retried"}.get(status, status)
+        renamed: dict[str, str] = {SENT: "sent", PENDING: "retried"}
+        attribute = renamed.get(status, status)
         setattr(self, attribute, getattr(self, attribute) + n)
 
     def lag(self, seconds: float) -> None:

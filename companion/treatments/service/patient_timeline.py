@@ -8,7 +8,7 @@ from typing import Any
 from companion.core.clock import utcnow
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.treatments.models import WITH_TIMELINE, Restriction, Treatment
+from companion.treatments.models import WITH_TIMELINE, Restriction, Treatment, TreatmentStatus
 
 
 def timeline_for(patient: Patient) -> dict[str, Any]:
@@ -30,7 +30,7 @@ def status_for(patient: Patient, at: datetime | None) -> dict[str, Any]:
     rows = db.session.execute(
         db.select(Restriction, Treatment.id)
         .join(Treatment, Restriction.treatment_id == Treatment.id)
-        .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+        .where(Treatment.patient_id == patient.id, Treatment.status == TreatmentStatus.ACTIVE)
         .order_by(Restriction.ends_at)
     ).all()
     by_kind: dict[str, list[Restriction]] = {}

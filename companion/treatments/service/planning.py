@@ -20,7 +20,7 @@ from companion.protocols.service import effective_protocol
 from companion.reminders import models as r
 from companion.reminders import service as reminders
 from companion.treatments.facts import PatientPrefs, PlannedReminder, TimelinePlan, TreatmentFacts
-from companion.treatments.models import Restriction, Treatment, timeline_of
+from companion.treatments.models import Restriction, Treatment, TreatmentStatus, timeline_of
 from companion.treatments.timeline import plan_timeline
 
 signals = Namespace()
@@ -128,7 +128,7 @@ def with_timeline(treatment: Treatment) -> Treatment:
     return treatment
 
 
-def _unchanged(row: r.Reminder, item) -> bool:
+def _unchanged(row: r.Reminder, item: PlannedReminder) -> bool:
     return (row.kind, row.due_at, row.expires_at, row.title, row.body, row.priority) == (
         item.kind,
         item.due_at,
@@ -157,7 +157,7 @@ def cancel_open_reminders(treatment: Treatment) -> None:
 def replan_patient(patient: Patient) -> None:
     """Time zone, locale or quiet hours changed: every active treatment is planned again."""
     treatments = db.session.scalars(
-        db.select(Treatment).where(Treatment.patient_id == patient.id, Treatment.status == "active")
+        db.select(Treatment).where(Treatment.patient_id == patient.id, Treatment.status == TreatmentStatus.ACTIVE)
     ).all()
     for treatment in treatments:
         apply_plan(treatment, patient, effective_protocol(treatment.clinic_id, treatment.protocol_key))

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from companion.audit import service as audit
@@ -20,7 +21,7 @@ from companion.patients.models import Patient
 from companion.patients.service import get_patient
 from companion.protocols.model import Protocol
 from companion.protocols.service import effective_protocol
-from companion.treatments.models import Treatment
+from companion.treatments.models import Treatment, TreatmentStatus
 from companion.treatments.service import planning
 from companion.treatments.timeline import validate_facts
 
@@ -68,7 +69,7 @@ def _check_series_position(patient: Patient, treatment: Treatment) -> None:
     """
     latest = db.session.execute(
         db.select(Treatment.id, Treatment.session_number, Treatment.planned_sessions)
-        .where(Treatment.patient_id == patient.id, Treatment.status == "active")
+        .where(Treatment.patient_id == patient.id, Treatment.status == TreatmentStatus.ACTIVE)
         .order_by(Treatment.performed_at.desc(), Treatment.id.desc())
         .limit(1)
     ).first()
@@ -87,7 +88,7 @@ def _check_series_position(patient: Patient, treatment: Treatment) -> None:
 
 def _by_key(clinic: Clinic, key: str) -> Treatment | None:
     return db.session.scalar(
-        db.select(Treatment).where(Treatment.clinic_id == clinic.id, Treatment.idempotency_key == key)
+        select(Treatment).where(Treatment.clinic_id == clinic.id, Treatment.idempotency_key == key)
     )
 
 
@@ -162,7 +163,7 @@ def list_patient_treatments(clinic: Clinic, patient_id: int) -> list[Treatment]:
 def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -> Treatment:
     """A corrected time, depth, ... re-plans what has not been sent; sent stays history."""
     treatment = get_treatment(clinic, treatment_id)
-    if treatment.status != "active":
+    if treatment.status != TreatmentStatus.ACTIVE:
         raise Conflict("This treatment was cancelled; record a new one instead.")
     if "performed_at" in data:
         _check_time(data["performed_at"])
@@ -174,7 +175,7 @@ def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -
     if "series" in data:
         treatment.session_number = data["series"]["session_number"]
         treatment.planned_sessions = data["series"]["planned_sessions"]
-    patient = db.session.get(Patient, treatment.patient_id)
+    patient = db.session.get_one(Patient, treatment.patient_id)
     protocol = effective_protocol(clinic.id, treatment.protocol_key)
     _check_facts(protocol, treatment)
     _check_clearance(patient, treatment)
@@ -186,9 +187,9 @@ def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -
 @unit_of_work
 def cancel_treatment(clinic: Clinic, treatment_id: int) -> None:
     treatment = get_treatment(clinic, treatment_id)
-    if treatment.status == "cancelled":
+    if treatment.status == TreatmentStatus.CANCELLED:
         return
-    treatment.status = "cancelled"
+    treatment.status = TreatmentStatus.CANCELLED
     planning.cancel_open_reminders(treatment)
     db.session.flush()
     planning.sessions_changed.send(db.session.get(Patient, treatment.patient_id))
