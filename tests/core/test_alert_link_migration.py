@@ -1,4 +1,4 @@
-"""Revision 0006 moves the check-in → alert link to the alerts side: existing alerts keep
+"""Revision 0008_types moves the check-in → alert link to the alerts side: existing alerts keep
 every check-in they gathered, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _alert(first: CheckIn, latest: CheckIn, count: int, status: str) -> Alert:
 def test_existing_alerts_keep_every_checkin_they_gathered(make_app, fresh_url):
     app = make_app(SQLALCHEMY_DATABASE_URI=fresh_url)
     with app.app_context():
-        upgrade(revision="0005_audit")
+        upgrade(revision="0007_secapi")  # the revision before the move
         clinic = create_clinic(app)
         ana = Patient(clinic_id=clinic["id"], display_name="Ana", timezone="Europe/Madrid", locale="es")
         ben = Patient(clinic_id=clinic["id"], display_name="Ben", timezone="Europe/London", locale="en")
