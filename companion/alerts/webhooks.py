@@ -27,10 +27,10 @@ from companion.core import webhook_client
 from companion.core.clock import clock
 from companion.core.webhook_targets import Unresolvable, UnsafeTarget, check_with_config
 from companion.push.models import Delivery
-from companion.reminders.claiming import ClaimedReminder, finish, write_transaction
 from companion.reminders.dispatch import Lease, register_channel_handler, register_housekeeping_task
+from companion.reminders.dispatch.claiming import ClaimedReminder, finish, write_transaction
+from companion.reminders.dispatch.outcomes import RetryPolicy
 from companion.reminders.models import EXPIRED, FAILED, PENDING, SENT, WEBHOOK
-from companion.reminders.outcomes import RetryPolicy
 
 log = logging.getLogger("companion.alerts.webhooks")
 

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from companion.core.localtime import QuietHours, add_months, local_date, parse_hhmm, wall_to_utc
-from companion.protocols.model import localize
+from companion.protocols.definition import localize
 from companion.treatments.facts import PatientPrefs, PlannedReminder
 from companion.treatments.timeline import Draft, Placer
 

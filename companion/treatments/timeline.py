@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from companion.core.localtime import QuietHours, local_date, parse_hhmm, wall_to_utc
-from companion.protocols.model import Protocol, localize
+from companion.protocols.definition import Protocol, localize
 from companion.treatments.facts import (
     ExpectedCourse,
     PatientPrefs,

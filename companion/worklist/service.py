@@ -41,7 +41,7 @@ _SEVERITY_RANK = {"urgent": 0, "contact_clinic": 1}
 
 
 @dataclass(frozen=True)
-class Item:
+class WorkItem:
     reason: str
     patient_id: int
     since: datetime
@@ -53,7 +53,7 @@ class Item:
 def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dict[str, Any]:
     now = utcnow()
     wanted = [reason] if reason else list(REASONS)
-    items: list[Item] = []
+    items: list[WorkItem] = []
     for name in wanted:
         items += _FINDERS[name](clinic.id, now)
     items.sort(key=lambda item: (item.rank, item.since, item.patient_id))
@@ -70,13 +70,13 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dic
     return {"items": page, "total": len(items), "limit": limit, "offset": offset}
 
 
-def _open_alerts(clinic_id: int, now: datetime) -> list[Item]:
+def _open_alerts(clinic_id: int, now: datetime) -> list[WorkItem]:
     """Every alert not yet resolved: acknowledged means someone took it, not that it is done."""
     alerts = db.session.scalars(
         db.select(Alert).where(Alert.clinic_id == clinic_id, Alert.status.in_(("open", "acknowledged")))
     )
     return [
-        Item(
+        WorkItem(
             "open_alert",
             a.patient_id,
             a.created_at,
@@ -90,7 +90,7 @@ def _open_alerts(clinic_id: int, now: datetime) -> list[Item]:
     ]
 
 
-def _missed_checkins(clinic_id: int, now: datetime) -> list[Item]:
+def _missed_checkins(clinic_id: int, now: datetime) -> list[WorkItem]:
     answered = db.exists().where(CheckIn.patient_id == r.Reminder.patient_id, CheckIn.created_at >= r.Reminder.sent_at)
     rows = db.session.scalars(
         db.select(r.Reminder).where(
@@ -104,7 +104,7 @@ def _missed_checkins(clinic_id: int, now: datetime) -> list[Item]:
         )
     )
     return [
-        Item(
+        WorkItem(
             "missed_checkin",
             row.patient_id,
             row.sent_at,
@@ -116,7 +116,7 @@ def _missed_checkins(clinic_id: int, now: datetime) -> list[Item]:
     ]
 
 
-def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[Item]:
+def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[WorkItem]:
     rows = db.session.scalars(
         db.select(Appointment).where(
             Appointment.clinic_id == clinic_id,
@@ -125,7 +125,7 @@ def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[Item]:
         )
     )
     return [
-        Item(
+        WorkItem(
             "appointment_unrecorded",
             a.patient_id,
             a.starts_at,
@@ -137,7 +137,7 @@ def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[Item]:
     ]
 
 
-def _undeliverable(clinic_id: int, now: datetime) -> list[Item]:
+def _undeliverable(clinic_id: int, now: datetime) -> list[WorkItem]:
     rows = db.session.execute(
         db.select(r.Reminder.patient_id, db.func.min(r.Reminder.updated_at), db.func.count())
         .where(
@@ -149,12 +149,12 @@ def _undeliverable(clinic_id: int, now: datetime) -> list[Item]:
         .group_by(r.Reminder.patient_id)
     ).all()
     return [
-        Item("undeliverable", patient_id, since, f"{count} reminders found no phone", 4, {})
+        WorkItem("undeliverable", patient_id, since, f"{count} reminders found no phone", 4, {})
         for patient_id, since, count in rows
     ]
 
 
-def _not_signed_in(clinic_id: int, now: datetime) -> list[Item]:
+def _not_signed_in(clinic_id: int, now: datetime) -> list[WorkItem]:
     signed_in = db.exists().where(PatientToken.patient_id == Patient.id)
     rows = db.session.scalars(
         db.select(Patient).where(
@@ -163,13 +163,14 @@ def _not_signed_in(clinic_id: int, now: datetime) -> list[Item]:
             ~signed_in,
         )
     )
-    return [Item("not_signed_in", p.id, p.created_at, "enrolled but never signed in to the app", 5, {}) for p in rows]
+    label = "enrolled but never signed in to the app"
+    return [WorkItem("not_signed_in", p.id, p.created_at, label, 5, {}) for p in rows]
 
 
 def _nudged(kind: str, reason: str, rank: int, label: str):
     """Patients whose course nudge (about their latest session) fell due and nothing is booked since."""
 
-    def find(clinic_id: int, now: datetime) -> list[Item]:
+    def find(clinic_id: int, now: datetime) -> list[WorkItem]:
         latest = (
             db.select(Treatment.patient_id, db.func.max(Treatment.performed_at).label("performed_at"))
             .where(Treatment.clinic_id == clinic_id, Treatment.status == "active")
@@ -194,7 +195,7 @@ def _nudged(kind: str, reason: str, rank: int, label: str):
             )
             .group_by(r.Reminder.patient_id)
         ).all()
-        return [Item(reason, patient_id, since, label, rank, {}) for patient_id, since in rows]
+        return [WorkItem(reason, patient_id, since, label, rank, {}) for patient_id, since in rows]
 
     return find
 

@@ -12,9 +12,8 @@ from companion.core.clock import clock
 from companion.extensions import db
 from companion.privacy.service import erase_patient
 from companion.push.factory import build_sender
-from companion.reminders.claiming import claim_due
-from companion.reminders.dispatch.stats import PassStats
-from companion.reminders.models import PATIENT_PUSH, STAFF_PUSH, Reminder
+from companion.reminders.dispatch import register_channel_handler, unregister_channel_handler
+from companion.reminders.models import PATIENT_PUSH, Reminder
 from tests import factories
 from tests.reminders import rows
 
@@ -125,6 +124,9 @@ def test_an_enrollment_code_dies_with_the_patient(app, client):
     assert used.status_code == 401
 
 
+DRILL = "erase-drill"
+
+
 @pytest.fixture
 def fcm_sender(ctx, fcm_config):
     clock.freeze(clock.now())
@@ -144,22 +146,23 @@ def test_no_push_goes_out_after_erasure_even_for_rows_already_claimed(fcm_sender
     rows.device(staff_of=owner, kind="fid", platform="ios")
     rows.staff_alert(owner, patient_id=erased.id)  # "Patient #id needs review", to the clinic's phones
     erased_id, clinic_id = erased.id, owner.id
+    rows.reminder(clinic_of=owner, channel=DRILL)  # rides in the same claim, handled before pushes are planned
     dispatcher = make_dispatcher(fcm_sender, name="dispatcher-a")
-    # The dispatcher has claimed the due rows when the clinic erases the patient ...
-    claimed = claim_due(
-        db.engine,
-        claimer="dispatcher-a",
-        limit=100,
-        lease_seconds=60,
-        now=clock.now(),
-        channels=(PATIENT_PUSH, STAFF_PUSH),
-    )
-    assert len(claimed) == 3
-    erase_patient(db.session.get(Clinic, clinic_id), erased_id)
-    # ... and only then sends the batch it holds, as its pass would next.
-    stats = PassStats()
-    dispatcher._push(claimed, stats)
-    dispatcher.recorder.wait()
+    held_when_erased = []
+
+    def erase_meanwhile(claimed, lease):
+        # The dispatcher has claimed the due rows when the clinic erases the patient ...
+        held_when_erased.append(rows.statuses().get("claimed", 0))
+        erase_patient(db.session.get(Clinic, clinic_id), erased_id)
+        lease.finish([r.id for r in claimed], status="sent")
+        return {}
+
+    register_channel_handler(DRILL, erase_meanwhile)
+    try:
+        stats = dispatcher.run_pass()  # ... and only then sends the slice it holds
+    finally:
+        unregister_channel_handler(DRILL)
+    assert held_when_erased == [4] and stats.claimed == 4
     clock.freeze(clock.now() + timedelta(hours=2))
     dispatcher.housekeeping()
     dispatcher.run_pass()

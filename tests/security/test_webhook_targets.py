@@ -224,7 +224,7 @@ def test_a_slow_clinic_webhook_never_delays_a_push(app, client, alerting, monkey
     import signal
     import threading
 
-    from companion.reminders.jobs import DispatcherService
+    from companion.reminders.dispatch.jobs import DispatcherService
     from companion.reminders.models import SENT, STAFF_PUSH
 
     monkeypatch.setitem(app.config, "WEBHOOK_TIMEOUT_SECONDS", 4.0)

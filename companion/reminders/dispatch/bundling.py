@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, func, select
 
 from companion.core.db import among
-from companion.reminders.claiming import IS_PENDING, ClaimedReminder, c
+from companion.reminders.dispatch.claiming import IS_PENDING, ClaimedReminder, c
 from companion.reminders.models import PATIENT_PUSH
 
 # A held reminder must still have this long to live when its bundle goes out.

@@ -23,9 +23,15 @@ from sqlalchemy import Engine
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.push import base as push
-from companion.reminders import heartbeat, metrics, quiet
-from companion.reminders import messages as planner
-from companion.reminders.claiming import (
+from companion.reminders.dispatch import bundling, heartbeat, metrics, pushes, quiet
+from companion.reminders.dispatch.channels import (
+    PUSH_CHANNELS,
+    ChannelHandler,
+    Lease,
+    channel_handlers,
+    housekeeping_tasks,
+)
+from companion.reminders.dispatch.claiming import (
     ClaimedReminder,
     claim_due,
     expire_stale,
@@ -33,14 +39,6 @@ from companion.reminders.claiming import (
     release_claims,
     release_dead_leases,
     write_transaction,
-)
-from companion.reminders.dispatch import bundling
-from companion.reminders.dispatch.channels import (
-    PUSH_CHANNELS,
-    ChannelHandler,
-    Lease,
-    channel_handlers,
-    housekeeping_tasks,
 )
 from companion.reminders.dispatch.recording import OutcomeRecorder
 from companion.reminders.dispatch.settings import DispatchSettings, default_name
@@ -192,14 +190,10 @@ class Dispatcher:
 
     # -- sending ------------------------------------------------------------------------
 
-    def _push(self, rows: list[ClaimedReminder], stats: PassStats) -> None:
-        """Plan and send rows already claimed."""
-        self._send_slice(_Slice(len(rows), self._plan(rows, stats)), stats)
-
-    def _plan(self, rows: list[ClaimedReminder], stats: PassStats) -> list[planner.Item]:
+    def _plan(self, rows: list[ClaimedReminder], stats: PassStats) -> list[pushes.Outgoing]:
         rows = self._hold_quiet(rows, stats)
         rows = self._hold_for_company(rows, stats)
-        return planner.plan(self.engine, rows, channel_id=self.settings.channel_id, window=self.settings.bundle_window)
+        return pushes.plan(self.engine, rows, channel_id=self.settings.channel_id, window=self.settings.bundle_window)
 
     def _send_slice(self, batch: _Slice, stats: PassStats, while_sending: Callable[[], None] | None = None) -> None:
         """Chunk by chunk; `while_sending` runs once the first chunk is on the wire."""
@@ -227,7 +221,7 @@ class Dispatcher:
         if not chunks and while_sending is not None:
             while_sending()
 
-    def _release(self, items: list[planner.Item]) -> int:
+    def _release(self, items: list[pushes.Outgoing]) -> int:
         ids = [r.id for item in items for r in item.reminders]
         return release_claims(self.engine, claimer=self.name, now=clock.now(), ids=ids) if ids else 0
 
@@ -365,7 +359,7 @@ class _Slice:
     """Claimed rows made ready to send: other channels handed over, pushes planned."""
 
     claimed: int
-    items: list[planner.Item]
+    items: list[pushes.Outgoing]
 
 
 class _Pass:
@@ -407,9 +401,9 @@ def _raise(error: Exception) -> push.Results:
     return again
 
 
-def _chunks(items: list[planner.Item], size: int) -> Iterator[list[planner.Item]]:
+def _chunks(items: list[pushes.Outgoing], size: int) -> Iterator[list[pushes.Outgoing]]:
     """Whole reminders per chunk, at most `size` messages (a reminder with more gets its own)."""
-    chunk: list[planner.Item] = []
+    chunk: list[pushes.Outgoing] = []
     count = 0
     for item in items:
         n = len(item.messages)

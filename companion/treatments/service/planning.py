@@ -15,7 +15,7 @@ from companion.core.clock import utcnow
 from companion.core.localtime import parse_hhmm
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.protocols.model import Protocol
+from companion.protocols.definition import Protocol
 from companion.protocols.service import effective_protocol
 from companion.reminders import models as r
 from companion.reminders import service as reminders

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from companion.core.db import among
 from companion.core.localtime import QuietHours, parse_hhmm
 from companion.patients.models import Patient
-from companion.reminders.claiming import ClaimedReminder
+from companion.reminders.dispatch.claiming import ClaimedReminder
 from companion.reminders.models import PATIENT_PUSH
 
 _patients = Patient.__table__
