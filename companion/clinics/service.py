@@ -12,10 +12,9 @@ from flask import current_app, g
 from companion.audit import service as audit
 from companion.audit.models import API_KEY
 from companion.clinics.models import Clinic, ClinicApiKey
-from companion.core.auth import bearer_token, hash_secret, new_secret
+from companion.core.auth import bearer_token, checks_credentials, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Invalid, NotFound, Unauthorized
-from companion.core.sqlite import reads_first
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
 from companion.extensions import db
@@ -86,6 +85,7 @@ def revoke_api_key(clinic: Clinic, key_id: int) -> None:
     key.revoked_at = utcnow()
 
 
+@checks_credentials
 def authenticate_clinic() -> Clinic:
     found = db.session.execute(
         db.select(ClinicApiKey, Clinic)
@@ -114,8 +114,7 @@ def current_clinic() -> Clinic:
 
 def require_clinic() -> None:
     """Blueprint guard: a before_request hook must return None to let the view run."""
-    with reads_first():
-        authenticate_clinic()
+    authenticate_clinic()
 
 
 @unit_of_work

@@ -14,10 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from companion.audit import service as audit
 from companion.audit.models import PATIENT as PATIENT_SESSION
 from companion.clinics.models import Clinic
-from companion.core.auth import bearer_token, hash_secret, new_secret
+from companion.core.auth import bearer_token, checks_credentials, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Unauthorized
-from companion.core.sqlite import reads_first
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.extensions import db
@@ -172,8 +171,7 @@ def start_session(code: str) -> dict[str, Any]:
 
 
 def authenticate_patient() -> Patient:
-    with reads_first():
-        token, patient = _signed_in()
+    token, patient = _signed_in()
     g.patient_token = token
     g.patient = patient
     audit.set_actor(PATIENT_SESSION, token.id, patient.clinic_id)
@@ -181,6 +179,7 @@ def authenticate_patient() -> Patient:
     return patient
 
 
+@checks_credentials
 def _signed_in() -> tuple[PatientToken, Patient]:
     found = db.session.execute(
         db.select(PatientToken, Patient)
