@@ -14,6 +14,8 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from companion.core.errors import ApiError
+
 
 class CsrfForm(FlaskForm):
     """No fields of its own: it checks the CSRF token of any console POST."""
@@ -34,6 +36,12 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, str]:
     else:
         flat[prefix or "_form"] = str(messages)
     return flat
+
+
+def form_errors(err: ApiError, prefix: str = "", *, whole: str = "_form") -> dict[str, str]:
+    """A service's refusal as the form's errors: each field's messages beside that field
+    (named as the template names it, under `prefix`), else the message for the whole form."""
+    return flatten_errors(err.fields, prefix) or {whole: err.message}
 
 
 def load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, redirect, render_template, request, url_for
 
-from companion.console.forms import CsrfForm, safe_target
+from companion.console.forms import CsrfForm, form_errors, safe_target
 from companion.console.session import sign_in, sign_out, staff_required
 from companion.console.views import bp
 from companion.core.errors import ApiError
@@ -46,7 +46,7 @@ def change_password():
         try:
             staff.change_password(g.staff, request.form.get("current", ""), request.form.get("new", ""))
         except ApiError as err:
-            errors = {name: " ".join(messages) for name, messages in err.fields.items()}
+            errors = form_errors(err)
         else:
             return redirect(url_for("console.worklist"))
     elif request.method == "POST":

@@ -8,7 +8,7 @@ import segno
 from flask import g, redirect, render_template, request, url_for
 
 from companion.checkins import service as checkins
-from companion.console.forms import CsrfForm, checked, load, local_time, number, require_csrf, text
+from companion.console.forms import CsrfForm, checked, form_errors, load, local_time, number, require_csrf, text
 from companion.console.handout import handout_texts
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
@@ -74,7 +74,7 @@ def enroll():
             try:
                 enrolled = patients.enroll_patient(staff_clinic(), data)
             except ApiError as err:
-                errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+                errors = form_errors(err)
             else:
                 qr = segno.make(enrolled.enrollment_code, error="m").svg_inline(scale=7, border=2)
                 return render_template(
@@ -141,8 +141,7 @@ def record_session(patient_id: int):
             try:
                 treatment, _ = treatments.record_treatment(clinic, patient.id, data, None)
             except ApiError as err:
-                errors = {name: " ".join(m) if isinstance(m, list) else str(m) for name, m in err.fields.items()}
-                errors = errors or {"_form": err.message}
+                errors = form_errors(err)
             else:
                 return redirect(
                     url_for("console.patient_page", patient_id=patient.id, recorded=treatment.id)
@@ -180,7 +179,7 @@ def book_appointment(patient_id: int):
         try:
             courses.book_appointment(clinic, patient.id, data)
         except ApiError as err:
-            errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+            errors = form_errors(err)
     if errors:
         return patient_page(patient_id, booking_errors=errors), 422
     return redirect(url_for("console.patient_page", patient_id=patient.id) + "#appointments")
@@ -200,7 +199,7 @@ def move_appointment(appointment_id: int):
         try:
             courses.update_appointment(clinic, appointment.id, data)
         except ApiError as err:
-            errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+            errors = form_errors(err)
     if errors:
         return patient_page(patient.id, booking_errors=errors), 422
     return redirect(url_for("console.patient_page", patient_id=patient.id) + "#appointments")
