@@ -1,6 +1,6 @@
 """Check-ins through the API: advice at once, alerts for the clinic only when off course."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,6 +9,7 @@ from companion.core.clock import clock
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 
 PERFORMED = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)  # 12:00 in Madrid
+DAY = timedelta(hours=24)
 
 
 @pytest.fixture
@@ -74,6 +75,30 @@ def test_moderate_redness_beyond_the_window_contacts_clinic_and_prompts_again(cl
     assert followups, "a follow-up check-in prompt about 12 h later"
     local = datetime.fromisoformat(followups[0]["due_at"]).astimezone(ZoneInfo("Europe/Madrid"))
     assert 8 <= local.hour < 21
+
+
+def test_with_long_quiet_hours_the_follow_up_comes_before_they_begin_not_the_next_morning(app, client):
+    """Placed like every planned reminder: a prompt due inside quiet hours that would outlive
+    its use by the morning comes just before they begin, within the 12 h it is meant for."""
+    clock.freeze(PERFORMED + timedelta(minutes=5))
+    clinic = create_clinic(app)
+    patient = enroll(client, clinic, quiet_hours={"start": "18:00", "end": "09:00"})
+    record_treatment(client, clinic, patient["id"], performed_at=PERFORMED, needle_depth_mm=1.0)
+    world = {"clinic": clinic, "headers": sign_in(client, patient["enrollment_code"])}
+    madrid = ZoneInfo("Europe/Madrid")
+    clock.freeze(datetime(2026, 11, 24, 7, 0, tzinfo=madrid))  # due 12 h later: 19:00, inside quiet hours
+    assert _checkin(client, world, {"redness": 2})["outcome"] == "contact_clinic"
+
+    timeline = client.get("/v1/me/timeline", headers=world["headers"]).get_json()
+    [followup] = [
+        r
+        for t in timeline["treatments"]
+        for r in t["reminders"]
+        if r["kind"] == "checkin_prompt" and clock.now() < datetime.fromisoformat(r["due_at"]) < clock.now() + DAY
+    ]
+    due = datetime.fromisoformat(followup["due_at"]).astimezone(madrid)
+    assert due.date() == clock.now().astimezone(madrid).date() and due.time() < time(18, 0)
+    assert datetime.fromisoformat(followup["expires_at"]) > due
 
 
 def test_worsening_after_48h_contacts_clinic(client, world):
