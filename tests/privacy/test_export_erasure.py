@@ -31,21 +31,19 @@ SECTIONS = {
 
 
 @pytest.fixture
-def world(app, client):
-    clinic = factories.create_clinic(app)
-    patient = factories.enroll(client, clinic, display_name="Canary Person", external_ref="REF-CANARY")
-    me = factories.sign_in(client, patient["enrollment_code"])
+def treated(app, client):
+    story = factories.treated_patient(app, client, {"display_name": "Canary Person", "external_ref": "REF-CANARY"})
+    me = story["headers"]
     client.post("/v1/me/devices", json={"fid": "canary-phone-fid-123456", "platform": "android"}, headers=me)
-    factories.record_treatment(client, clinic, patient["id"])
     urgent = {"ratings": {"redness": 3, "swelling": 3, "pain": 3}, "red_flags": {"pus": True}, "note": "canary note"}
     answer = client.post("/v1/me/checkins", json=urgent, headers=me)
     assert answer.status_code == 201, answer.get_json()
-    return {"clinic": clinic, "patient": patient, "me": me}
+    return story
 
 
-def test_export_holds_every_section(client, world):
-    pid = world["patient"]["id"]
-    response = client.get(f"/v1/patients/{pid}/export", headers=world["clinic"]["headers"])
+def test_export_holds_every_section(client, treated):
+    pid = treated["patient"]["id"]
+    response = client.get(f"/v1/patients/{pid}/export", headers=treated["clinic"]["headers"])
     assert response.status_code == 200
     doc = response.get_json()
     assert set(doc) == SECTIONS
@@ -58,9 +56,11 @@ def test_export_holds_every_section(client, world):
     assert "POST /v1/patients" in {e["action"] for e in doc["audit"]}
 
 
-def test_the_patient_exports_the_same_document(client, world):
-    mine = client.get("/v1/me/export", headers=world["me"]).get_json()
-    theirs = client.get(f"/v1/patients/{world['patient']['id']}/export", headers=world["clinic"]["headers"]).get_json()
+def test_the_patient_exports_the_same_document(client, treated):
+    mine = client.get("/v1/me/export", headers=treated["headers"]).get_json()
+    theirs = client.get(
+        f"/v1/patients/{treated['patient']['id']}/export", headers=treated["clinic"]["headers"]
+    ).get_json()
     assert set(mine) == SECTIONS
     assert (mine["patient"], mine["treatments"], mine["checkins"]) == (
         theirs["patient"],
@@ -69,12 +69,12 @@ def test_the_patient_exports_the_same_document(client, world):
     )
 
 
-def test_another_clinic_can_neither_export_nor_erase(app, client, world):
+def test_another_clinic_can_neither_export_nor_erase(app, client, treated):
     other = factories.create_clinic(app, "Other")
-    pid = world["patient"]["id"]
+    pid = treated["patient"]["id"]
     assert client.get(f"/v1/patients/{pid}/export", headers=other["headers"]).status_code == 404
     assert client.delete(f"/v1/patients/{pid}", headers=other["headers"]).status_code == 404
-    assert client.get(f"/v1/patients/{pid}", headers=world["clinic"]["headers"]).status_code == 200
+    assert client.get(f"/v1/patients/{pid}", headers=treated["clinic"]["headers"]).status_code == 200
 
 
 def _rows_about(patient_id: int) -> dict[str, int]:
@@ -88,8 +88,8 @@ def _rows_about(patient_id: int) -> dict[str, int]:
     return counts
 
 
-def test_after_erasure_nothing_of_the_patient_is_left_or_readable(app, client, world):
-    clinic, pid, me = world["clinic"], world["patient"]["id"], world["me"]
+def test_after_erasure_nothing_of_the_patient_is_left_or_readable(app, client, treated):
+    clinic, pid, me = treated["clinic"], treated["patient"]["id"], treated["headers"]
     response = client.delete(f"/v1/patients/{pid}", headers=clinic["headers"])
     assert response.status_code == 204
 
