@@ -54,7 +54,7 @@ def fill(engine, size: int, due: int, patients: int) -> float:
 
 def explain_claim(engine) -> tuple[str, bool]:
     """The claim statement exactly as claim_due sends it, explained (and rolled back)."""
-    from companion.reminders.claiming import claim_due
+    from companion.reminders.dispatch.claiming import claim_due
 
     captured: list[tuple[str, Any]] = []
 
@@ -90,7 +90,7 @@ def reset(engine) -> None:
 
 
 def claim_times(engine, repeats: int) -> list[float]:
-    from companion.reminders.claiming import claim_due
+    from companion.reminders.dispatch.claiming import claim_due
 
     times = []
     for _ in range(repeats):

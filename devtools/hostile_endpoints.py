@@ -17,6 +17,7 @@ class HostileEndpoint:
         self.mode, self.interval = mode, interval
         self.requests = 0
         self.bytes_sent = 0
+        self.hung_up = threading.Event()  # an answer ended: the caller closed, or it was all sent
         self._stop = threading.Event()
         self._server = socket.create_server(("127.0.0.1", 0))
         self._server.settimeout(0.1)
@@ -55,6 +56,8 @@ class HostileEndpoint:
                         self.bytes_sent += len(chunk)
             except OSError:
                 return
+            finally:
+                self.hung_up.set()
 
     def __enter__(self) -> HostileEndpoint:
         self._thread.start()

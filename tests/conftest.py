@@ -7,7 +7,7 @@ from companion.core.clock import clock
 from companion.core.ratelimit import reset_rate_limits
 from companion.extensions import db as _db
 from devtools.dns import PUBLIC_TEST_NAMES, FakeDns
-from tests import dbutil
+from tests import dbutil, factories
 
 pytest_plugins = ["devtools.pytest_plugin", "tests.dispatcher_fixtures"]
 
@@ -68,6 +68,14 @@ def ctx(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def treated(app, client):
+    """A clinic with a treated patient signed in to the app (`factories.treated_patient`),
+    treated half an hour ago. A module whose story needs another moment or other facts
+    overrides this fixture with the same name and shape."""
+    return factories.treated_patient(app, client)
 
 
 @pytest.fixture

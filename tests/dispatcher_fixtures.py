@@ -11,7 +11,7 @@ import pytest
 from companion.extensions import db
 from companion.push.log import LogSender
 from companion.reminders.dispatch import Dispatcher, DispatchSettings
-from companion.reminders.outcomes import RetryPolicy
+from companion.reminders.dispatch.outcomes import RetryPolicy
 
 
 @pytest.fixture

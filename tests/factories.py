@@ -70,3 +70,18 @@ def record_treatment(client, clinic, patient_id: int, **overrides: Any) -> dict[
     )
     assert response.status_code == 201, response.get_json()
     return response.get_json()
+
+
+def treated_patient(app, client, enrollment: dict[str, Any] | None = None, **treatment: Any) -> dict[str, Any]:
+    """A clinic with a treated patient signed in to the app, built through the API:
+    `clinic` (its id, key and headers), `patient` (as enrolled, with the code),
+    `headers` (the patient's own) and `treatment` (as recorded, with its timeline)."""
+    clinic = create_clinic(app)
+    patient = enroll(client, clinic, **(enrollment or {}))
+    recorded = record_treatment(client, clinic, patient["id"], **treatment)
+    return {
+        "clinic": clinic,
+        "patient": patient,
+        "headers": sign_in(client, patient["enrollment_code"]),
+        "treatment": recorded,
+    }

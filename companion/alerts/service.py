@@ -27,6 +27,8 @@ from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.reminders import models as r
+from companion.reminders import service as reminders
+from companion.reminders.service import NewReminder
 
 
 def list_alerts(clinic: Clinic, status: str | None) -> list[Alert]:
@@ -195,21 +197,13 @@ def _queue(
 ) -> None:
     """An outbox row for this alert, due now (clinic staff have no quiet hours)."""
     now = utcnow()
-    db.session.add(
-        r.Reminder(
-            channel=channel,
-            clinic_id=alert.clinic_id,
-            patient_id=alert.patient_id,
-            alert_id=alert.id,
-            kind=kind,
-            title=title,
-            body=body,
-            priority=priority,
-            payload=payload,
-            due_at=now,
-            expires_at=now + lifetime,
-            available_at=now,
-        )
+    reminders.add_reminders(
+        [NewReminder(kind, title, body, due_at=now, expires_at=now + lifetime, priority=priority)],
+        channel=channel,
+        clinic_id=alert.clinic_id,
+        patient_id=alert.patient_id,
+        alert_id=alert.id,
+        payload=payload,
     )
 
 

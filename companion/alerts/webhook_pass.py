@@ -29,10 +29,10 @@ from companion.alerts.webhooks import post_event
 from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.push.models import Delivery
-from companion.reminders.claiming import ClaimedReminder, finish, release_claims, write_transaction
 from companion.reminders.dispatch import Lease
+from companion.reminders.dispatch.claiming import ClaimedReminder, finish, release_claims, write_transaction
+from companion.reminders.dispatch.outcomes import RetryPolicy
 from companion.reminders.models import EXPIRED, FAILED, PENDING, SENT
-from companion.reminders.outcomes import RetryPolicy
 
 log = logging.getLogger("companion.alerts.webhooks")
 clinics_table = Clinic.__table__

@@ -24,9 +24,9 @@ from companion.alerts.service import resend_unacknowledged_urgent
 from companion.core import webhook_client
 from companion.core.clock import clock
 from companion.core.webhook_targets import Unresolvable, UnsafeTarget, check_with_config
-from companion.reminders.claiming import ClaimedReminder
 from companion.reminders.dispatch import register_channel_handler, register_housekeeping_task
 from companion.reminders.dispatch.channels import ChannelHandler
+from companion.reminders.dispatch.claiming import ClaimedReminder
 from companion.reminders.models import WEBHOOK
 
 log = logging.getLogger("companion.alerts.webhooks")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from blinker import Namespace
 from sqlalchemy import select
@@ -18,12 +17,12 @@ from companion.checkins.triage import Severity, SymptomReport, triage, triage_ta
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.i18n import N_, translate
-from companion.core.localtime import QuietHours
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.patients.service import get_patient
-from companion.reminders import models as r
+from companion.reminders import service as reminders
+from companion.treatments.drafting import Draft, Placer, quiet_hours
 from companion.treatments.facts import ExpectedCourse
 from companion.treatments.models import Treatment, TreatmentStatus
 from companion.treatments.service import prefs_of
@@ -130,28 +129,27 @@ _FOLLOW_UP_BODY = N_("Please check in again so we can see how your skin is heali
 
 
 def _schedule_followup(checkin: CheckIn, patient: Patient, treatment: Treatment | None) -> None:
-    """After a self-care or contact-clinic outcome the app asks again about 12 h later."""
+    """After a self-care or contact-clinic outcome the app asks again about 12 h later,
+    placed outside quiet hours like every planned reminder."""
     if checkin.outcome not in FOLLOW_UP_OUTCOMES:
         return
     prefs = prefs_of(patient)
-    quiet = QuietHours(ZoneInfo(prefs.timezone), prefs.quiet_start, prefs.quiet_end)
     due = checkin.created_at + FOLLOW_UP_AFTER
-    if quiet.contains(due):
-        due = quiet.period_end(due) or due
-    title, body = translate(_FOLLOW_UP_TITLE, patient.locale), translate(_FOLLOW_UP_BODY, patient.locale)
-    db.session.add(
-        r.Reminder(
-            channel=r.PATIENT_PUSH,
-            clinic_id=patient.clinic_id,
-            patient_id=patient.id,
-            treatment_id=treatment.id if treatment else None,
-            kind="checkin_prompt",
-            plan_key=f"followup:{checkin.id}",
-            title=title,
-            body=body,
-            payload={"checkin_id": checkin.id},
-            due_at=due,
-            expires_at=due + FOLLOW_UP_LIFETIME,
-            available_at=due,
-        )
+    draft = Draft(
+        f"followup:{checkin.id}",
+        "checkin_prompt",
+        due,
+        due + FOLLOW_UP_LIFETIME,
+        checkin.created_at,
+        {"title": _FOLLOW_UP_TITLE, "body": _FOLLOW_UP_BODY},
+    )
+    placed = Placer(quiet_hours(prefs), checkin.created_at).place(draft, lambda text: translate(text, patient.locale))
+    if placed is None:
+        return
+    reminders.add_reminders(
+        [placed],
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        treatment_id=treatment.id if treatment else None,
+        payload={"checkin_id": checkin.id},
     )

@@ -13,10 +13,9 @@ from sqlalchemy import select
 from companion.audit import service as audit
 from companion.audit.models import API_KEY, CLI
 from companion.clinics.models import Clinic, ClinicApiKey
-from companion.core.auth import bearer_token, hash_secret, new_secret
+from companion.core.auth import bearer_token, checks_credentials, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound, Unauthorized
-from companion.core.sqlite import reads_first
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
 from companion.extensions import db
@@ -113,6 +112,7 @@ def revoke_api_key(clinic: Clinic, key_id: int) -> None:
     audit.record(None, "api key revoked", target=f"api_key_id={key.id}")
 
 
+@checks_credentials
 def authenticate_clinic() -> Clinic:
     found = db.session.execute(
         select(ClinicApiKey, Clinic)
@@ -152,8 +152,7 @@ def current_clinic() -> Clinic:
 
 def require_clinic() -> None:
     """Blueprint guard: a before_request hook must return None to let the view run."""
-    with reads_first():
-        authenticate_clinic()
+    authenticate_clinic()
 
 
 @unit_of_work

@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from companion.core.errors import ApiError
 from companion.core.i18n import N_
 from companion.core.requests import bad_text
 
@@ -51,6 +52,12 @@ def _bad_characters(data: Any, prefix: str = "") -> dict[str, str]:
             found.update(_bad_characters(value, f"{prefix}.{key}" if prefix else str(key)))
         return found
     return {prefix or "_form": BAD_CHARACTER} if bad_text(data) else {}
+
+
+def form_errors(err: ApiError, prefix: str = "", *, whole: str = "_form") -> dict[str, str]:
+    """A service's refusal as the form's errors: each field's messages beside that field
+    (named as the template names it, under `prefix`), else the message for the whole form."""
+    return flatten_errors(err.fields, prefix) or {whole: err.message}
 
 
 def load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, str]]:

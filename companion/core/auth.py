@@ -3,12 +3,19 @@ stored form (no slow hash needed), compared by hash lookup only."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from flask import request
 
 from companion.core.errors import Unauthorized
+from companion.core.transaction import reads_first
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def new_secret(prefix: str) -> str:
@@ -30,6 +37,19 @@ def bearer_token() -> str:
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Send your credentials as 'Authorization: Bearer <token>'.")
     return token
+
+
+def checks_credentials(authenticate: Callable[P, R]) -> Callable[P, R]:
+    """Marks the function that finds a request's caller: on a write request its reads end in
+    a transaction of their own, so a wrong credential is refused without waiting for another
+    writer, and the service alone holds the write lock (see `core.transaction`)."""
+
+    @functools.wraps(authenticate)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with reads_first():
+            return authenticate(*args, **kwargs)
+
+    return wrapper
 
 
 CLINIC_SECURITY: list[dict[str, list[str]]] = [{"clinicKey": []}]

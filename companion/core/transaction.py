@@ -1,16 +1,22 @@
-"""One commit per request or job: the outermost service call commits, nested ones only flush.
+"""The transaction rule: one commit per write request; a read's audit entry commits on its own.
 
 A view calls one service function marked `@unit_of_work`; that function may call other
 services (also marked) and only the outermost commits. Any exception rolls the whole
-unit back, so a failed request never leaves half its writes behind.
+unit back, so a failed request never leaves half its writes behind. A read-only request
+commits nothing of its own, except the small bookkeeping writes of `commit_on_its_own`
+(its audit entry, a credential's last use). A write request's credentials are read in a
+transaction of their own (`reads_first`), ended before its service takes the write lock.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
+
+from flask import has_request_context, request
 
 from companion.extensions import db
 
@@ -18,6 +24,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 _depth: ContextVar[int] = ContextVar("companion_unit_of_work_depth", default=0)
+_reading_first: ContextVar[bool] = ContextVar("companion_reading_first", default=False)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def unit_of_work(func: Callable[P, R]) -> Callable[P, R]:
@@ -58,3 +66,34 @@ def commit_on_its_own(write: Callable[[], object]) -> None:
     db.session.connection(execution_options={"sqlite_immediate": True})
     write()
     db.session.commit()
+
+
+def write_lock_first() -> bool:
+    """Whether a transaction begun now should take the database's write lock at once.
+
+    True in a request that may write (POST, PUT, PATCH, DELETE), except while its
+    credentials are read: a transaction that reads first and writes later cannot wait
+    for SQLite's one write lock (it fails at once when another process wrote in between).
+    """
+    return has_request_context() and request.method in WRITE_METHODS and not _reading_first.get()
+
+
+@contextmanager
+def reads_first() -> Iterator[None]:
+    """A write request's authentication reads in a transaction that ends here.
+
+    The write lock is then taken by the service's first statement, so it is not held
+    through authentication and body parsing as well. Nothing may be added to the session
+    inside (it would be written without the lock); inside a unit of work, outside a
+    write request, and on databases that lock rows, nothing changes.
+    """
+    writing = has_request_context() and request.method in WRITE_METHODS
+    if not writing or in_unit_of_work() or db.engine.dialect.name != "sqlite":
+        yield
+        return
+    token = _reading_first.set(True)
+    try:
+        yield
+        db.session.commit()
+    finally:
+        _reading_first.reset(token)

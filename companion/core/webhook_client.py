@@ -26,7 +26,7 @@ class DeliveryTimeout(Exception):
 
 
 @dataclass(frozen=True)
-class Answer:
+class WebhookAnswer:
     status: int
     body: bytes  # at most max_response_bytes
 
@@ -60,7 +60,7 @@ def post(
     timeout: float,
     max_response_bytes: int,
     ssl_context: ssl.SSLContext | None = None,
-) -> Answer:
+) -> WebhookAnswer:
     """POST `body`; raises DeliveryTimeout, OSError or http.client.HTTPException on failure."""
     deadline = time.monotonic() + timeout
     current = [_connect(target, deadline)]
@@ -80,7 +80,7 @@ def post(
         connection.sock = current[0]
         connection.request("POST", target.path, body=body, headers={**headers, "Host": _host_header(target)})
         response = connection.getresponse()
-        answer = Answer(status=response.status, body=response.read(max_response_bytes))
+        answer = WebhookAnswer(status=response.status, body=response.read(max_response_bytes))
     except (OSError, http.client.HTTPException) as err:
         if time.monotonic() >= deadline - 0.01:
             raise DeliveryTimeout("the endpoint did not answer in time") from err

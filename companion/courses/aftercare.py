@@ -10,7 +10,7 @@ from companion.clinics.models import Clinic
 from companion.courses import service as courses
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.protocols.model import localize
+from companion.protocols.definition import localize
 from companion.protocols.service import effective_protocol
 from companion.treatments import service as treatments
 from companion.treatments.models import Treatment, TreatmentStatus

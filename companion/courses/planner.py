@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from companion.core.localtime import QuietHours, add_months, local_date, parse_hhmm, wall_to_utc
-from companion.protocols.model import localize
+from companion.core.localtime import add_months, local_date
+from companion.protocols.definition import localize
+from companion.treatments.drafting import Draft, Placer, PlanBase, session_values
 from companion.treatments.facts import PatientPrefs, PlannedReminder
-from companion.treatments.timeline import Draft, Placer
 
 KEY_PREFIX = "course:"
 NEXT_SESSION, PROGRESS, MAINTENANCE, APPOINTMENT = "next_session", "progress_checkin", "maintenance", "appointment"
@@ -57,36 +57,15 @@ def month_of(instant: datetime, zone: ZoneInfo) -> str:
     return local_date(instant, zone).strftime("%Y-%m")
 
 
-class _CoursePlanner:
+class _CoursePlanner(PlanBase):
     def __init__(self, content: Mapping[str, Any], prefs: PatientPrefs, now: datetime) -> None:
-        self.content = content
-        self.locale = prefs.locale
-        self.zone = ZoneInfo(prefs.timezone)
-        self.quiet = QuietHours(self.zone, prefs.quiet_start, prefs.quiet_end)
+        super().__init__(content, prefs)
         self.now = now.astimezone(UTC)
-        series, maintenance = content["series"], content["maintenance"]
-        self.values: dict[str, Any] = {
-            "weeks_min": series["spacing_weeks_min"],
-            "weeks_max": series["spacing_weeks_max"],
-            "due_months": maintenance["due_months"],
-            "until_months": maintenance["until_months"],
-            "spf": content["restrictions"]["sun"]["spf"],
-        }
-
-    def text(self, message: Mapping[str, str], **extra: Any) -> str:
-        return localize(message, self.locale).format_map({**self.values, **extra})
-
-    def at(self, day: date, clock: str) -> datetime:
-        return wall_to_utc(day, parse_hhmm(clock), self.zone)
 
     def after_session(self, latest: Session, booked: bool) -> Iterator[Draft]:
         performed = latest.performed_at.astimezone(UTC)
         day0 = local_date(performed, self.zone)
-        values = {
-            "session_number": latest.session_number,
-            "planned_sessions": latest.planned_sessions,
-            "next_session": latest.session_number + 1,
-        }
+        values = session_values(latest.session_number, latest.planned_sessions)
         yield from self._progress(day0, performed)
         if booked:  # the next step is in the diary: no nudging
             return
@@ -119,7 +98,9 @@ class _CoursePlanner:
             if again > opens:
                 yield Draft(f"{step}:closing", NEXT_SESSION, again, closes, performed, rule, values=values)
 
-    def _maintenance(self, latest: Session, day0: date, performed: datetime, values: dict[str, Any]) -> Iterator[Draft]:
+    def _maintenance(
+        self, latest: Session, day0: date, performed: datetime, values: Mapping[str, Any]
+    ) -> Iterator[Draft]:
         rule = self.content["maintenance"]
         for month in rule["nudge_months"]:
             due = self.at(add_months(day0, month), rule["at"])

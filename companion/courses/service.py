@@ -148,7 +148,7 @@ def _replan(patient: Patient, sessions: list[Row[Any]], booked: list[Appointment
             kept.add(row.id)
         else:
             new.append(item)
-    reminders.add_planned(new, clinic_id=patient.clinic_id, patient_id=patient.id, treatment_id=owner)
+    reminders.add_reminders(new, clinic_id=patient.clinic_id, patient_id=patient.id, treatment_id=owner)
     reminders.supersede([row.id for row in open_rows if row.id not in kept], now)
     db.session.flush()
     _forget_timelines(sessions)

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.reminders.claiming import IS_PENDING, c
-from companion.reminders.heartbeat import dispatcher_health
+from companion.reminders.dispatch.claiming import IS_PENDING, c
+from companion.reminders.dispatch.heartbeat import dispatcher_health
 from companion.reminders.models import CANCELLED, CLAIMED, EXPIRED, FAILED, PENDING, SENT, UNDELIVERABLE
 
 log = logging.getLogger(__name__)

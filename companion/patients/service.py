@@ -16,10 +16,9 @@ from companion.audit import service as audit
 from companion.audit.models import ENROLLMENT_CODE
 from companion.audit.models import PATIENT as PATIENT_SESSION
 from companion.clinics.models import Clinic
-from companion.core.auth import bearer_token, hash_secret, new_secret
+from companion.core.auth import bearer_token, checks_credentials, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Unauthorized
-from companion.core.sqlite import reads_first
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.extensions import db
@@ -196,8 +195,7 @@ def start_session(code: str) -> dict[str, Any]:
 
 def authenticate_patient(raw_token: str | None = None) -> Patient:
     """The bearer token of the request, or `raw_token` (the web app's cookie holds one)."""
-    with reads_first():
-        token, patient = _signed_in(raw_token or bearer_token())
+    token, patient = _signed_in(raw_token or bearer_token())
     g.patient_token = token
     g.patient = patient
     audit.set_actor(PATIENT_SESSION, token.id, patient.clinic_id)
@@ -205,6 +203,7 @@ def authenticate_patient(raw_token: str | None = None) -> Patient:
     return patient
 
 
+@checks_credentials
 def _signed_in(raw_token: str) -> tuple[PatientToken, Patient]:
     found = db.session.execute(
         db.select(PatientToken, Patient)

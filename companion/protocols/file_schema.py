@@ -7,98 +7,24 @@ protocol can be stored as a snapshot, served as JSON and merged with overrides.
 from __future__ import annotations
 
 import itertools
-import string
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from marshmallow.types import StrSequenceOrSet, UnknownOption
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
-REQUIRED_LOCALES = ("en", "es")
-REQUIRED_RESTRICTIONS = ("makeup", "sweating", "actives", "exfoliation", "sun")
-# Names a message may use as {placeholder}; the timeline engine fills them in.
-PLACEHOLDERS = frozenset(
-    {"hours", "days", "spf", "session_number", "planned_sessions", "next_session"}
-    | {"weeks_min", "weeks_max", "due_months", "until_months", "when", "note"}
+from companion.protocols.file_fields import (
+    HHMM,
+    MAX_HOURS,
+    NAME,
+    PRIORITIES,
+    REQUIRED_RESTRICTIONS,
+    KeyedTable,
+    LocalizedText,
+    hours_field,
+    patching,
 )
-PRIORITIES = ("normal", "high")
-
-_LOCALE = Regexp(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", error="Must be a lower-case locale such as 'es' or 'es-mx'.")
-_NAME = Regexp(r"^[a-z][a-z0-9_]{0,29}$", error="Must be lower_snake_case, at most 30 characters.")
-_HHMM = Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Must be a local time as HH:MM.")
-_MAX_HOURS = 24 * 120
-
-# Overrides arrive in pieces: while this is set, texts need not carry every locale
-# and keyed tables load their entries partially (the merged result is checked whole).
-_patching: ContextVar[bool] = ContextVar("companion_protocol_patching", default=False)
-
-
-@contextmanager
-def patching() -> Iterator[None]:
-    token = _patching.set(True)
-    try:
-        yield
-    finally:
-        _patching.reset(token)
-
-
-def _hours(**kwargs: Any) -> fields.Float:
-    return fields.Float(validate=Range(min=0, min_inclusive=False, max=_MAX_HOURS), **kwargs)
-
-
-def _check_placeholders(text: str) -> None:
-    """Only bare `{name}` from the known set: a format spec such as `{hours:>20000000}`
-    would let 18 characters of text render as 20 MB; attributes and indexes reach into objects."""
-    try:
-        parsed = [
-            (name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(text) if name is not None
-        ]
-    except ValueError as err:
-        raise ValidationError(f"Badly formed placeholder: {err}.") from err
-    for name, spec, conversion in parsed:
-        if spec or conversion:
-            raise ValidationError(f"Placeholders take no format or conversion: write {{{name}}}.")
-    unknown = sorted(name for name, _, _ in parsed if name not in PLACEHOLDERS)
-    if unknown:
-        raise ValidationError(f"Unknown placeholder {{{unknown[0]}}}; allowed: {', '.join(sorted(PLACEHOLDERS))}.")
-
-
-class LocalizedText(fields.Dict):
-    """{"en": "...", "es": "..."}; English and Spanish are always required."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            keys=fields.String(validate=_LOCALE),
-            values=fields.String(validate=[Length(min=1, max=2000), _check_placeholders]),
-            **kwargs,
-        )
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, str]:
-        result: dict[str, str] = super()._deserialize(  # type: ignore[no-untyped-call]  # marshmallow's is unannotated
-            value, attr, data, **kwargs
-        )
-        missing = [locale for locale in REQUIRED_LOCALES if locale not in result]
-        if missing and not _patching.get():
-            raise ValidationError(f"Missing text for locale(s): {', '.join(missing)}.")
-        return result
-
-
-class KeyedTable(fields.Dict):
-    """A TOML table of named entries; named so an override can change one entry."""
-
-    def __init__(self, schema: type[Schema], **kwargs: Any) -> None:
-        super().__init__(keys=fields.String(validate=_NAME), values=fields.Nested(schema), **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
-        if _patching.get():
-            kwargs["partial"] = True
-        result: dict[str, Any] = super()._deserialize(  # type: ignore[no-untyped-call]  # marshmallow's is unannotated
-            value, attr, data, **kwargs
-        )
-        return result
 
 
 class _Strict(Schema):
@@ -112,18 +38,18 @@ class MessageSchema(_Strict):
 
 
 class EndedNoticeSchema(MessageSchema):
-    expires_after_hours = _hours(required=True)
+    expires_after_hours = hours_field(required=True)
 
 
 class DailyReminderSchema(MessageSchema):
-    kind = fields.String(required=True, validate=_NAME)
-    at = fields.String(required=True, validate=_HHMM)
-    expires_after_hours = _hours(required=True)
+    kind = fields.String(required=True, validate=NAME)
+    at = fields.String(required=True, validate=HHMM)
+    expires_after_hours = hours_field(required=True)
     priority = fields.String(load_default="normal", validate=OneOf(PRIORITIES))
 
 
 class RestrictionSchema(_Strict):
-    hours = _hours(required=True)
+    hours = hours_field(required=True)
     title = LocalizedText(required=True)
     detail = LocalizedText(required=True)
     ended = fields.Nested(EndedNoticeSchema, required=True)
@@ -132,13 +58,13 @@ class RestrictionSchema(_Strict):
 
 
 class SlotSchema(_Strict):
-    name = fields.String(required=True, validate=_NAME)
-    at = fields.String(required=True, validate=_HHMM)
+    name = fields.String(required=True, validate=NAME)
+    at = fields.String(required=True, validate=HHMM)
 
 
 class HydrationSchema(MessageSchema):
-    for_hours = _hours(required=True)
-    expires_after_hours = _hours(required=True)
+    for_hours = hours_field(required=True)
+    expires_after_hours = hours_field(required=True)
     slots = fields.List(fields.Nested(SlotSchema), required=True, validate=Length(min=1, max=8))
 
     @validates_schema
@@ -149,8 +75,8 @@ class HydrationSchema(MessageSchema):
 
 
 class PromptSchema(_Strict):
-    after_hours = _hours(required=True)
-    expires_after_hours = _hours(required=True)
+    after_hours = hours_field(required=True)
+    expires_after_hours = hours_field(required=True)
     priority = fields.String(load_default="normal", validate=OneOf(PRIORITIES))
 
 
@@ -168,7 +94,7 @@ class ProgressSchema(MessageSchema):
     months = fields.List(
         fields.Integer(strict=True, validate=Range(min=1, max=24)), required=True, validate=Length(min=1, max=24)
     )
-    at = fields.String(required=True, validate=_HHMM)
+    at = fields.String(required=True, validate=HHMM)
     expires_after_days = fields.Integer(strict=True, required=True, validate=Range(min=1, max=60))
 
     @validates_schema
@@ -184,7 +110,7 @@ class SeriesSchema(MessageSchema):
     spacing_weeks_min = fields.Integer(strict=True, required=True, validate=Range(min=1, max=26))
     spacing_weeks_max = fields.Integer(strict=True, required=True, validate=Range(min=1, max=52))
     closing_nudge_days_before = fields.Integer(strict=True, load_default=7, validate=Range(min=0, max=60))
-    at = fields.String(required=True, validate=_HHMM)
+    at = fields.String(required=True, validate=HHMM)
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
@@ -203,7 +129,7 @@ class MaintenanceSchema(MessageSchema):
         validate=Length(min=1, max=12),
     )
     nudge_expires_after_days = fields.Integer(strict=True, load_default=30, validate=Range(min=1, max=120))
-    at = fields.String(required=True, validate=_HHMM)
+    at = fields.String(required=True, validate=HHMM)
 
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
@@ -216,25 +142,25 @@ class MaintenanceSchema(MessageSchema):
 
 class AppointmentsSchema(MessageSchema):
     remind_days_before = fields.Integer(strict=True, required=True, validate=Range(min=0, max=7))
-    at = fields.String(required=True, validate=_HHMM)
+    at = fields.String(required=True, validate=HHMM)
     note = LocalizedText(required=True)
 
 
 class DepthRowSchema(_Strict):
     up_to_mm = fields.Float(required=True, validate=Range(min=0, min_inclusive=False, max=5))
-    redness_hours = _hours(required=True)
-    swelling_hours = _hours(required=True)
+    redness_hours = hours_field(required=True)
+    swelling_hours = hours_field(required=True)
 
 
 class ExpectedCourseSchema(_Strict):
     depth_table = fields.List(fields.Nested(DepthRowSchema), required=True, validate=Length(min=1, max=20))
-    extra_hours = fields.Float(load_default=0.0, validate=Range(min=0, max=_MAX_HOURS))
+    extra_hours = fields.Float(load_default=0.0, validate=Range(min=0, max=MAX_HOURS))
     combined_extra_hours = fields.Dict(
-        keys=fields.String(validate=_NAME),
-        values=fields.Float(validate=Range(min=0, max=_MAX_HOURS)),
+        keys=fields.String(validate=NAME),
+        values=fields.Float(validate=Range(min=0, max=MAX_HOURS)),
         load_default=dict,
     )
-    other_hours = fields.Dict(keys=fields.String(validate=_NAME), values=_hours(), load_default=dict)
+    other_hours = fields.Dict(keys=fields.String(validate=NAME), values=hours_field(), load_default=dict)
     summary = LocalizedText(required=True)
 
     @validates_schema
@@ -249,13 +175,13 @@ class ExpectedCourseSchema(_Strict):
 
 
 class WarningSignSchema(_Strict):
-    key = fields.String(required=True, validate=_NAME)
+    key = fields.String(required=True, validate=NAME)
     text = LocalizedText(required=True)
 
 
 class TreatmentSchema(_Strict):
-    areas = fields.List(fields.String(validate=_NAME), required=True, validate=Length(min=1, max=40))
-    combined_with = fields.List(fields.String(validate=_NAME), load_default=list, validate=Length(max=40))
+    areas = fields.List(fields.String(validate=NAME), required=True, validate=Length(min=1, max=40))
+    combined_with = fields.List(fields.String(validate=NAME), load_default=list, validate=Length(max=40))
     min_depth_mm = fields.Float(required=True, validate=Range(min=0.1, max=5))
     max_depth_mm = fields.Float(required=True, validate=Range(min=0.1, max=5))
     typical_depth_mm = fields.Float(required=True, validate=Range(min=0.1, max=5))

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from marshmallow import ValidationError
 
-from companion.protocols.model import Protocol
+from companion.protocols.definition import Protocol
 from companion.protocols.validation import ProtocolError, build_protocol, describe_errors
 
 EXTENSION_KEY = "companion.protocols"

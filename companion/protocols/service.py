@@ -9,7 +9,7 @@ from companion.clinics.models import Clinic
 from companion.core.errors import Invalid, NotFound
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
-from companion.protocols.model import Protocol
+from companion.protocols.definition import Protocol
 from companion.protocols.models import ProtocolOverride
 from companion.protocols.registry import get_registry
 from companion.protocols.validation import ProtocolOverrideError, apply_overrides

@@ -8,8 +8,8 @@ from typing import Any
 from marshmallow import ValidationError
 
 from companion.core.errors import Invalid
+from companion.protocols.definition import Protocol, deep_merge, freeze
 from companion.protocols.file_schema import ProtocolOverrideSchema, ProtocolSchema
-from companion.protocols.model import Protocol, deep_merge, freeze
 
 
 class ProtocolError(Exception):

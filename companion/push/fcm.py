@@ -29,7 +29,7 @@ from firebase_admin import credentials, exceptions, messaging
 from companion.push.base import DEFAULT_IN_FLIGHT, FAILED, RETRY, SENT, PushMessage, PushResult
 from companion.push.fcm_errors import classify
 from companion.push.fcm_message import build_message, encode
-from companion.push.fcm_transport import Answer, HttpPool, TransportError
+from companion.push.fcm_transport import HttpAnswer, HttpPool, TransportError
 
 log = logging.getLogger("companion.push.fcm")
 
@@ -112,7 +112,7 @@ class FcmSender:
             refused = [PushResult(m.device_id, RETRY, error_code="AUTH_TOKEN_UNAVAILABLE") for m in messages]
             return lambda: refused
         results: list[PushResult | None] = [None] * len(messages)
-        in_flight: list[tuple[list[int], Future[list[Answer | TransportError]]]] = []
+        in_flight: list[tuple[list[int], Future[list[HttpAnswer | TransportError]]]] = []
         bodies: list[bytes] = []
         sent: list[int] = []
         for index, message in enumerate(messages):
@@ -162,8 +162,8 @@ class FcmSender:
                 return None
         return headers
 
-    def _result(self, message: PushMessage, answer: Answer | TransportError) -> PushResult:
-        if isinstance(answer, Answer) and 200 <= answer.status < 300:
+    def _result(self, message: PushMessage, answer: HttpAnswer | TransportError) -> PushResult:
+        if isinstance(answer, HttpAnswer) and 200 <= answer.status < 300:
             name = _message_name(answer.body)
             if name is None:  # a 2xx without a message name: delivery unknown
                 return PushResult(message.device_id, RETRY, error_code="NO_MESSAGE_NAME")
@@ -182,7 +182,7 @@ class FcmSender:
             detail=verdict.detail,
         )
 
-    def _firebase_error(self, answer: Answer | TransportError) -> exceptions.FirebaseError:
+    def _firebase_error(self, answer: HttpAnswer | TransportError) -> exceptions.FirebaseError:
         """The exception firebase-admin itself raises for this answer."""
         if isinstance(answer, TransportError):
             # As requests would have raised it, so the error codes recorded in

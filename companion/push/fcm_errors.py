@@ -30,7 +30,7 @@ _DEAD_TOKEN_CODES = frozenset({"UNREGISTERED", "SENDER_ID_MISMATCH", "registrati
 
 
 @dataclass(frozen=True)
-class Verdict:
+class ErrorOutcome:
     outcome: Outcome
     error_code: str
     retry_after: float | None = None
@@ -75,10 +75,10 @@ RULES: tuple[tuple[type[exceptions.FirebaseError], Test | None, Outcome, bool], 
 )
 
 
-def classify(error: Exception) -> Verdict:
+def classify(error: Exception) -> ErrorOutcome:
     """Map one per-message exception (as firebase-admin raises it for an FCM answer) to what happens to the device."""
     if not isinstance(error, exceptions.FirebaseError):
-        return Verdict(RETRY, type(error).__name__, detail=str(error)[:500])
+        return ErrorOutcome(RETRY, type(error).__name__, detail=str(error)[:500])
     code = fcm_error_code(error)
     outcome, operator = FAILED, False
     for klass, test, rule_outcome, rule_operator in RULES:
@@ -90,7 +90,7 @@ def classify(error: Exception) -> Verdict:
         retry_after = DEFAULT_QUOTA_BACKOFF_SECONDS
     if outcome not in (BACKOFF, RETRY):
         retry_after = None
-    return Verdict(outcome, code, retry_after, str(error)[:500], operator)
+    return ErrorOutcome(outcome, code, retry_after, str(error)[:500], operator)
 
 
 def fcm_error_code(error: exceptions.FirebaseError) -> str:

@@ -25,7 +25,7 @@ import certifi
 
 
 @dataclass(frozen=True)
-class Answer:
+class HttpAnswer:
     status: int
     headers: Mapping[str, str]
     body: bytes
@@ -47,15 +47,15 @@ class _Job:
 
     def __init__(self, url: str, headers: dict[str, str], bodies: list[bytes]) -> None:
         self.url, self.headers, self.bodies = url, headers, bodies
-        self.answers: list[Answer | TransportError | None] = [None] * len(bodies)
+        self.answers: list[HttpAnswer | TransportError | None] = [None] * len(bodies)
         self.left = len(bodies)
-        self.future: Future[list[Answer | TransportError]] = Future()
+        self.future: Future[list[HttpAnswer | TransportError]] = Future()
 
-    def answer(self, index: int, answer: Answer | TransportError) -> None:
+    def answer(self, index: int, answer: HttpAnswer | TransportError) -> None:
         self.answers[index] = answer
         self.left -= 1
         if self.left == 0:
-            self.future.set_result(cast("list[Answer | TransportError]", self.answers))  # every slot is filled now
+            self.future.set_result(cast("list[HttpAnswer | TransportError]", self.answers))  # every slot is filled now
 
 
 class HttpPool:
@@ -75,13 +75,9 @@ class HttpPool:
         self._queue: asyncio.Queue[tuple[_Job, int]] | None = None
         self._workers: list[asyncio.Task[None]] = []
 
-    def post_many(self, url: str, headers: Mapping[str, str], bodies: list[bytes]) -> list[Answer | TransportError]:
-        """One answer per body, in order; never raises for a single request's failure."""
-        return self.submit(url, headers, bodies).result()
-
     def submit(
         self, url: str, headers: Mapping[str, str], bodies: list[bytes]
-    ) -> Future[list[Answer | TransportError]]:
+    ) -> Future[list[HttpAnswer | TransportError]]:
         """Start posting now; the answers (one per body, in order) arrive in the future."""
         job = _Job(url, dict(headers), bodies)
         if not bodies:
@@ -140,11 +136,11 @@ class HttpPool:
         url: str,
         headers: dict[str, str],
         body: bytes,
-    ) -> Answer | TransportError:
+    ) -> HttpAnswer | TransportError:
         for attempt in (1, 2):
             try:
                 async with session.post(url, data=body, headers=headers) as response:
-                    return Answer(response.status, response.headers, await response.read())
+                    return HttpAnswer(response.status, response.headers, await response.read())
             except aiohttp.ClientConnectorError as error:
                 # Nothing was sent: one more try, as the SDK's transport did.
                 if attempt == 2:

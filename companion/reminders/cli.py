@@ -26,10 +26,9 @@ def dispatcher(
     once: bool, name: str | None, interval: float | None, batch: int | None, metrics_port: int | None
 ) -> None:
     """Claim due reminders and push them; SIGTERM/SIGINT stop it cleanly."""
-    from companion.reminders import metrics
-    from companion.reminders.dispatch import Dispatcher
+    from companion.reminders.dispatch import Dispatcher, metrics
     from companion.reminders.dispatch.collector import tuned_for_dispatch
-    from companion.reminders.jobs import DispatcherService
+    from companion.reminders.dispatch.jobs import DispatcherService
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask, it is the proxy
     if metrics_port:

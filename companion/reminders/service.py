@@ -3,7 +3,8 @@ sending those that found no phone once one registers."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -103,10 +104,10 @@ def supersede(reminder_ids: list[int], now: datetime) -> None:
 
 
 class PlannedRow(Protocol):
-    """One reminder of a plan (a session's timeline, the course), as the planners return it (read-only)."""
+    """One new reminder, as the planners return it (or as an alert makes it, due now)."""
 
     @property
-    def plan_key(self) -> str: ...
+    def plan_key(self) -> str | None: ...
     @property
     def kind(self) -> str: ...
     @property
@@ -121,8 +122,32 @@ class PlannedRow(Protocol):
     def priority(self) -> str: ...
 
 
-def add_planned(items: Sequence[PlannedRow], *, clinic_id: int, patient_id: int, treatment_id: int | None) -> None:
-    """A plan's new outbox rows in one executemany INSERT, in plan order (ids ascend with it).
+@dataclass(frozen=True)
+class NewReminder:
+    """A reminder no planner placed: due when stated (an alert for staff is due at once)."""
+
+    kind: str
+    title: str
+    body: str
+    due_at: datetime
+    expires_at: datetime
+    priority: str = "normal"
+    plan_key: str | None = None
+
+
+def add_reminders(
+    items: Sequence[PlannedRow],
+    *,
+    clinic_id: int,
+    patient_id: int | None,
+    channel: str = PATIENT_PUSH,
+    treatment_id: int | None = None,
+    alert_id: int | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> None:
+    """The one way outbox rows are written: in one executemany INSERT, in the given order
+    (ids ascend with it). Times come as the planner placed them (quiet hours are applied
+    there, once: `treatments.drafting.Placer`); rows the caller refers to must be flushed.
 
     Recording a session writes some forty rows: one ORM object and identity-map entry
     per row was most of the request's time. Nothing reads them back within the request
@@ -134,15 +159,17 @@ def add_planned(items: Sequence[PlannedRow], *, clinic_id: int, patient_id: int,
         db.insert(Reminder.__table__),
         [
             {
-                "channel": PATIENT_PUSH,
+                "channel": channel,
                 "clinic_id": clinic_id,
                 "patient_id": patient_id,
                 "treatment_id": treatment_id,
+                "alert_id": alert_id,
                 "kind": item.kind,
                 "plan_key": item.plan_key,
                 "title": item.title,
                 "body": item.body,
                 "priority": item.priority,
+                "payload": dict(payload or {}),
                 "due_at": item.due_at,
                 "expires_at": item.expires_at,
                 "available_at": item.due_at,

@@ -7,14 +7,13 @@ which is what lets a re-plan update pending reminders in place.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator, Mapping
+from datetime import UTC, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from companion.core.localtime import QuietHours, local_date, parse_hhmm, wall_to_utc
-from companion.protocols.model import Protocol, localize
+from companion.core.localtime import local_date
+from companion.protocols.definition import Protocol
+from companion.treatments.drafting import Draft, Placer, PlanBase, number, session_values
 from companion.treatments.facts import (
     ExpectedCourse,
     PatientPrefs,
@@ -25,10 +24,6 @@ from companion.treatments.facts import (
 )
 
 MIN_DEPTH_MM, MAX_DEPTH_MM = 0.25, 3.0
-# How far before quiet hours a displaced reminder may go, nearest first.
-_BEFORE_QUIET = (timedelta(minutes=15), timedelta(minutes=5), timedelta(minutes=1))
-# A short-lived reminder delivered late must not wake anyone: it expires when quiet hours begin.
-_SHORT_WINDOW = timedelta(hours=24)
 
 
 class InvalidFacts(ValueError):
@@ -78,50 +73,13 @@ def expected_course(protocol: Protocol, facts: TreatmentFacts) -> ExpectedCourse
     )
 
 
-@dataclass(frozen=True)
-class Draft:
-    """A reminder before quiet hours are applied; `floor` is the earliest it may be due."""
-
-    plan_key: str
-    kind: str
-    due: datetime
-    expires: datetime
-    floor: datetime
-    message: Mapping[str, Any]
-    priority: str = "normal"
-    values: Mapping[str, Any] | None = None  # placeholders specific to this reminder
-
-
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else round(value, 1)
-
-
-class _Planner:
+class _Planner(PlanBase):
     def __init__(self, protocol: Protocol, facts: TreatmentFacts, prefs: PatientPrefs):
-        self.content = protocol.content
+        super().__init__(protocol.content, prefs)
         self.facts = facts
-        self.locale = prefs.locale
-        self.zone = ZoneInfo(prefs.timezone)
-        self.quiet = QuietHours(self.zone, prefs.quiet_start, prefs.quiet_end)
         self.performed = facts.performed_at.astimezone(UTC)
         self.day0 = local_date(self.performed, self.zone)
-        series, maintenance = self.content["series"], self.content["maintenance"]
-        self.values: dict[str, Any] = {
-            "session_number": facts.session_number,
-            "planned_sessions": facts.planned_sessions,
-            "next_session": facts.session_number + 1,
-            "weeks_min": series["spacing_weeks_min"],
-            "weeks_max": series["spacing_weeks_max"],
-            "due_months": maintenance["due_months"],
-            "until_months": maintenance["until_months"],
-            "spf": self.content["restrictions"]["sun"]["spf"],
-        }
-
-    def text(self, message: Mapping[str, str], **extra: Any) -> str:
-        return localize(message, self.locale).format_map({**self.values, **extra})
-
-    def at(self, day: date, clock: str) -> datetime:
-        return wall_to_utc(day, parse_hhmm(clock), self.zone)
+        self.values.update(session_values(facts.session_number, facts.planned_sessions))
 
     def restrictions(self) -> list[PlannedRestriction]:
         return [
@@ -137,7 +95,7 @@ class _Planner:
 
     @staticmethod
     def _window(rule: Mapping[str, Any]) -> dict[str, Any]:
-        return {"hours": _number(rule["hours"]), "days": _number(rule["hours"] / 24)}
+        return {"hours": number(rule["hours"]), "days": number(rule["hours"] / 24)}
 
     def drafts(self) -> Iterator[Draft]:
         yield from self._restriction_drafts()
@@ -197,7 +155,7 @@ class _Planner:
         for prompt in rule["prompts"]:
             due = self.performed + timedelta(hours=prompt["after_hours"])
             yield Draft(
-                f"checkin:{_number(prompt['after_hours'])}h",
+                f"checkin:{number(prompt['after_hours'])}h",
                 "checkin_prompt",
                 due,
                 due + timedelta(hours=prompt["expires_after_hours"]),
@@ -208,54 +166,6 @@ class _Planner:
 
     def place(self, draft: Draft) -> PlannedReminder | None:
         return Placer(self.quiet, self.performed).place(draft, self.text)
-
-
-class Placer:
-    """Keeps reminders out of quiet hours; shared by the session timeline and the course planner."""
-
-    def __init__(self, quiet: QuietHours, floor: datetime) -> None:
-        self.quiet = quiet
-        self.floor = floor
-
-    def place(self, draft: Draft, text: Callable[..., str]) -> PlannedReminder | None:
-        due = self.settle(draft)
-        if due is None:
-            return None
-        expires = draft.expires
-        if expires - draft.due <= _SHORT_WINDOW:
-            quiet_from = self.quiet.next_start(due)
-            if quiet_from is not None and due < quiet_from < expires:
-                expires = quiet_from
-        extra = draft.values or {}
-        return PlannedReminder(
-            plan_key=draft.plan_key,
-            kind=draft.kind,
-            due_at=due,
-            expires_at=expires,
-            title=text(draft.message["title"], **extra),
-            body=text(draft.message["body"], **extra),
-            priority=draft.priority,
-        )
-
-    def settle(self, draft: Draft) -> datetime | None:
-        """Keep a reminder out of quiet hours: later if still useful, else just before them."""
-        floor = max(draft.floor, self.floor)
-        due = max(draft.due, floor)
-        if due >= draft.expires:
-            return None
-        if not self.quiet.contains(due):
-            return due
-        after = self.quiet.period_end(due)
-        if after is not None and after < draft.expires:
-            return after
-        start = self.quiet.period_start(due)
-        if start is None:
-            return None
-        for margin in _BEFORE_QUIET:
-            candidate = start - margin
-            if floor <= candidate < draft.expires and not self.quiet.contains(candidate):
-                return candidate
-        return None
 
 
 def plan_timeline(protocol: Protocol, facts: TreatmentFacts, prefs: PatientPrefs) -> TimelinePlan:

@@ -45,7 +45,7 @@ _ALERT_LAST_RANK = 8
 
 
 @dataclass(frozen=True)
-class Item:
+class WorkItem:
     reason: str
     patient_id: int
     since: datetime
@@ -57,7 +57,7 @@ class Item:
 def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dict[str, Any]:
     now = utcnow()
     wanted = [reason] if reason else list(REASONS)
-    items: list[Item] = []
+    items: list[WorkItem] = []
     for name in wanted:
         items += _FINDERS[name](clinic.id, now)
     items.sort(key=lambda item: (item.rank, item.since, item.patient_id))
@@ -75,7 +75,7 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dic
     return {"items": page, "total": len(items), "limit": limit, "offset": offset}
 
 
-def _open_alerts(clinic_id: int, now: datetime) -> list[Item]:
+def _open_alerts(clinic_id: int, now: datetime) -> list[WorkItem]:
     """Every alert not yet resolved: acknowledged means someone took it, not that it is done."""
     alerts = db.session.scalars(
         db.select(Alert).where(
@@ -83,7 +83,7 @@ def _open_alerts(clinic_id: int, now: datetime) -> list[Item]:
         )
     )
     return [
-        Item(
+        WorkItem(
             "open_alert",
             a.patient_id,
             a.created_at,
@@ -104,7 +104,7 @@ def _alert_rank(severity: Severity) -> int:
     return _ALERT_LAST_RANK
 
 
-def _missed_checkins(clinic_id: int, now: datetime) -> list[Item]:
+def _missed_checkins(clinic_id: int, now: datetime) -> list[WorkItem]:
     answered = db.exists().where(CheckIn.patient_id == r.Reminder.patient_id, CheckIn.created_at >= r.Reminder.sent_at)
     rows = db.session.scalars(
         db.select(r.Reminder).where(
@@ -118,7 +118,7 @@ def _missed_checkins(clinic_id: int, now: datetime) -> list[Item]:
         )
     )
     return [
-        Item(
+        WorkItem(
             "missed_checkin",
             row.patient_id,
             row.sent_at,
@@ -130,7 +130,7 @@ def _missed_checkins(clinic_id: int, now: datetime) -> list[Item]:
     ]
 
 
-def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[Item]:
+def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[WorkItem]:
     rows = db.session.scalars(
         db.select(Appointment).where(
             Appointment.clinic_id == clinic_id,
@@ -139,7 +139,7 @@ def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[Item]:
         )
     )
     return [
-        Item(
+        WorkItem(
             "appointment_unrecorded",
             a.patient_id,
             a.starts_at,
@@ -151,7 +151,7 @@ def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[Item]:
     ]
 
 
-def _undeliverable(clinic_id: int, now: datetime) -> list[Item]:
+def _undeliverable(clinic_id: int, now: datetime) -> list[WorkItem]:
     rows = db.session.execute(
         db.select(r.Reminder.patient_id, db.func.min(r.Reminder.updated_at), db.func.count())
         .where(
@@ -163,12 +163,12 @@ def _undeliverable(clinic_id: int, now: datetime) -> list[Item]:
         .group_by(r.Reminder.patient_id)
     ).all()
     return [
-        Item("undeliverable", patient_id, since, f"{count} reminders found no phone", 4, {})
+        WorkItem("undeliverable", patient_id, since, f"{count} reminders found no phone", 4, {})
         for patient_id, since, count in rows
     ]
 
 
-def _not_signed_in(clinic_id: int, now: datetime) -> list[Item]:
+def _not_signed_in(clinic_id: int, now: datetime) -> list[WorkItem]:
     signed_in = db.exists().where(PatientToken.patient_id == Patient.id)
     rows = db.session.scalars(
         db.select(Patient).where(
@@ -177,13 +177,14 @@ def _not_signed_in(clinic_id: int, now: datetime) -> list[Item]:
             ~signed_in,
         )
     )
-    return [Item("not_signed_in", p.id, p.created_at, "enrolled but never signed in to the app", 5, {}) for p in rows]
+    label = "enrolled but never signed in to the app"
+    return [WorkItem("not_signed_in", p.id, p.created_at, label, 5, {}) for p in rows]
 
 
-def _nudged(kind: str, reason: str, rank: int, label: str) -> Callable[[int, datetime], list[Item]]:
+def _nudged(kind: str, reason: str, rank: int, label: str) -> Callable[[int, datetime], list[WorkItem]]:
     """Patients whose course nudge (about their latest session) fell due and nothing is booked since."""
 
-    def find(clinic_id: int, now: datetime) -> list[Item]:
+    def find(clinic_id: int, now: datetime) -> list[WorkItem]:
         latest = (
             db.select(Treatment.patient_id, db.func.max(Treatment.performed_at).label("performed_at"))
             .where(Treatment.clinic_id == clinic_id, Treatment.status == TreatmentStatus.ACTIVE)
@@ -208,7 +209,7 @@ def _nudged(kind: str, reason: str, rank: int, label: str) -> Callable[[int, dat
             )
             .group_by(r.Reminder.patient_id)
         ).all()
-        return [Item(reason, patient_id, since, label, rank, {}) for patient_id, since in rows]
+        return [WorkItem(reason, patient_id, since, label, rank, {}) for patient_id, since in rows]
 
     return find
 

@@ -17,35 +17,3 @@ def test_demo_clinic_has_a_worklist_and_a_working_admin(app, client):
     assert worklist.count('class="card reason-open_alert') >= 2
     patients = client.get("/v1/patients", headers={"Authorization": f"Bearer {details['api_key']}"}).get_json()
     assert patients["total"] == 4
-
-
-def test_staff_create_cli_prints_a_one_time_password_once(app, client):
-    from companion.clinics.service import create_clinic
-
-    with app.app_context():
-        clinic, _ = create_clinic("Clínica Mar")
-    runner = app.test_cli_runner()
-    result = runner.invoke(
-        args=[
-            "companion",
-            "staff",
-            "create",
-            "--clinic-id",
-            str(clinic.id),
-            "--email",
-            "Front@Mar.example",
-            "--role",
-            "admin",
-            "--json",
-        ]
-    )
-    assert result.exit_code == 0, result.output
-    created = json.loads(result.output.strip().splitlines()[-1])
-    assert set(created) == {"staff_id", "email", "password"} and created["email"] == "front@mar.example"
-    assert sign_in(client, "front@mar.example", created["password"]).status_code == 302
-    again = runner.invoke(
-        args=["companion", "staff", "create", "--clinic-id", str(clinic.id), "--email", "front@mar.example"]
-    )
-    assert again.exit_code != 0 and "already has an account" in again.output
-    missing = runner.invoke(args=["companion", "staff", "create", "--clinic-id", "999999", "--email", "x@y.example"])
-    assert missing.exit_code != 0 and "no clinic" in missing.output

@@ -27,15 +27,13 @@ SEED = 20240611
 
 
 @pytest.fixture
-def world(app, client, monkeypatch) -> dict[str, Any]:
+def treated(app, client, monkeypatch) -> dict[str, Any]:
     """A clinic with a treated patient who has a device, check-ins, an open alert, a staff
     phone and a spare API key (for its DELETE)."""
     for limit in ("RATELIMIT_API_KEY", "RATELIMIT_CHECKINS", "RATELIMIT_PATIENT_WRITES", "RATELIMIT_SIGNIN_FAILURES"):
         monkeypatch.setitem(app.config, limit, "100000 per minute")  # the fuzzer is one very busy client
-    clinic = factories.create_clinic(app)
-    patient = factories.enroll(client, clinic)
-    token = factories.sign_in(client, patient["enrollment_code"])
-    factories.record_treatment(client, clinic, patient["id"])
+    story = factories.treated_patient(app, client)
+    clinic, token = story["clinic"], story["headers"]
     client.post("/v1/me/devices", json={"fid": "fuzz-phone", "platform": "android"}, headers=token)
     client.post("/v1/clinic/devices", json={"fid": "fuzz-staff", "platform": "ios"}, headers=clinic["headers"])
     urgent = {"ratings": {"redness": 3, "swelling": 3}, "red_flags": {"pus": True}}
@@ -47,9 +45,7 @@ def world(app, client, monkeypatch) -> dict[str, Any]:
     other = factories.enroll(client, clinic, display_name="Spare")
     factories.sign_in(client, other["enrollment_code"])
     return {
-        "clinic": clinic,
-        "patient": patient,
-        "patient_headers": token,
+        **story,
         "own_key_id": own,
         "spare_key_id": spare["id"],
         "spare_patient_id": other["id"],
@@ -106,19 +102,19 @@ def schemathesis_command(base_url: str) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)  # ~2-3 minutes alone; CI machines are shared
-def test_the_api_answers_as_its_document_says(served, world):
+def test_the_api_answers_as_its_document_says(served, treated):
     """0 failures from every schemathesis check, in every phase, for both kinds of caller."""
-    clinic, patient = world["clinic"], world["patient"]
+    clinic, patient = treated["clinic"], treated["patient"]
     env = dict(
         os.environ,
         SCHEMATHESIS_HOOKS="tests.drills.fuzz_hooks",
         FUZZ_BASE_URL=served,
         FUZZ_CLINIC_KEY=clinic["key"],
-        FUZZ_PATIENT_TOKEN=world["patient_headers"]["Authorization"].split(" ", 1)[1],
+        FUZZ_PATIENT_TOKEN=treated["headers"]["Authorization"].split(" ", 1)[1],
         FUZZ_PATIENT_ID=str(patient["id"]),
-        FUZZ_OWN_KEY_ID=str(world["own_key_id"]),
-        FUZZ_SPARE_KEY_ID=str(world["spare_key_id"]),
-        FUZZ_SPARE_PATIENT_ID=str(world["spare_patient_id"]),
+        FUZZ_OWN_KEY_ID=str(treated["own_key_id"]),
+        FUZZ_SPARE_KEY_ID=str(treated["spare_key_id"]),
+        FUZZ_SPARE_PATIENT_ID=str(treated["spare_patient_id"]),
     )
     result = subprocess.run(
         schemathesis_command(served),
@@ -135,9 +131,9 @@ def test_the_api_answers_as_its_document_says(served, world):
     assert "Errors:" not in summary and "Failures:" not in summary, summary
 
 
-def _hostile_requests(world) -> list[tuple[str, str, dict[str, Any]]]:
-    patient_id = world["patient"]["id"]
-    clinic, me = world["clinic"]["headers"], world["patient_headers"]
+def _hostile_requests(treated) -> list[tuple[str, str, dict[str, Any]]]:
+    patient_id = treated["patient"]["id"]
+    clinic, me = treated["clinic"]["headers"], treated["headers"]
     too_deep = "[" * 30_000 + "]" * 30_000
     return [
         ("POST", "/v1/patients", dict(json=factories.patient_body(display_name="Ana\x00"), headers=clinic)),
@@ -155,20 +151,20 @@ def _hostile_requests(world) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def test_hostile_input_is_refused_not_crashed(app, client, world):
+def test_hostile_input_is_refused_not_crashed(app, client, treated):
     """NUL characters (PostgreSQL text cannot hold them), over-long keys, deep nesting and
     ids past a database integer: a 4xx error body, never a 500, nothing written."""
-    before = client.get("/v1/patients", headers=world["clinic"]["headers"]).get_json()["total"]
-    for method, path, options in _hostile_requests(world):
+    before = client.get("/v1/patients", headers=treated["clinic"]["headers"]).get_json()["total"]
+    for method, path, options in _hostile_requests(treated):
         response = client.open(path, method=method, **options)
         assert 400 <= response.status_code < 500, (method, path, response.status_code, response.get_json())
         assert set(response.get_json()) == {"error"}, (method, path)
-    after = client.get("/v1/patients", headers=world["clinic"]["headers"]).get_json()["total"]
+    after = client.get("/v1/patients", headers=treated["clinic"]["headers"]).get_json()["total"]
     assert after == before
     assert (
         len(
             client.get(
-                f"/v1/patients/{world['patient']['id']}/treatments", headers=world["clinic"]["headers"]
+                f"/v1/patients/{treated['patient']['id']}/treatments", headers=treated["clinic"]["headers"]
             ).get_json()
         )
         == 1

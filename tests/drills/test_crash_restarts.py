@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from companion.core.clock import clock
 from companion.extensions import db
 from companion.reminders import models
 from companion.reminders.models import Reminder
@@ -72,7 +73,7 @@ def test_ten_kills_lose_nothing(ctx, database_url, fake_fcm, fcm_config):
         finally:
             processes.kill(victim)
         held_at_kill.update(_held_by(name))
-    time.sleep(LEASE_SECONDS + 0.5)
+    processes.wait_until(_leases_lapsed, timeout=LEASE_SECONDS + 30, every=0.1)
     fake_fcm.delay(0)
     summary = processes.run_once(database_url, "--name", "survivor", timeout=120, **settings)
 
@@ -90,6 +91,14 @@ def test_ten_kills_lose_nothing(ctx, database_url, fake_fcm, fcm_config):
     assert lost == set()
     assert all(n % devices_of[rid] == 0 for rid, n in per_reminder.items())  # whole reminders, every device
     assert {rid: n for rid, n in repeats.items() if n > held_at_kill[rid]} == {}
+
+
+def _leases_lapsed() -> bool:
+    """Every lease the killed dispatchers held has run out: the survivor may claim their rows."""
+    rows.statuses()  # a fresh read
+    latest = db.session.scalar(select(db.func.max(Reminder.lease_until)).where(Reminder.status == models.CLAIMED))
+    db.session.commit()
+    return latest is None or latest < clock.now()
 
 
 def _sent_deliveries():

@@ -24,8 +24,8 @@ from companion.extensions import db
 from companion.push.factory import build_sender
 from companion.push.models import Delivery
 from companion.reminders.dispatch import Dispatcher, DispatchSettings
+from companion.reminders.dispatch.outcomes import RetryPolicy
 from companion.reminders.models import EXPIRED, PATIENT_PUSH, PENDING, SENT, Reminder
-from companion.reminders.outcomes import RetryPolicy
 from tests.reminders import rows
 
 pytestmark = pytest.mark.slow

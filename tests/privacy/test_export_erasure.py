@@ -12,9 +12,8 @@ from companion.core.clock import clock
 from companion.extensions import db
 from companion.privacy.service import erase_patient
 from companion.push.factory import build_sender
-from companion.reminders.claiming import claim_due
-from companion.reminders.dispatch.stats import PassStats
-from companion.reminders.models import PATIENT_PUSH, STAFF_PUSH, Reminder
+from companion.reminders.dispatch import register_channel_handler, unregister_channel_handler
+from companion.reminders.models import PATIENT_PUSH, Reminder
 from tests import factories
 from tests.reminders import rows
 
@@ -32,21 +31,19 @@ SECTIONS = {
 
 
 @pytest.fixture
-def world(app, client):
-    clinic = factories.create_clinic(app)
-    patient = factories.enroll(client, clinic, display_name="Canary Person", external_ref="REF-CANARY")
-    me = factories.sign_in(client, patient["enrollment_code"])
+def treated(app, client):
+    story = factories.treated_patient(app, client, {"display_name": "Canary Person", "external_ref": "REF-CANARY"})
+    me = story["headers"]
     client.post("/v1/me/devices", json={"fid": "canary-phone-fid-123456", "platform": "android"}, headers=me)
-    factories.record_treatment(client, clinic, patient["id"])
     urgent = {"ratings": {"redness": 3, "swelling": 3, "pain": 3}, "red_flags": {"pus": True}, "note": "canary note"}
     answer = client.post("/v1/me/checkins", json=urgent, headers=me)
     assert answer.status_code == 201, answer.get_json()
-    return {"clinic": clinic, "patient": patient, "me": me}
+    return story
 
 
-def test_export_holds_every_section(client, world):
-    pid = world["patient"]["id"]
-    response = client.get(f"/v1/patients/{pid}/export", headers=world["clinic"]["headers"])
+def test_export_holds_every_section(client, treated):
+    pid = treated["patient"]["id"]
+    response = client.get(f"/v1/patients/{pid}/export", headers=treated["clinic"]["headers"])
     assert response.status_code == 200
     doc = response.get_json()
     assert set(doc) == SECTIONS
@@ -59,9 +56,11 @@ def test_export_holds_every_section(client, world):
     assert "POST /v1/patients" in {e["action"] for e in doc["audit"]}
 
 
-def test_the_patient_exports_the_same_document(client, world):
-    mine = client.get("/v1/me/export", headers=world["me"]).get_json()
-    theirs = client.get(f"/v1/patients/{world['patient']['id']}/export", headers=world["clinic"]["headers"]).get_json()
+def test_the_patient_exports_the_same_document(client, treated):
+    mine = client.get("/v1/me/export", headers=treated["headers"]).get_json()
+    theirs = client.get(
+        f"/v1/patients/{treated['patient']['id']}/export", headers=treated["clinic"]["headers"]
+    ).get_json()
     assert set(mine) == SECTIONS
     assert (mine["patient"], mine["treatments"], mine["checkins"]) == (
         theirs["patient"],
@@ -70,12 +69,12 @@ def test_the_patient_exports_the_same_document(client, world):
     )
 
 
-def test_another_clinic_can_neither_export_nor_erase(app, client, world):
+def test_another_clinic_can_neither_export_nor_erase(app, client, treated):
     other = factories.create_clinic(app, "Other")
-    pid = world["patient"]["id"]
+    pid = treated["patient"]["id"]
     assert client.get(f"/v1/patients/{pid}/export", headers=other["headers"]).status_code == 404
     assert client.delete(f"/v1/patients/{pid}", headers=other["headers"]).status_code == 404
-    assert client.get(f"/v1/patients/{pid}", headers=world["clinic"]["headers"]).status_code == 200
+    assert client.get(f"/v1/patients/{pid}", headers=treated["clinic"]["headers"]).status_code == 200
 
 
 def _rows_about(patient_id: int) -> dict[str, int]:
@@ -89,8 +88,8 @@ def _rows_about(patient_id: int) -> dict[str, int]:
     return counts
 
 
-def test_after_erasure_nothing_of_the_patient_is_left_or_readable(app, client, world):
-    clinic, pid, me = world["clinic"], world["patient"]["id"], world["me"]
+def test_after_erasure_nothing_of_the_patient_is_left_or_readable(app, client, treated):
+    clinic, pid, me = treated["clinic"], treated["patient"]["id"], treated["headers"]
     response = client.delete(f"/v1/patients/{pid}", headers=clinic["headers"])
     assert response.status_code == 204
 
@@ -125,6 +124,9 @@ def test_an_enrollment_code_dies_with_the_patient(app, client):
     assert used.status_code == 401
 
 
+DRILL = "erase-drill"
+
+
 @pytest.fixture
 def fcm_sender(ctx, fcm_config):
     clock.freeze(clock.now())
@@ -144,22 +146,23 @@ def test_no_push_goes_out_after_erasure_even_for_rows_already_claimed(fcm_sender
     rows.device(staff_of=owner, kind="fid", platform="ios")
     rows.staff_alert(owner, patient_id=erased.id)  # "Patient #id needs review", to the clinic's phones
     erased_id, clinic_id = erased.id, owner.id
+    rows.reminder(clinic_of=owner, channel=DRILL)  # rides in the same claim, handled before pushes are planned
     dispatcher = make_dispatcher(fcm_sender, name="dispatcher-a")
-    # The dispatcher has claimed the due rows when the clinic erases the patient ...
-    claimed = claim_due(
-        db.engine,
-        claimer="dispatcher-a",
-        limit=100,
-        lease_seconds=60,
-        now=clock.now(),
-        channels=(PATIENT_PUSH, STAFF_PUSH),
-    )
-    assert len(claimed) == 3
-    erase_patient(db.session.get(Clinic, clinic_id), erased_id)
-    # ... and only then sends the batch it holds, as its pass would next.
-    stats = PassStats()
-    dispatcher._push(claimed, stats)
-    dispatcher.recorder.wait()
+    held_when_erased = []
+
+    def erase_meanwhile(claimed, lease):
+        # The dispatcher has claimed the due rows when the clinic erases the patient ...
+        held_when_erased.append(rows.statuses().get("claimed", 0))
+        erase_patient(db.session.get(Clinic, clinic_id), erased_id)
+        lease.finish([r.id for r in claimed], status="sent")
+        return {}
+
+    register_channel_handler(DRILL, erase_meanwhile)
+    try:
+        stats = dispatcher.run_pass()  # ... and only then sends the slice it holds
+    finally:
+        unregister_channel_handler(DRILL)
+    assert held_when_erased == [4] and stats.claimed == 4
     clock.freeze(clock.now() + timedelta(hours=2))
     dispatcher.housekeeping()
     dispatcher.run_pass()

@@ -7,7 +7,8 @@ from datetime import timedelta
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.reminders import models
-from companion.reminders.claiming import (
+from companion.reminders.dispatch import PUSH_CHANNELS
+from companion.reminders.dispatch.claiming import (
     claim_due,
     expire_stale,
     finish,
@@ -15,7 +16,6 @@ from companion.reminders.claiming import (
     release_dead_leases,
     write_transaction,
 )
-from companion.reminders.dispatch import PUSH_CHANNELS
 from companion.reminders.models import Reminder
 from tests.reminders import rows
 

@@ -11,7 +11,7 @@ from companion.extensions import db
 from companion.ops.views import metrics
 from companion.push import texts
 from companion.reminders import models
-from companion.reminders.heartbeat import beat, dispatcher_health
+from companion.reminders.dispatch.heartbeat import beat, dispatcher_health
 from tests.reminders import rows
 
 

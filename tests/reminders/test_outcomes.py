@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY, SENT, PushResult
 from companion.reminders import models
-from companion.reminders.outcomes import RetryPolicy, decide, defer
+from companion.reminders.dispatch.outcomes import RetryPolicy, decide, defer
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 POLICY = RetryPolicy(base_seconds=5.0, max_seconds=900.0, quota_seconds=60.0)

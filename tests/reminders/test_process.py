@@ -148,10 +148,13 @@ def test_the_api_process_never_starts_a_scheduler():
     import subprocess
     import sys
 
+    # Short-lived threads (the rate limiter's 10 ms expiry timer) are waited for; a scheduler's never ends.
     probe = (
         "import sys, threading, wsgi; "
+        "others = [t for t in threading.enumerate() if t is not threading.main_thread()]; "
+        "[t.join(timeout=2) for t in others]; "
         "print(sorted(m for m in sys.modules if m.startswith('apscheduler.schedulers')), "
-        "sorted(t.name for t in threading.enumerate() if t is not threading.main_thread()))"
+        "sorted(t.name for t in others if t.is_alive()))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],

@@ -9,8 +9,8 @@ import pytest
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.push.base import SENT, PushResult
-from companion.reminders.claiming import claim_due
 from companion.reminders.dispatch import Dispatcher
+from companion.reminders.dispatch.claiming import claim_due
 from companion.reminders.models import Reminder
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 

@@ -6,7 +6,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from companion.config import PROJECT_ROOT
-from companion.protocols.model import Protocol
+from companion.protocols.definition import Protocol
 from companion.protocols.registry import ProtocolRegistry, load_directory
 from companion.treatments.facts import PatientPrefs, TreatmentFacts
 

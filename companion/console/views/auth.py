@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from companion.console.forms import CsrfForm, load, number, safe_target, text
+from companion.console.forms import CsrfForm, form_errors, load, number, safe_target, text
 from companion.console.session import sign_in, sign_out, staff_required
 from companion.console.views import bp
 from companion.core.errors import ApiError
@@ -72,7 +72,7 @@ def change_password() -> ResponseReturnValue:
             try:
                 token = staff.change_password(g.staff, data["current"], data["new"])
             except ApiError as err:
-                errors = {name: " ".join(messages) for name, messages in err.fields.items()}
+                errors = form_errors(err)
             else:
                 sign_in(token)  # a new session id: a copy of the old cookie is worth nothing now
                 return redirect(url_for("console.worklist"))

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from companion.alerts import service as alerts
-from companion.console.forms import CsrfForm, checked, load, local_time, number, require_csrf, text
+from companion.console.forms import CsrfForm, checked, form_errors, load, local_time, number, require_csrf, text
 from companion.console.handout import handout
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
@@ -77,7 +77,7 @@ def enroll() -> ResponseReturnValue:
             try:
                 enrolled = patients.enroll_patient(staff_clinic(), data)
             except ApiError as err:
-                errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+                errors = form_errors(err)
             else:
                 sheet = handout(enrolled.patient, enrolled.enrollment_code, enrolled.enrollment_code_expires_at)
                 return render_template("console/enrolled.html", patient=enrolled, handout=sheet), 201
@@ -139,8 +139,7 @@ def record_session(patient_id: int) -> ResponseReturnValue:
             try:
                 treatment, _ = treatments.record_treatment(clinic, patient.id, data, None)
             except ApiError as err:
-                errors = {name: " ".join(m) if isinstance(m, list) else str(m) for name, m in err.fields.items()}
-                errors = errors or {"_form": err.message}
+                errors = form_errors(err)
             else:
                 return redirect(
                     url_for("console.patient_page", patient_id=patient.id, recorded=treatment.id)
@@ -178,7 +177,7 @@ def book_appointment(patient_id: int) -> ResponseReturnValue:
         try:
             courses.book_appointment(clinic, patient.id, data)
         except ApiError as err:
-            errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+            errors = form_errors(err)
     if errors:
         return patient_page(patient_id, booking_errors=errors), 422
     return redirect(url_for("console.patient_page", patient_id=patient.id) + "#appointments")
@@ -198,7 +197,7 @@ def move_appointment(appointment_id: int) -> ResponseReturnValue:
         try:
             courses.update_appointment(clinic, appointment.id, data)
         except ApiError as err:
-            errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
+            errors = form_errors(err)
     if errors:
         return patient_page(patient.id, booking_errors=errors), 422
     return redirect(url_for("console.patient_page", patient_id=patient.id) + "#appointments")

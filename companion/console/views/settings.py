@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from companion.clinics import service as clinics
 from companion.clinics.models import Clinic
 from companion.clinics.schemas import ClinicUpdateSchema
-from companion.console.forms import CsrfForm, checked, load, require_csrf, text
+from companion.console.forms import CsrfForm, checked, form_errors, load, require_csrf, text
 from companion.console.session import admin_required, staff_clinic, staff_required
 from companion.console.views import bp
 from companion.core.errors import ApiError
@@ -131,7 +131,7 @@ def invite_staff() -> ResponseReturnValue:
             g.staff.clinic_id, data["email"], data["role"], name=data["name"], locale=data["locale"]
         )
     except ApiError as err:
-        return _page(errors={f"staff.{k}": " ".join(v) for k, v in err.fields.items()} or {"staff": err.message}), 422
+        return _page(errors=form_errors(err, "staff", whole="staff")), 422
     return _page(invited=member, invited_password=password)
 
 

@@ -13,14 +13,38 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from companion.core.db import among
-from companion.reminders.claiming import IS_PENDING, ClaimedReminder, c
-from companion.reminders.models import PATIENT_PUSH
+from companion.reminders.dispatch.claiming import IS_PENDING, ClaimedReminder, c, finish, write_transaction
+from companion.reminders.dispatch.stats import PassStats
+from companion.reminders.models import PATIENT_PUSH, PENDING
 
 # A held reminder must still have this long to live when its bundle goes out.
 _MARGIN = timedelta(seconds=30)
+
+
+def hold(
+    engine: Engine,
+    rows: list[ClaimedReminder],
+    stats: PassStats,
+    *,
+    claimer: str,
+    now: datetime,
+    window: timedelta,
+) -> list[ClaimedReminder]:
+    """Give back the due rows that wait for the patient's next ones; returns the rows that go now."""
+    if not window:
+        return rows
+    with engine.connect() as connection:
+        held = held_until(connection, rows, now=now, window=window)
+    if not held:
+        return rows
+    with write_transaction(engine) as connection:
+        for until, ids in by_time(held).items():
+            values = {"status": PENDING, "available_at": until, "updated_at": now}
+            stats.held += len(finish(connection, claimer=claimer, ids=ids, values=values))
+    return [r for r in rows if r.id not in held]
 
 
 def plan_holds(

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from companion.core.clock import clock
-from companion.reminders.claiming import ClaimedReminder, finish, write_transaction
+from companion.reminders.dispatch.claiming import ClaimedReminder, finish, write_transaction
 from companion.reminders.models import PATIENT_PUSH, STAFF_PUSH
 
 PUSH_CHANNELS = (PATIENT_PUSH, STAFF_PUSH)

@@ -1,5 +1,6 @@
-"""The dispatcher's loop: claim due rows, push them to every active device, hand other
-channels to their handlers, and let the recorder write what happened.
+"""The dispatcher's loop: claim due rows, hand other channels to their handlers, hold
+what must wait (quiet hours, a patient's next reminders), plan one push per phone, and let
+the slice sender and the recorder put them on the wire and write what happened.
 
 Needs an app context only to find the engine and settings; no request context,
 so the same code runs under APScheduler, `--once` and tests.
@@ -11,10 +12,9 @@ import logging
 import random
 import threading
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -23,18 +23,7 @@ from sqlalchemy import Engine
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.push import base as push
-from companion.reminders import heartbeat, metrics, quiet
-from companion.reminders import messages as planner
-from companion.reminders.claiming import (
-    ClaimedReminder,
-    claim_due,
-    expire_stale,
-    finish,
-    release_claims,
-    release_dead_leases,
-    write_transaction,
-)
-from companion.reminders.dispatch import bundling
+from companion.reminders.dispatch import bundling, heartbeat, metrics, pushes, quiet
 from companion.reminders.dispatch.channels import (
     PUSH_CHANNELS,
     ChannelHandler,
@@ -42,14 +31,20 @@ from companion.reminders.dispatch.channels import (
     channel_handlers,
     housekeeping_tasks,
 )
+from companion.reminders.dispatch.claiming import (
+    ClaimedReminder,
+    claim_due,
+    expire_stale,
+    release_claims,
+    release_dead_leases,
+)
 from companion.reminders.dispatch.recording import OutcomeRecorder
+from companion.reminders.dispatch.sending import SliceSender
 from companion.reminders.dispatch.settings import DispatchSettings, default_name
 from companion.reminders.dispatch.stats import PassStats
-from companion.reminders.models import EXPIRED, PENDING
 
 log = logging.getLogger("companion.reminders.dispatch")
 
-OPERATOR_ERROR_CODES = frozenset({"THIRD_PARTY_AUTH_ERROR"})
 # Lanes of a pass: pushes, the other channels (clinic webhooks), or both (`--once`, tests).
 PUSH_LANE, OTHER_LANE, ALL_LANES = "push", "other", "all"
 _DEFAULT_BUDGET = object()
@@ -72,7 +67,6 @@ class Dispatcher:
         self.settings = settings
         self.stop = stop or threading.Event()
         self.rng = rng or random.Random()
-        self._paused_until: datetime | None = None
         self.recorder = OutcomeRecorder(
             engine,
             claimer=self.name,
@@ -80,6 +74,7 @@ class Dispatcher:
             policy=settings.policy,
             rng=self.rng,
         )
+        self.wire = SliceSender(sender, settings, self.recorder, self.stop, self._release)
 
     @classmethod
     def from_app(
@@ -132,7 +127,7 @@ class Dispatcher:
             if current is not None:
                 run.claim_ahead(wait=False)  # both slices held before anything leaves
             while current is not None:
-                self._send_slice(current, stats, while_sending=run.claim_ahead)
+                self.wire.send(current.items, stats, while_sending=run.claim_ahead)
                 current, run.ahead = run.ahead or run.claim(), None
         finally:
             if run.ahead is not None:  # a failure between slices: hand the unsent one back
@@ -192,128 +187,15 @@ class Dispatcher:
 
     # -- sending ------------------------------------------------------------------------
 
-    def _push(self, rows: list[ClaimedReminder], stats: PassStats) -> None:
-        """Plan and send rows already claimed."""
-        self._send_slice(_Slice(len(rows), self._plan(rows, stats)), stats)
+    def _plan(self, rows: list[ClaimedReminder], stats: PassStats) -> list[pushes.Outgoing]:
+        now = clock.now()
+        rows = quiet.hold(self.engine, rows, stats, claimer=self.name, now=now)
+        rows = bundling.hold(self.engine, rows, stats, claimer=self.name, now=now, window=self.settings.bundle_window)
+        return pushes.plan(self.engine, rows, channel_id=self.settings.channel_id, window=self.settings.bundle_window)
 
-    def _plan(self, rows: list[ClaimedReminder], stats: PassStats) -> list[planner.Item]:
-        rows = self._hold_quiet(rows, stats)
-        rows = self._hold_for_company(rows, stats)
-        return planner.plan(self.engine, rows, channel_id=self.settings.channel_id, window=self.settings.bundle_window)
-
-    def _send_slice(self, batch: _Slice, stats: PassStats, while_sending: Callable[[], None] | None = None) -> None:
-        """Chunk by chunk; `while_sending` runs once the first chunk is on the wire."""
-        chunks = list(_chunks(batch.items, self.settings.chunk_size))
-        for index, chunk in enumerate(chunks):
-            if self.stop.is_set():
-                stats.released += self._release([item for later in chunks[index:] for item in later])
-                return
-            if self._paused():  # the quota was hit: wait for the pause without counting an attempt
-                self.recorder.record(chunk, [], [], stats, deferred_until=self._paused_until)
-                continue
-            messages = [message for item in chunk for message in item.messages]
-            collect = self._start(messages)
-            if index == 0 and while_sending is not None:
-                while_sending()
-            results = self._collect(messages, collect, stats)
-            quota = [r for r in results if r.outcome == push.BACKOFF]
-            quota_until: datetime | None = None
-            if quota:
-                retry_after = max((r.retry_after or 0.0 for r in quota), default=0.0) or None
-                quota_until = clock.now() + timedelta(seconds=self.settings.policy.quota_delay(retry_after))
-                self._paused_until = quota_until
-                log.warning("push quota exceeded; backing off until %s", quota_until.isoformat())
-            self.recorder.in_background(chunk, messages, results, stats, quota_until=quota_until)
-        if not chunks and while_sending is not None:
-            while_sending()
-
-    def _release(self, items: list[planner.Item]) -> int:
+    def _release(self, items: list[pushes.Outgoing]) -> int:
         ids = [r.id for item in items for r in item.reminders]
         return release_claims(self.engine, claimer=self.name, now=clock.now(), ids=ids) if ids else 0
-
-    def _hold_quiet(self, rows: list[ClaimedReminder], stats: PassStats) -> list[ClaimedReminder]:
-        """Late patient pushes inside quiet hours wait for the morning (or expire)."""
-        now = clock.now()
-        with self.engine.connect() as connection:
-            held = quiet.held_until(connection, rows, now)
-        if not held:
-            return rows
-        with write_transaction(self.engine) as connection:
-            for reminder_id, until in held.items():
-                values: dict[str, Any] = {"updated_at": now}
-                if until is None:
-                    values["status"] = EXPIRED
-                    stats.expired += 1
-                else:
-                    values.update(status=PENDING, available_at=until)
-                    stats.held += 1
-                finish(connection, claimer=self.name, ids=[reminder_id], values=values)
-        return [r for r in rows if r.id not in held]
-
-    def _hold_for_company(self, rows: list[ClaimedReminder], stats: PassStats) -> list[ClaimedReminder]:
-        """A patient's reminders falling due within the bundling window wait for each other
-        (never past their own expiry), so the patient feels one push, not several."""
-        window = self.settings.bundle_window
-        if not window:
-            return rows
-        now = clock.now()
-        with self.engine.connect() as connection:
-            held = bundling.held_until(connection, rows, now=now, window=window)
-        if not held:
-            return rows
-        with write_transaction(self.engine) as connection:
-            for until, ids in bundling.by_time(held).items():
-                stats.held += len(
-                    finish(
-                        connection,
-                        claimer=self.name,
-                        ids=ids,
-                        values={"status": PENDING, "available_at": until, "updated_at": now},
-                    )
-                )
-        return [r for r in rows if r.id not in held]
-
-    def _start(self, messages: list[push.PushMessage]) -> list[tuple[list[push.PushMessage], push.Results]]:
-        """Put every part of at most `chunk_size` messages on the wire."""
-        size = self.settings.chunk_size
-        started = []
-        for first in range(0, len(messages), size):
-            part = messages[first : first + size]
-            try:
-                started.append((part, push.start(self.sender, part)))
-            except Exception as error:  # a sender bug must not strand the claimed rows
-                started.append((part, _raise(error)))
-        return started
-
-    def _collect(
-        self,
-        messages: list[push.PushMessage],
-        started: list[tuple[list[push.PushMessage], push.Results]],
-        stats: PassStats,
-    ) -> list[push.PushResult]:
-        results: list[push.PushResult] = []
-        for part, pending in started:
-            try:
-                answered = list(pending())
-            except Exception as error:
-                log.exception("push sender %s raised; the batch will be retried", self.sender.name)
-                answered = []
-                detail = f"{type(error).__name__}: {error}"[:500]
-            else:
-                detail = "no result from the sender"
-            answered += [
-                push.PushResult(m.device_id, push.RETRY, error_code="SENDER_ERROR", detail=detail)
-                for m in part[len(answered) :]
-            ]
-            results += answered[: len(part)]
-        stats.pushes += len(messages)
-        for outcome, count in Counter(result.outcome for result in results).items():
-            metrics.SENDS.labels(self.sender.name, outcome).inc(count)
-        for result in results:
-            if result.error_code in OPERATOR_ERROR_CODES:
-                stats.operator_errors += 1
-                metrics.OPERATOR_ERRORS.labels(result.error_code).inc()
-        return results
 
     def _hand_over(
         self,
@@ -331,14 +213,6 @@ class Dispatcher:
             return
         for key, value in counts.items():
             stats.handled[f"{channel}.{key}"] = stats.handled.get(f"{channel}.{key}", 0) + int(value)
-
-    def _paused(self) -> bool:
-        if self._paused_until is None:
-            return False
-        if clock.now() >= self._paused_until:
-            self._paused_until = None
-            return False
-        return True
 
     def _report(self, stats: PassStats) -> None:
         metrics.PASSES.inc()
@@ -365,7 +239,7 @@ class _Slice:
     """Claimed rows made ready to send: other channels handed over, pushes planned."""
 
     claimed: int
-    items: list[planner.Item]
+    items: list[pushes.Outgoing]
 
 
 class _Pass:
@@ -379,7 +253,7 @@ class _Pass:
 
     def may_claim(self) -> bool:
         d = self.dispatcher
-        if not self.more or d.stop.is_set() or (self.lanes != OTHER_LANE and d._paused()):
+        if not self.more or d.stop.is_set() or (self.lanes != OTHER_LANE and d.wire.paused()):
             return False
         spent = self.stats.batches and self.budget is not None and time.monotonic() - self.started >= self.budget
         return not spent
@@ -398,25 +272,3 @@ class _Pass:
         if wait:
             self.dispatcher.recorder.wait()  # the slice before is written: two slices held at most
         self.ahead = self.claim()
-
-
-def _raise(error: Exception) -> push.Results:
-    def again() -> list[push.PushResult]:
-        raise error
-
-    return again
-
-
-def _chunks(items: list[planner.Item], size: int) -> Iterator[list[planner.Item]]:
-    """Whole reminders per chunk, at most `size` messages (a reminder with more gets its own)."""
-    chunk: list[planner.Item] = []
-    count = 0
-    for item in items:
-        n = len(item.messages)
-        if chunk and count + n > size:
-            yield chunk
-            chunk, count = [], 0
-        chunk.append(item)
-        count += n
-    if chunk:
-        yield chunk

@@ -19,12 +19,11 @@ from companion.core.db import insert_rows
 from companion.devices.models import DeactivationReason, Device
 from companion.push import base as push
 from companion.push.models import Delivery
-from companion.reminders import messages as planner
-from companion.reminders import metrics
-from companion.reminders.claiming import finish, write_transaction
+from companion.reminders.dispatch import metrics, pushes
+from companion.reminders.dispatch.claiming import finish, write_transaction
+from companion.reminders.dispatch.outcomes import DELIVERY_OUTCOME, Decision, RetryPolicy, decide, defer
 from companion.reminders.dispatch.stats import PassStats
 from companion.reminders.models import PENDING, SENT
-from companion.reminders.outcomes import DELIVERY_OUTCOME, Decision, RetryPolicy, decide, defer
 
 devices: Table = Device.__table__
 deliveries: Table = Delivery.__table__
@@ -52,7 +51,7 @@ class OutcomeRecorder:
 
     def record(
         self,
-        chunk: list[planner.Item],
+        chunk: list[pushes.Outgoing],
         messages: list[push.PushMessage],
         results: list[push.PushResult],
         stats: PassStats,
@@ -96,7 +95,7 @@ class OutcomeRecorder:
 
     def _decide(
         self,
-        chunk: list[planner.Item],
+        chunk: list[pushes.Outgoing],
         messages: list[push.PushMessage],
         results: list[push.PushResult],
         now: datetime,
@@ -133,7 +132,7 @@ class OutcomeRecorder:
 
 
 def _count(
-    chunk: list[planner.Item], decisions: dict[int, Decision], held: set[int], now: datetime, stats: PassStats
+    chunk: list[pushes.Outgoing], decisions: dict[int, Decision], held: set[int], now: datetime, stats: PassStats
 ) -> None:
     due = {r.id: r.due_at for item in chunk for r in item.reminders}
     finished: Counter[str] = Counter()

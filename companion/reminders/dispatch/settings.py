@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from companion.push.base import MAX_BATCH
-from companion.reminders.outcomes import RetryPolicy
+from companion.reminders.dispatch.outcomes import RetryPolicy
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from companion.core.clock import utcnow
 from companion.core.localtime import parse_hhmm
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.protocols.model import Protocol
+from companion.protocols.definition import Protocol
 from companion.protocols.service import effective_protocol
 from companion.reminders import models as r
 from companion.reminders import service as reminders
@@ -113,7 +113,7 @@ def write_reminders(
             kept.add(row.id)  # same id for the app, same retry state for the dispatcher
             continue
         new.append(item)
-    reminders.add_planned(
+    reminders.add_reminders(
         new, clinic_id=treatment.clinic_id, patient_id=treatment.patient_id, treatment_id=treatment.id
     )
     reminders.supersede([row.id for row in open_rows.values() if row.id not in kept], now)

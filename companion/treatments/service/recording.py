@@ -19,7 +19,7 @@ from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.patients.service import get_patient
-from companion.protocols.model import Protocol
+from companion.protocols.definition import Protocol
 from companion.protocols.service import effective_protocol
 from companion.treatments.models import Treatment, TreatmentStatus
 from companion.treatments.service import planning

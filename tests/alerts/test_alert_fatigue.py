@@ -11,7 +11,7 @@ import pytest
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.reminders.models import STAFF_PUSH, Reminder
-from tests.factories import create_clinic, enroll, record_treatment, sign_in
+from tests.factories import treated_patient
 
 NOW = datetime(2026, 11, 20, 11, 0, tzinfo=UTC)
 CONTACT = {"ratings": {"redness": 1}, "red_flags": {"pigment_change": True}}
@@ -19,12 +19,9 @@ URGENT = {"ratings": {"redness": 3, "swelling": 3}, "red_flags": {"pus": True}}
 
 
 @pytest.fixture
-def patient(app, client):
+def treated(app, client):
     clock.freeze(NOW)
-    clinic = create_clinic(app)
-    person = enroll(client, clinic)
-    record_treatment(client, clinic, person["id"], performed_at=NOW - timedelta(hours=30))
-    return clinic, sign_in(client, person["enrollment_code"])
+    return treated_patient(app, client, performed_at=NOW - timedelta(hours=30))
 
 
 def _checkin(client, headers, body):
@@ -44,8 +41,8 @@ def _staff_pushes(app):
         return count
 
 
-def test_a_second_checkin_joins_the_open_alert_without_another_push(app, client, patient):
-    clinic, headers = patient
+def test_a_second_checkin_joins_the_open_alert_without_another_push(app, client, treated):
+    clinic, headers = treated["clinic"], treated["headers"]
     first = _checkin(client, headers, CONTACT)
     assert first["outcome"] == "contact_clinic"
     clock.advance(timedelta(hours=1))
@@ -57,10 +54,10 @@ def test_a_second_checkin_joins_the_open_alert_without_another_push(app, client,
     assert _staff_pushes(app) == 1
 
 
-def test_a_checkin_that_joined_an_alert_shows_it_in_every_list(client, patient):
+def test_a_checkin_that_joined_an_alert_shows_it_in_every_list(client, treated):
     """Not only in the reply to the POST: the clinic's history, the app's list and the export
     name the alert a joining check-in went to (they showed none before)."""
-    clinic, headers = patient
+    clinic, headers = treated["clinic"], treated["headers"]
     first = _checkin(client, headers, CONTACT)
     clock.advance(timedelta(hours=1))
     second = _checkin(client, headers, URGENT)
@@ -76,8 +73,8 @@ def test_a_checkin_that_joined_an_alert_shows_it_in_every_list(client, patient):
         }
 
 
-def test_rising_severity_reopens_and_pushes_again(app, client, patient):
-    clinic, headers = patient
+def test_rising_severity_reopens_and_pushes_again(app, client, treated):
+    clinic, headers = treated["clinic"], treated["headers"]
     first = _checkin(client, headers, CONTACT)
     client.post(f"/v1/alerts/{first['alert_id']}/acknowledge", headers=clinic["headers"])
     _checkin(client, headers, URGENT)
@@ -87,8 +84,8 @@ def test_rising_severity_reopens_and_pushes_again(app, client, patient):
     assert _staff_pushes(app) == 2
 
 
-def test_urgent_again_pushes_only_after_the_resend_delay(app, client, patient):
-    clinic, headers = patient
+def test_urgent_again_pushes_only_after_the_resend_delay(app, client, treated):
+    clinic, headers = treated["clinic"], treated["headers"]
     _checkin(client, headers, URGENT)
     clock.advance(timedelta(minutes=5))
     _checkin(client, headers, URGENT)
@@ -99,8 +96,8 @@ def test_urgent_again_pushes_only_after_the_resend_delay(app, client, patient):
     assert _alerts(client, clinic)[0]["checkin_count"] == 3
 
 
-def test_a_resolved_alert_is_not_joined(app, client, patient):
-    clinic, headers = patient
+def test_a_resolved_alert_is_not_joined(app, client, treated):
+    clinic, headers = treated["clinic"], treated["headers"]
     first = _checkin(client, headers, CONTACT)
     client.post(f"/v1/alerts/{first['alert_id']}/resolve", json={"note": "called her"}, headers=clinic["headers"])
     second = _checkin(client, headers, CONTACT)
@@ -108,10 +105,10 @@ def test_a_resolved_alert_is_not_joined(app, client, patient):
 
 
 @pytest.mark.postgres
-def test_thirty_urgent_checkins_at_once_make_one_alert_and_one_staff_push(app, client, patient, monkeypatch):
+def test_thirty_urgent_checkins_at_once_make_one_alert_and_one_staff_push(app, client, treated, monkeypatch):
     """Thirty at once from one app (above the per-token limit, which has its own test): one alert."""
     monkeypatch.setitem(app.config, "RATELIMIT_CHECKINS", "1000 per minute")
-    clinic, headers = patient
+    clinic, headers = treated["clinic"], treated["headers"]
 
     def post(_):
         return app.test_client().post("/v1/me/checkins", json=URGENT, headers=headers).status_code

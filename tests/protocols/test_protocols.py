@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 
 from companion.courses.planner import History, Session, plan_course
+from companion.protocols.definition import localize
 from companion.protocols.file_schema import REQUIRED_RESTRICTIONS, ProtocolOverrideSchema
-from companion.protocols.model import localize
 from companion.protocols.registry import get_registry, init_protocols, load_directory
 from companion.protocols.validation import ProtocolError, ProtocolOverrideError, apply_overrides
 from companion.treatments.timeline import plan_timeline, validate_facts

@@ -10,17 +10,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from companion.core.db import among
 from companion.core.localtime import QuietHours, parse_hhmm
 from companion.patients.models import Patient
-from companion.reminders.claiming import ClaimedReminder
-from companion.reminders.models import PATIENT_PUSH
+from companion.reminders.dispatch.claiming import ClaimedReminder, finish, write_transaction
+from companion.reminders.dispatch.stats import PassStats
+from companion.reminders.models import EXPIRED, PATIENT_PUSH, PENDING
 
 _patients = Patient.__table__
+
+
+def hold(
+    engine: Engine, rows: list[ClaimedReminder], stats: PassStats, *, claimer: str, now: datetime
+) -> list[ClaimedReminder]:
+    """Give back the claimed rows inside quiet hours (pending until the morning, or expired);
+    returns the rows that may go now."""
+    with engine.connect() as connection:
+        held = held_until(connection, rows, now)
+    if not held:
+        return rows
+    with write_transaction(engine) as connection:
+        for reminder_id, until in held.items():
+            values: dict[str, Any] = {"updated_at": now}
+            if until is None:
+                values["status"] = EXPIRED
+                stats.expired += 1
+            else:
+                values.update(status=PENDING, available_at=until)
+                stats.held += 1
+            finish(connection, claimer=claimer, ids=[reminder_id], values=values)
+    return [r for r in rows if r.id not in held]
 
 
 def held_until(connection: Connection, rows: Iterable[ClaimedReminder], now: datetime) -> dict[int, datetime | None]:

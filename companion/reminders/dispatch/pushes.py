@@ -23,7 +23,7 @@ from companion.patients.models import Patient
 from companion.push import base as push
 from companion.push import texts
 from companion.push.models import Delivery
-from companion.reminders.claiming import ClaimedReminder
+from companion.reminders.dispatch.claiming import ClaimedReminder
 from companion.reminders.models import CLAIMED, PATIENT_PUSH, STAFF_PUSH, Reminder
 
 devices: Table = Device.__table__
@@ -42,7 +42,7 @@ DEVICE_COLUMNS = (
 
 
 @dataclass
-class Item:
+class Outgoing:
     """Claimed reminders sent together and the pushes they still owe (devices that already
     got a reminder are not sent it again). One reminder, or one patient's bundle."""
 
@@ -61,7 +61,7 @@ def plan(
     *,
     channel_id: str,
     window: timedelta = timedelta(0),
-) -> list[Item]:
+) -> list[Outgoing]:
     """One message per (reminder, active device) that has not already received it."""
     ids = [r.id for r in rows]
     patient_ids = {r.patient_id for r in rows if r.channel == PATIENT_PUSH and r.patient_id is not None}
@@ -127,7 +127,7 @@ def plan(
             for device in targets
             if device.id not in delivered[r.id] and r.id in still_claimed
         ]
-        items.append(Item([r], messages, {r.id: bool(delivered[r.id])}))
+        items.append(Outgoing([r], messages, {r.id: bool(delivered[r.id])}))
     for patient_id, group in (
         (patient_id, group) for patient_id, due in bundles.items() for group in _bundles(due, window)
     ):
@@ -138,7 +138,7 @@ def plan(
             if owed:
                 title, body = _text(owed[0], locale, clear) if len(owed) == 1 else _bundle_text(owed, locale, clear)
                 messages.append(_message(owed, device, title, body, channel_id))
-        items.append(Item(group, messages, {r.id: bool(delivered[r.id]) for r in group}))
+        items.append(Outgoing(group, messages, {r.id: bool(delivered[r.id]) for r in group}))
     return items
 
 

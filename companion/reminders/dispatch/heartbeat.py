@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.reminders.claiming import write_transaction
+from companion.reminders.dispatch.claiming import write_transaction
 from companion.reminders.models import DispatcherHeartbeat
 
 heartbeats: Table = DispatcherHeartbeat.__table__

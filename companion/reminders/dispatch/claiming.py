@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, Table, literal_column, select, update
 from companion.core.db import among
 from companion.reminders.models import CLAIMED, EXPIRED, PENDING, Reminder
 
-log = logging.getLogger("companion.reminders.claiming")
+log = logging.getLogger("companion.reminders.dispatch.claiming")
 
 reminders: Table = Reminder.__table__
 c = reminders.c

@@ -12,25 +12,23 @@ from companion.extensions import db
 from companion.push.factory import build_sender
 from companion.reminders.dispatch import Dispatcher
 from devtools.webhook_receiver import WebhookReceiver
-from tests.factories import create_clinic, enroll, record_treatment, sign_in
+from tests.factories import treated_patient
 
 # 03:00 in Madrid: deep inside the patient's quiet hours.
 NIGHT = datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(app, client):
+def treated(app, client):
     clock.freeze(NIGHT - timedelta(hours=30))
-    clinic = create_clinic(app)
-    patient = enroll(client, clinic)
-    record_treatment(client, clinic, patient["id"], performed_at=clock.now() - timedelta(minutes=5))
+    story = treated_patient(app, client, performed_at=clock.now() - timedelta(minutes=5))
     client.post(
         "/v1/clinic/devices",
         json={"token": "nurse-phone", "platform": "android", "staff_name": "Marta"},
-        headers=clinic["headers"],
+        headers=story["clinic"]["headers"],
     )
     clock.freeze(NIGHT)
-    return {"clinic": clinic, "headers": sign_in(client, patient["enrollment_code"])}
+    return story
 
 
 @pytest.fixture
@@ -45,9 +43,9 @@ def _pass(app, dispatcher):
         return dispatcher.run_pass()
 
 
-def test_urgent_alert_is_pushed_to_staff_at_night_with_high_priority(app, client, world, dispatcher, fake_fcm):
+def test_urgent_alert_is_pushed_to_staff_at_night_with_high_priority(app, client, treated, dispatcher, fake_fcm):
     result = client.post(
-        "/v1/me/checkins", json={"ratings": {}, "red_flags": {"spreading_redness": True}}, headers=world["headers"]
+        "/v1/me/checkins", json={"ratings": {}, "red_flags": {"spreading_redness": True}}, headers=treated["headers"]
     ).get_json()
     assert result["outcome"] == "urgent"
     _pass(app, dispatcher)
@@ -58,16 +56,16 @@ def test_urgent_alert_is_pushed_to_staff_at_night_with_high_priority(app, client
     assert "spreading" not in json.dumps(message["notification"])
 
 
-def test_expected_checkin_pushes_nothing_to_staff(app, client, world, dispatcher, fake_fcm):
+def test_expected_checkin_pushes_nothing_to_staff(app, client, treated, dispatcher, fake_fcm):
     clock.freeze(NIGHT - timedelta(hours=10))
-    client.post("/v1/me/checkins", json={"ratings": {"redness": 1}}, headers=world["headers"])
+    client.post("/v1/me/checkins", json={"ratings": {"redness": 1}}, headers=treated["headers"])
     _pass(app, dispatcher)
     assert fake_fcm.messages_for("nurse-phone") == 0
 
 
-def test_unacknowledged_urgent_alert_is_sent_again(app, client, world, dispatcher, fake_fcm):
+def test_unacknowledged_urgent_alert_is_sent_again(app, client, treated, dispatcher, fake_fcm):
     alert_id = client.post(
-        "/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}}, headers=world["headers"]
+        "/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}}, headers=treated["headers"]
     ).get_json()["alert_id"]
     _pass(app, dispatcher)
     with app.app_context():  # the dispatcher's housekeeping re-sends after 15 minutes
@@ -76,22 +74,22 @@ def test_unacknowledged_urgent_alert_is_sent_again(app, client, world, dispatche
         assert dispatcher.housekeeping()["urgent_resends"] == 1
     _pass(app, dispatcher)
     assert fake_fcm.messages_for("nurse-phone") == 2
-    client.post(f"/v1/alerts/{alert_id}/acknowledge", headers=world["clinic"]["headers"])
+    client.post(f"/v1/alerts/{alert_id}/acknowledge", headers=treated["clinic"]["headers"])
     clock.advance(timedelta(minutes=30))
     with app.app_context():
         assert dispatcher.housekeeping()["urgent_resends"] == 0
 
 
-def test_webhook_is_signed_and_retried(app, client, world, dispatcher, local_webhooks):
+def test_webhook_is_signed_and_retried(app, client, treated, dispatcher, local_webhooks):
     with WebhookReceiver() as receiver:
         settings = client.patch(
-            "/v1/clinic", json={"webhook_url": receiver.url}, headers=world["clinic"]["headers"]
+            "/v1/clinic", json={"webhook_url": receiver.url}, headers=treated["clinic"]["headers"]
         ).get_json()
         secret = settings["webhook_secret"]
-        assert client.get("/v1/clinic", headers=world["clinic"]["headers"]).get_json().get("webhook_secret") is None
+        assert client.get("/v1/clinic", headers=treated["clinic"]["headers"]).get_json().get("webhook_secret") is None
         receiver.answer_next(503)
         alert_id = client.post(
-            "/v1/me/checkins", json={"ratings": {}, "red_flags": {"blisters": True}}, headers=world["headers"]
+            "/v1/me/checkins", json={"ratings": {}, "red_flags": {"blisters": True}}, headers=treated["headers"]
         ).get_json()["alert_id"]
         _pass(app, dispatcher)
         assert len(receiver.received) == 1  # refused once
@@ -113,13 +111,13 @@ def test_webhook_is_signed_and_retried(app, client, world, dispatcher, local_web
         assert len(receiver.received) == 2  # delivered once, not again
 
 
-def test_webhook_4xx_is_final(app, client, world, dispatcher, local_webhooks):
+def test_webhook_4xx_is_final(app, client, treated, dispatcher, local_webhooks):
     from companion.reminders.models import Reminder
 
     with WebhookReceiver() as receiver:
-        client.patch("/v1/clinic", json={"webhook_url": receiver.url}, headers=world["clinic"]["headers"])
+        client.patch("/v1/clinic", json={"webhook_url": receiver.url}, headers=treated["clinic"]["headers"])
         receiver.answer_next(410)
-        client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}}, headers=world["headers"])
+        client.post("/v1/me/checkins", json={"ratings": {}, "red_flags": {"fever": True}}, headers=treated["headers"])
         _pass(app, dispatcher)
         clock.advance(timedelta(hours=1))
         _pass(app, dispatcher)

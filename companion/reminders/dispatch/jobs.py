@@ -24,7 +24,7 @@ from companion.core.clock import clock
 from companion.reminders.dispatch import Dispatcher
 from companion.reminders.dispatch.loop import OTHER_LANE, PUSH_LANE
 
-log = logging.getLogger("companion.reminders.jobs")
+log = logging.getLogger("companion.reminders.dispatch.jobs")
 
 # Expiry and lease release need not run every second; a released lease waits this long at most.
 HOUSEKEEPING_MIN_SECONDS = 5.0

@@ -1,0 +1,142 @@
+"""Putting a slice's pushes on the wire: chunk by chunk, answers to the recorder.
+
+A quota answer pauses every later chunk (and the next claims) until the provider's
+Retry-After, without counting an attempt; a sender that raises turns into retry
+answers, so claimed rows are never stranded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+from companion.core.clock import clock
+from companion.push import base as push
+from companion.reminders.dispatch import metrics, pushes
+from companion.reminders.dispatch.recording import OutcomeRecorder
+from companion.reminders.dispatch.settings import DispatchSettings
+from companion.reminders.dispatch.stats import PassStats
+
+log = logging.getLogger("companion.reminders.dispatch")
+
+OPERATOR_ERROR_CODES = frozenset({"THIRD_PARTY_AUTH_ERROR"})
+
+
+class SliceSender:
+    def __init__(
+        self,
+        sender: push.PushSender,
+        settings: DispatchSettings,
+        recorder: OutcomeRecorder,
+        stop: threading.Event,
+        release: Callable[[list[pushes.Outgoing]], int],
+    ) -> None:
+        self.sender = sender
+        self.settings = settings
+        self.recorder = recorder
+        self.stop = stop
+        self.release = release
+        self.paused_until: datetime | None = None
+
+    def send(
+        self, items: list[pushes.Outgoing], stats: PassStats, while_sending: Callable[[], None] | None = None
+    ) -> None:
+        """Chunk by chunk; `while_sending` runs once the first chunk is on the wire."""
+        chunks = list(_chunks(items, self.settings.chunk_size))
+        for index, chunk in enumerate(chunks):
+            if self.stop.is_set():
+                stats.released += self.release([item for later in chunks[index:] for item in later])
+                return
+            if self.paused():  # the quota was hit: wait for the pause without counting an attempt
+                self.recorder.record(chunk, [], [], stats, deferred_until=self.paused_until)
+                continue
+            messages = [message for item in chunk for message in item.messages]
+            collect = self._start(messages)
+            if index == 0 and while_sending is not None:
+                while_sending()
+            results = self._collect(messages, collect, stats)
+            quota = [r for r in results if r.outcome == push.BACKOFF]
+            quota_until: datetime | None = None
+            if quota:
+                retry_after = max((r.retry_after or 0.0 for r in quota), default=0.0) or None
+                quota_until = clock.now() + timedelta(seconds=self.settings.policy.quota_delay(retry_after))
+                self.paused_until = quota_until
+                log.warning("push quota exceeded; backing off until %s", quota_until.isoformat())
+            self.recorder.in_background(chunk, messages, results, stats, quota_until=quota_until)
+        if not chunks and while_sending is not None:
+            while_sending()
+
+    def paused(self) -> bool:
+        if self.paused_until is None:
+            return False
+        if clock.now() >= self.paused_until:
+            self.paused_until = None
+            return False
+        return True
+
+    def _start(self, messages: list[push.PushMessage]) -> list[tuple[list[push.PushMessage], push.Results]]:
+        """Put every part of at most `chunk_size` messages on the wire."""
+        size = self.settings.chunk_size
+        started = []
+        for first in range(0, len(messages), size):
+            part = messages[first : first + size]
+            try:
+                started.append((part, push.start(self.sender, part)))
+            except Exception as error:  # a sender bug must not strand the claimed rows
+                started.append((part, _raise(error)))
+        return started
+
+    def _collect(
+        self,
+        messages: list[push.PushMessage],
+        started: list[tuple[list[push.PushMessage], push.Results]],
+        stats: PassStats,
+    ) -> list[push.PushResult]:
+        results: list[push.PushResult] = []
+        for part, pending in started:
+            try:
+                answered = list(pending())
+            except Exception as error:
+                log.exception("push sender %s raised; the batch will be retried", self.sender.name)
+                answered = []
+                detail = f"{type(error).__name__}: {error}"[:500]
+            else:
+                detail = "no result from the sender"
+            answered += [
+                push.PushResult(m.device_id, push.RETRY, error_code="SENDER_ERROR", detail=detail)
+                for m in part[len(answered) :]
+            ]
+            results += answered[: len(part)]
+        stats.pushes += len(messages)
+        for outcome, count in Counter(result.outcome for result in results).items():
+            metrics.SENDS.labels(self.sender.name, outcome).inc(count)
+        for result in results:
+            if result.error_code in OPERATOR_ERROR_CODES:
+                stats.operator_errors += 1
+                metrics.OPERATOR_ERRORS.labels(result.error_code).inc()
+        return results
+
+
+def _raise(error: Exception) -> push.Results:
+    def again() -> list[push.PushResult]:
+        raise error
+
+    return again
+
+
+def _chunks(items: list[pushes.Outgoing], size: int) -> Iterator[list[pushes.Outgoing]]:
+    """Whole reminders per chunk, at most `size` messages (a reminder with more gets its own)."""
+    chunk: list[pushes.Outgoing] = []
+    count = 0
+    for item in items:
+        n = len(item.messages)
+        if chunk and count + n > size:
+            yield chunk
+            chunk, count = [], 0
+        chunk.append(item)
+        count += n
+    if chunk:
+        yield chunk
