@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from companion.checkins.schemas import CheckInSchema
+from companion.core.pagination import PageArgsSchema, page_schema
 
 
 class AlertSchema(Schema):
@@ -22,7 +23,10 @@ class AlertSchema(Schema):
     checkin = fields.Nested(CheckInSchema, allow_none=True)
 
 
-class AlertListArgsSchema(Schema):
+AlertPageSchema = page_schema(AlertSchema, "AlertPage")
+
+
+class AlertListArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(["open", "acknowledged", "resolved"]))
 
 

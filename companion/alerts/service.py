@@ -16,6 +16,7 @@ from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict
 from companion.core.i18n import N_, translate
+from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
@@ -23,13 +24,13 @@ from companion.patients.models import Patient
 from companion.reminders import models as r
 
 
-def list_alerts(clinic: Clinic, status: str | None) -> list[Alert]:
+def list_alerts(clinic: Clinic, status: str | None, limit: int, offset: int) -> Page:
     query = db.select(Alert).where(Alert.clinic_id == clinic.id)
     if status:
         query = query.where(Alert.status == status)
-    alerts = list(db.session.scalars(query.order_by(Alert.created_at.desc(), Alert.id.desc())))
-    audit.record_many([alert.patient_id for alert in alerts])
-    return alerts
+    page = paginate(query.order_by(Alert.created_at.desc(), Alert.id.desc()), limit, offset)
+    audit.record_list([alert.patient_id for alert in page["items"]])
+    return page
 
 
 def alerts_by_id(clinic: Clinic, alert_ids: list[int]) -> dict[int, Alert]:

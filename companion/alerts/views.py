@@ -25,11 +25,12 @@ blp.before_request(require_clinic)
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=CLINIC_SECURITY, **links(200, **_alert("$response.body#/0/id")))
+@blp.doc(security=CLINIC_SECURITY, **links(200, **_alert("$response.body#/items/0/id")))
 @blp.arguments(s.AlertListArgsSchema, location="query")
-@blp.response(200, s.AlertSchema(many=True))
+@blp.response(200, s.AlertPageSchema)
 def list_alerts(args):
-    return service.list_alerts(current_clinic(), args.get("status"))
+    """Your clinic's alerts, newest first."""
+    return service.list_alerts(current_clinic(), args.get("status"), args["limit"], args["offset"])
 
 
 @blp.route("/<int:alert_id>", methods=["GET"])

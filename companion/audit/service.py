@@ -14,6 +14,7 @@ from typing import Any
 from flask import g, has_request_context, request
 
 from companion.audit.models import ACTOR_KINDS, AuditEntry
+from companion.core.pagination import Page, paginate
 from companion.core.transaction import commit_on_its_own, in_unit_of_work
 from companion.extensions import db
 
@@ -34,7 +35,7 @@ def _action() -> str:
     return f"{request.method} {path}"[:160]
 
 
-def _entry(patient_id: int | None, action: str | None) -> AuditEntry | None:
+def _entry(patient_id: int | None, action: str | None, listed: list[int] | None = None) -> AuditEntry | None:
     """None outside a request with a known actor (CLI, dispatcher) or when this request
     already recorded the same patient and action."""
     if not has_request_context() or getattr(g, "audit_actor", None) is None:
@@ -51,6 +52,7 @@ def _entry(patient_id: int | None, action: str | None) -> AuditEntry | None:
         actor_id=actor_id,
         action=action,
         address=(request.remote_addr or "")[:64] or None,
+        listed=",{},".format(",".join(map(str, dict.fromkeys(listed)))) if listed else None,
     )
 
 
@@ -78,35 +80,37 @@ def record_request(patient_id: int) -> None:
         db.session.add(entry)
 
 
-def record_many(patient_ids: list[int]) -> None:
-    """A list that shows several patients' data: one entry per patient."""
-    entries = [entry for entry in (_entry(patient_id, None) for patient_id in dict.fromkeys(patient_ids)) if entry]
+def record_list(patient_ids: list[int]) -> None:
+    """A list read that shows several patients' data: one entry naming the patients on the
+    page it returned (not every patient the list could hold)."""
+    entry = _entry(None, None, patient_ids) if patient_ids else None
+    if entry is None:
+        return
     if in_unit_of_work():
-        db.session.add_all(entries)
+        db.session.add(entry)
         db.session.flush()
-    elif entries:
-        commit_on_its_own(lambda: db.session.add_all(entries))
+    else:
+        commit_on_its_own(lambda: db.session.add(entry))
 
 
-def list_entries(
-    clinic_id: int, *, patient_id: int | None, since: datetime | None, limit: int, offset: int
-) -> dict[str, Any]:
+def about(patient_id: int) -> Any:
+    """Entries about one patient: their own, and list reads that showed them."""
+    return db.or_(AuditEntry.patient_id == patient_id, AuditEntry.listed.contains(f",{patient_id},"))
+
+
+def list_entries(clinic_id: int, *, patient_id: int | None, since: datetime | None, limit: int, offset: int) -> Page:
     query = db.select(AuditEntry).where(AuditEntry.clinic_id == clinic_id)
     if patient_id is not None:
-        query = query.where(AuditEntry.patient_id == patient_id)
+        query = query.where(about(patient_id))
     if since is not None:
         query = query.where(AuditEntry.at >= since)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset))
-    return {"items": list(rows), "total": total, "limit": limit, "offset": offset}
+    return paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), limit, offset)
 
 
 def entries_about(clinic_id: int, patient_id: int) -> list[AuditEntry]:
     return list(
         db.session.scalars(
-            db.select(AuditEntry)
-            .where(AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id)
-            .order_by(AuditEntry.id)
+            db.select(AuditEntry).where(AuditEntry.clinic_id == clinic_id, about(patient_id)).order_by(AuditEntry.id)
         )
     )
 
@@ -116,7 +120,7 @@ def has_entries(clinic_id: int, patient_id: int) -> bool:
         db.session.scalar(
             db.select(db.func.count())
             .select_from(AuditEntry)
-            .where(AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id)
+            .where(AuditEntry.clinic_id == clinic_id, about(patient_id))
         )
         > 0
     )

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from companion.checkins.symptoms import MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
 from companion.core.fields import Boolean
+from companion.core.pagination import page_schema
 
 _RATING = validate.Range(min=MIN_RATING, max=MAX_RATING, error="Rate 0 (none) to 3 (severe).")
 
@@ -36,6 +37,9 @@ class CheckInSchema(Schema):
     created_at = fields.DateTime(format="iso")
 
 
+CheckInPageSchema = page_schema(CheckInSchema, "CheckInPage")
+
+
 class TriageRuleSchema(Schema):
     id = fields.String()
     condition = fields.String()
@@ -45,3 +49,6 @@ class TriageRuleSchema(Schema):
     subject = fields.String(allow_none=True)
     ratings = fields.List(fields.Integer(), allow_none=True)
     timing = fields.String()
+
+
+TriageRulePageSchema = page_schema(TriageRuleSchema, "TriageRulePage")

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from blinker import Namespace
+from sqlalchemy import Select
 
 from companion.checkins.models import CheckIn
 from companion.checkins.triage import SymptomReport, triage, triage_table
@@ -18,6 +19,7 @@ from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.i18n import N_, translate
 from companion.core.localtime import QuietHours
+from companion.core.pagination import Page, paginate, paginate_list
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.models import Patient
@@ -98,22 +100,32 @@ def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
     return checkin
 
 
-def patient_checkins(patient: Patient) -> list[CheckIn]:
-    return list(
-        db.session.scalars(
-            db.select(CheckIn)
-            .where(CheckIn.patient_id == patient.id)
-            .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
-        )
+def _checkins_of(patient: Patient) -> Select[tuple[CheckIn]]:
+    return (
+        db.select(CheckIn)
+        .where(CheckIn.patient_id == patient.id)
+        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
     )
+
+
+def patient_checkins(patient: Patient) -> list[CheckIn]:
+    return list(db.session.scalars(_checkins_of(patient)))
+
+
+def patient_checkins_page(patient: Patient, limit: int, offset: int) -> Page:
+    return paginate(_checkins_of(patient), limit, offset)
 
 
 def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckIn]:
     return patient_checkins(get_patient(clinic, patient_id))
 
 
-def triage_rules() -> list[dict[str, Any]]:
-    return triage_table()
+def clinic_patient_checkins_page(clinic: Clinic, patient_id: int, limit: int, offset: int) -> Page:
+    return patient_checkins_page(get_patient(clinic, patient_id), limit, offset)
+
+
+def triage_rules(limit: int, offset: int) -> Page:
+    return paginate_list(triage_table(), limit, offset)
 
 
 FOLLOW_UP_OUTCOMES = ("self_care", "contact_clinic")

@@ -9,6 +9,7 @@ from companion.checkins import schemas as s
 from companion.checkins import service
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.pagination import PageArgsSchema
 
 history = Blueprint("patient_checkins", __name__, url_prefix="/v1/patients", description="Clinic: check-ins")
 history.before_request(require_clinic)
@@ -16,9 +17,11 @@ history.before_request(require_clinic)
 
 @history.route("/<int:patient_id>/checkins", methods=["GET"])
 @history.doc(security=CLINIC_SECURITY)
-@history.response(200, s.CheckInSchema(many=True))
-def patient_history(patient_id):
-    return service.clinic_patient_checkins(current_clinic(), patient_id)
+@history.arguments(PageArgsSchema, location="query")
+@history.response(200, s.CheckInPageSchema)
+def patient_history(args, patient_id):
+    """The patient's check-ins, newest first."""
+    return service.clinic_patient_checkins_page(current_clinic(), patient_id, args["limit"], args["offset"])
 
 
 rules = Blueprint("triage_rules", __name__, url_prefix="/v1/triage-rules", description="Clinic: triage rules")
@@ -27,7 +30,8 @@ rules.before_request(require_clinic)
 
 @rules.route("", methods=["GET"])
 @rules.doc(security=CLINIC_SECURITY)
-@rules.response(200, s.TriageRuleSchema(many=True))
-def triage_rules():
+@rules.arguments(PageArgsSchema, location="query")
+@rules.response(200, s.TriageRulePageSchema)
+def triage_rules(args):
     """The rules a check-in is triaged by, most severe first: what your patients are told and why."""
-    return service.triage_rules()
+    return service.triage_rules(args["limit"], args["offset"])

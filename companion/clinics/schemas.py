@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, post_dump, validate
 
 from companion.core.fields import Boolean, WebUrl
+from companion.core.pagination import page_schema
 
 
 class ClinicSchema(Schema):
@@ -55,6 +56,9 @@ class ApiKeySchema(Schema):
     prefix = fields.String(allow_none=True, metadata={"description": "The key's first characters, to tell keys apart"})
     created_at = fields.DateTime(format="iso")
     last_used_at = fields.DateTime(format="iso", allow_none=True)
+
+
+ApiKeyPageSchema = page_schema(ApiKeySchema, "ApiKeyPage")
 
 
 class NewApiKeySchema(ApiKeySchema):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, g
+from sqlalchemy import Select
 
 from companion.audit import service as audit
 from companion.audit.models import API_KEY
@@ -15,6 +16,7 @@ from companion.clinics.models import Clinic, ClinicApiKey
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Invalid, NotFound, Unauthorized
+from companion.core.pagination import Page, paginate
 from companion.core.sqlite import reads_first
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
@@ -67,14 +69,20 @@ def create_api_key(clinic: Clinic) -> NewApiKey:
     return NewApiKey(row, raw_key)  # type: ignore[arg-type]
 
 
-def list_api_keys(clinic: Clinic) -> list[ClinicApiKey]:
-    return list(
-        db.session.scalars(
-            db.select(ClinicApiKey)
-            .where(ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None))
-            .order_by(ClinicApiKey.id)
-        )
+def _live_keys(clinic: Clinic) -> Select[tuple[ClinicApiKey]]:
+    return (
+        db.select(ClinicApiKey)
+        .where(ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None))
+        .order_by(ClinicApiKey.id)
     )
+
+
+def list_api_keys(clinic: Clinic) -> list[ClinicApiKey]:
+    return list(db.session.scalars(_live_keys(clinic)))
+
+
+def api_keys_page(clinic: Clinic, limit: int, offset: int) -> Page:
+    return paginate(_live_keys(clinic), limit, offset)
 
 
 @unit_of_work

@@ -9,6 +9,7 @@ from companion.clinics import schemas as s
 from companion.clinics import service
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.pagination import PageArgsSchema
 
 blp = Blueprint("clinic", __name__, url_prefix="/v1/clinic", description="Clinic: settings")
 blp.before_request(require_clinic)
@@ -40,10 +41,11 @@ def rotate_secret():
 @blp.route("/api-keys")
 class ApiKeys(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
-    @blp.response(200, s.ApiKeySchema(many=True))
-    def get(self):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, s.ApiKeyPageSchema)
+    def get(self, args):
         """Active keys: prefix, created, last used; never the key."""
-        return service.list_api_keys(current_clinic())
+        return service.api_keys_page(current_clinic(), args["limit"], args["offset"])
 
     @blp.doc(security=CLINIC_SECURITY)
     @blp.response(201, s.NewApiKeySchema)

@@ -108,8 +108,3 @@ def WebUrl(**kwargs) -> fields.String:
 class QuietHoursSchema(Schema):
     start = fields.String(required=True, validate=Pattern(HHMM, error="Use HH:MM (24 h)."))
     end = fields.String(required=True, validate=Pattern(HHMM, error="Use HH:MM (24 h)."))
-
-
-class PageArgsSchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from companion.core.fields import AwareDateTime
+from companion.core.pagination import page_schema
 from companion.courses.models import KINDS
 
 
@@ -34,6 +35,9 @@ class AppointmentSchema(Schema):
     status = fields.String(metadata={"description": "booked, cancelled or attended"})
     treatment_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime(format="iso")
+
+
+AppointmentPageSchema = page_schema(AppointmentSchema, "AppointmentPage")
 
 
 class AppointmentListArgsSchema(Schema):

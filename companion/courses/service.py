@@ -12,11 +12,13 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select
 from sqlalchemy.engine import Row
 
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid
+from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.courses import planner
@@ -216,19 +218,28 @@ def book_appointment(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> A
     return appointment
 
 
+def _appointments_of(patient: Patient) -> Select[tuple[Appointment]]:
+    return (
+        db.select(Appointment)
+        .where(Appointment.patient_id == patient.id)
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+
+
 def list_appointments(clinic: Clinic, patient_id: int) -> list[Appointment]:
-    patient = get_patient(clinic, patient_id)
-    return appointments_of(patient)
+    return appointments_of(get_patient(clinic, patient_id))
+
+
+def appointments_page(clinic: Clinic, patient_id: int, limit: int, offset: int) -> Page:
+    return paginate(_appointments_of(get_patient(clinic, patient_id)), limit, offset)
 
 
 def appointments_of(patient: Patient) -> list[Appointment]:
-    return list(
-        db.session.scalars(
-            db.select(Appointment)
-            .where(Appointment.patient_id == patient.id)
-            .order_by(Appointment.starts_at, Appointment.id)
-        )
-    )
+    return list(db.session.scalars(_appointments_of(patient)))
+
+
+def own_appointments_page(patient: Patient, limit: int, offset: int) -> Page:
+    return paginate(_appointments_of(patient), limit, offset)
 
 
 def next_appointment(patient: Patient) -> Appointment | None:

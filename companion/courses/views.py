@@ -7,8 +7,14 @@ from flask_smorest import Blueprint
 
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.pagination import PageArgsSchema
 from companion.courses import service
-from companion.courses.schemas import AppointmentCreateSchema, AppointmentSchema, AppointmentUpdateSchema
+from companion.courses.schemas import (
+    AppointmentCreateSchema,
+    AppointmentPageSchema,
+    AppointmentSchema,
+    AppointmentUpdateSchema,
+)
 
 patient_appointments = Blueprint(
     "patient_appointments", __name__, url_prefix="/v1/patients", description="Clinic: appointments"
@@ -22,10 +28,11 @@ blp.before_request(require_clinic)
 @patient_appointments.route("/<int:patient_id>/appointments")
 class PatientAppointments(MethodView):
     @patient_appointments.doc(security=CLINIC_SECURITY)
-    @patient_appointments.response(200, AppointmentSchema(many=True))
-    def get(self, patient_id):
+    @patient_appointments.arguments(PageArgsSchema, location="query")
+    @patient_appointments.response(200, AppointmentPageSchema)
+    def get(self, args, patient_id):
         """The patient's appointments, soonest first (cancelled and attended ones included)."""
-        return service.list_appointments(current_clinic(), patient_id)
+        return service.appointments_page(current_clinic(), patient_id, args["limit"], args["offset"])
 
     @patient_appointments.doc(security=CLINIC_SECURITY)
     @patient_appointments.arguments(AppointmentCreateSchema)

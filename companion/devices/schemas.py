@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from companion.core.pagination import page_schema
+
 
 class DeviceCreateSchema(Schema):
     """The app sends its Firebase installation id (`fid`) or a legacy registration `token`."""
@@ -34,3 +36,6 @@ class StaffDeviceCreateSchema(DeviceCreateSchema):
 
 class StaffDeviceSchema(DeviceSchema):
     staff_name = fields.String(allow_none=True)
+
+
+StaffDevicePageSchema = page_schema(StaffDeviceSchema, "StaffDevicePage")

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.pagination import PageArgsSchema
 from companion.devices import schemas as s
 from companion.devices import service
 
@@ -21,9 +22,11 @@ _REMOVE = links(
 @blp.route("")
 class StaffDevices(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
-    @blp.response(200, s.StaffDeviceSchema(many=True))
-    def get(self):
-        return service.staff_devices(current_clinic().id)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, s.StaffDevicePageSchema)
+    def get(self, args):
+        """Staff phones that receive alert pushes."""
+        return service.staff_devices(current_clinic().id, args["limit"], args["offset"])
 
     @blp.doc(security=CLINIC_SECURITY, **_REMOVE)
     @blp.arguments(s.StaffDeviceCreateSchema)

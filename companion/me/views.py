@@ -10,11 +10,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from companion.checkins import service as checkins
-from companion.checkins.schemas import CheckInCreateSchema, CheckInSchema
+from companion.checkins.schemas import CheckInCreateSchema, CheckInPageSchema, CheckInSchema
 from companion.core.api import link_to, links
 from companion.core.auth import PATIENT_SECURITY
+from companion.core.pagination import PageArgsSchema
 from companion.courses import service as courses
-from companion.courses.schemas import AppointmentSchema
+from companion.courses.schemas import AppointmentPageSchema
 from companion.devices import service as devices
 from companion.devices.schemas import DeviceCreateSchema, DeviceSchema
 from companion.me import service
@@ -121,17 +122,20 @@ def submit_checkin(data):
 
 @blp.route("/checkins", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
-@blp.response(200, CheckInSchema(many=True))
-def my_checkins():
-    return checkins.patient_checkins(current_patient())
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, CheckInPageSchema)
+def my_checkins(args):
+    """Your check-ins, newest first."""
+    return checkins.patient_checkins_page(current_patient(), args["limit"], args["offset"])
 
 
 @blp.route("/appointments", methods=["GET"])
 @blp.doc(security=PATIENT_SECURITY)
-@blp.response(200, AppointmentSchema(many=True))
-def my_appointments():
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, AppointmentPageSchema)
+def my_appointments(args):
     """Booked, attended and cancelled visits, soonest first."""
-    return courses.appointments_of(current_patient())
+    return courses.own_appointments_page(current_patient(), args["limit"], args["offset"])
 
 
 @blp.route("/aftercare", methods=["GET"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName
+from companion.core.pagination import page_schema
 from companion.patients.screening import CONTRAINDICATIONS
 
 # Every answer is required: an omitted contraindication must not read as "no".
@@ -70,11 +71,7 @@ class EnrollmentCodeSchema(Schema):
     enrollment_code_expires_at = fields.DateTime(format="iso")
 
 
-class PatientListSchema(Schema):
-    items = fields.List(fields.Nested(PatientSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+PatientPageSchema = page_schema(PatientSchema, "PatientPage")
 
 
 class SessionCreateSchema(Schema):

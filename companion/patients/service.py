@@ -17,6 +17,7 @@ from companion.clinics.models import Clinic
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Unauthorized
+from companion.core.pagination import Page, paginate
 from companion.core.sqlite import reads_first
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import commit_on_its_own, unit_of_work
@@ -124,11 +125,8 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient:
     return patient
 
 
-def list_patients(clinic: Clinic, limit: int, offset: int) -> dict[str, Any]:
-    query = db.select(Patient).where(Patient.clinic_id == clinic.id)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(Patient.id).limit(limit).offset(offset)).all()
-    return {"items": list(rows), "total": total, "limit": limit, "offset": offset}
+def list_patients(clinic: Clinic, limit: int, offset: int) -> Page:
+    return paginate(db.select(Patient).where(Patient.clinic_id == clinic.id).order_by(Patient.id), limit, offset)
 
 
 def set_preferences(patient: Patient, data: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY, PATIENT_SECURITY
-from companion.core.fields import PageArgsSchema
+from companion.core.pagination import PageArgsSchema
 from companion.patients import schemas as s
 from companion.patients import service
 
@@ -29,7 +29,7 @@ _ENROLLED = links(
 class Patients(MethodView):
     @blp.doc(security=CLINIC_SECURITY)
     @blp.arguments(PageArgsSchema, location="query")
-    @blp.response(200, s.PatientListSchema)
+    @blp.response(200, s.PatientPageSchema)
     def get(self, args):
         """List your clinic's patients."""
         return service.list_patients(current_clinic(), args["limit"], args["offset"])

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from companion.core.pagination import page_schema
 from companion.protocols.file_schema import ProtocolOverrideSchema
 
 
@@ -10,6 +11,9 @@ class ProtocolSummarySchema(Schema):
     title = fields.Raw()
     description = fields.Raw()
     overridden = fields.Boolean()
+
+
+ProtocolPageSchema = page_schema(ProtocolSummarySchema, "ProtocolPage")
 
 
 class ProtocolDetailSchema(Schema):

@@ -8,8 +8,9 @@ from flask_smorest import Blueprint
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.pagination import PageArgsSchema
 from companion.protocols import service
-from companion.protocols.schemas import OverrideSchema, ProtocolDetailSchema, ProtocolSummarySchema
+from companion.protocols.schemas import OverrideSchema, ProtocolDetailSchema, ProtocolPageSchema
 
 blp = Blueprint("protocols", __name__, url_prefix="/v1/protocols", description="Clinic: protocols")
 blp.before_request(require_clinic)
@@ -20,14 +21,16 @@ blp.before_request(require_clinic)
     security=CLINIC_SECURITY,
     **links(
         200,
-        ShowProtocol=link_to("GET", "/v1/protocols/{key}", key="$response.body#/0/key"),
-        SetOverride=link_to("PUT", "/v1/protocols/{key}/override", key="$response.body#/0/key"),
-        ClearOverride=link_to("DELETE", "/v1/protocols/{key}/override", key="$response.body#/0/key"),
+        ShowProtocol=link_to("GET", "/v1/protocols/{key}", key="$response.body#/items/0/key"),
+        SetOverride=link_to("PUT", "/v1/protocols/{key}/override", key="$response.body#/items/0/key"),
+        ClearOverride=link_to("DELETE", "/v1/protocols/{key}/override", key="$response.body#/items/0/key"),
     ),
 )
-@blp.response(200, ProtocolSummarySchema(many=True))
-def list_protocols():
-    return service.list_protocols(current_clinic())
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, ProtocolPageSchema)
+def list_protocols(args):
+    """The protocols your clinic can record treatments with."""
+    return service.protocols_page(current_clinic(), args["limit"], args["offset"])
 
 
 @blp.route("/<key>", methods=["GET"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from companion.core.fields import AwareDateTime, Boolean, Integer, Number
+from companion.core.pagination import page_schema
 from companion.protocols.registry import protocol_keys
 from companion.reminders.schemas import ReminderSchema
 
@@ -129,6 +130,9 @@ class TreatmentSchema(Schema):
 
     def _course(self, t) -> dict:
         return t.protocol_snapshot.get("expected_course", {})
+
+
+TreatmentPageSchema = page_schema(TreatmentSchema, "TreatmentPage")
 
 
 class TimelineSchema(Schema):

@@ -10,8 +10,14 @@ from companion.clinics.service import current_clinic, require_clinic
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
 from companion.core.errors import Invalid
+from companion.core.pagination import PageArgsSchema
 from companion.treatments import service
-from companion.treatments.schemas import TreatmentCreateSchema, TreatmentSchema, TreatmentUpdateSchema
+from companion.treatments.schemas import (
+    TreatmentCreateSchema,
+    TreatmentPageSchema,
+    TreatmentSchema,
+    TreatmentUpdateSchema,
+)
 
 blp = Blueprint("treatments", __name__, url_prefix="/v1/treatments", description="Clinic: treatments")
 blp.before_request(require_clinic)
@@ -56,9 +62,11 @@ _RECORDED = links(
 @patient_treatments.route("/<int:patient_id>/treatments")
 class PatientTreatments(MethodView):
     @patient_treatments.doc(security=CLINIC_SECURITY)
-    @patient_treatments.response(200, TreatmentSchema(many=True))
-    def get(self, patient_id):
-        return service.list_patient_treatments(current_clinic(), patient_id)
+    @patient_treatments.arguments(PageArgsSchema, location="query")
+    @patient_treatments.response(200, TreatmentPageSchema)
+    def get(self, args, patient_id):
+        """The patient's sessions, oldest first (cancelled ones included)."""
+        return service.patient_treatments_page(current_clinic(), patient_id, args["limit"], args["offset"])
 
     @patient_treatments.doc(
         **_RECORDED,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from companion.core.fields import PageArgsSchema
+from companion.core.pagination import PageArgsSchema, page_schema
 from companion.worklist.service import REASONS
 
 
@@ -23,8 +23,4 @@ class WorklistItemSchema(Schema):
     )
 
 
-class WorklistSchema(Schema):
-    items = fields.List(fields.Nested(WorklistItemSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+WorklistSchema = page_schema(WorklistItemSchema, "Worklist")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from companion.alerts.models import Alert
 from companion.checkins.models import CheckIn
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
+from companion.core.pagination import Page, paginate_list
 from companion.courses.models import BOOKED, Appointment
 from companion.courses.planner import MAINTENANCE, NEXT_SESSION
 from companion.extensions import db
@@ -50,24 +50,19 @@ class Item:
     ref: dict[str, int]
 
 
-def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dict[str, Any]:
+def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Page:
     now = utcnow()
     wanted = [reason] if reason else list(REASONS)
     items: list[Item] = []
     for name in wanted:
         items += _FINDERS[name](clinic.id, now)
     items.sort(key=lambda item: (item.rank, item.since, item.patient_id))
-    names = (
-        dict(
-            db.session.execute(
-                db.select(Patient.id, Patient.display_name).where(Patient.id.in_({i.patient_id for i in items}))
-            ).all()
-        )
-        if items
-        else {}
-    )
-    page = [{**item.__dict__, "patient_name": names.get(item.patient_id)} for item in items[offset : offset + limit]]
-    return {"items": page, "total": len(items), "limit": limit, "offset": offset}
+    page = paginate_list(items, limit, offset)
+    shown = {item.patient_id for item in page["items"]}
+    query = db.select(Patient.id, Patient.display_name).where(Patient.id.in_(shown))
+    names = dict(db.session.execute(query).all()) if shown else {}
+    page["items"] = [{**item.__dict__, "patient_name": names.get(item.patient_id)} for item in page["items"]]
+    return page
 
 
 def _open_alerts(clinic_id: int, now: datetime) -> list[Item]:

@@ -14,7 +14,7 @@ from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
 from companion.core.clock import clock
 from companion.core.errors import ApiError
-from companion.core.fields import PageArgsSchema
+from companion.core.pagination import PageArgsSchema
 from companion.courses import service as courses
 from companion.courses.models import KINDS
 from companion.courses.schemas import AppointmentCreateSchema, AppointmentUpdateSchema

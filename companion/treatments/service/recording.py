@@ -7,12 +7,14 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid
+from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
@@ -149,13 +151,16 @@ def get_treatment(clinic: Clinic, treatment_id: int) -> Treatment:
     return treatment
 
 
+def _treatments_of(patient: Patient) -> Select[tuple[Treatment]]:
+    return db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at, Treatment.id)
+
+
 def list_patient_treatments(clinic: Clinic, patient_id: int) -> list[Treatment]:
-    patient = get_patient(clinic, patient_id)
-    return list(
-        db.session.scalars(
-            db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at)
-        )
-    )
+    return list(db.session.scalars(_treatments_of(get_patient(clinic, patient_id))))
+
+
+def patient_treatments_page(clinic: Clinic, patient_id: int, limit: int, offset: int) -> Page:
+    return paginate(_treatments_of(get_patient(clinic, patient_id)), limit, offset)
 
 
 @unit_of_work
