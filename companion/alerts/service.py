@@ -61,7 +61,7 @@ def acknowledge(clinic: Clinic, alert_id: int) -> Alert:
 def resolve(clinic: Clinic, alert_id: int, note: str) -> Alert:
     alert = get_alert(clinic, alert_id)
     if alert.status == "resolved":
-        raise Conflict("This alert is already resolved.")
+        raise Conflict("This alert is already resolved.", code="alert_resolved")
     now = utcnow()
     alert.acknowledged_at = alert.acknowledged_at or now
     alert.status = "resolved"

@@ -25,7 +25,7 @@ blp.before_request(require_clinic)
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=CLINIC_SECURITY, **links(200, **_alert("$response.body#/items/0/id")))
+@blp.doc(operationId="listAlerts", security=CLINIC_SECURITY, **links(200, **_alert("$response.body#/items/0/id")))
 @blp.arguments(s.AlertListArgsSchema, location="query")
 @blp.response(200, s.AlertPageSchema)
 def list_alerts(args):
@@ -34,23 +34,26 @@ def list_alerts(args):
 
 
 @blp.route("/<int:alert_id>", methods=["GET"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="getAlert", security=CLINIC_SECURITY)
 @blp.response(200, s.AlertSchema)
 def show_alert(alert_id):
+    """One alert."""
     return service.get_alert(current_clinic(), alert_id)
 
 
 @blp.route("/<int:alert_id>/acknowledge", methods=["POST"])
-@blp.doc(security=CLINIC_SECURITY, **links(200, **_alert("$response.body#/id")))
+@blp.doc(operationId="acknowledgeAlert", security=CLINIC_SECURITY, **links(200, **_alert("$response.body#/id")))
 @blp.response(200, s.AlertSchema)
 def acknowledge(alert_id):
+    """Acknowledge an alert: its urgent re-sends stop."""
     return service.acknowledge(current_clinic(), alert_id)
 
 
 @blp.route("/<int:alert_id>/resolve", methods=["POST"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="resolveAlert", security=CLINIC_SECURITY)
 @blp.arguments(s.ResolveSchema)
 @blp.response(200, s.AlertSchema)
 @blp.alt_response(409, response="CONFLICT", description="Already resolved")
 def resolve(data, alert_id):
+    """Resolve an alert with a note."""
     return service.resolve(current_clinic(), alert_id, data["note"])

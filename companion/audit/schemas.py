@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from companion.audit.models import ACTOR_KINDS
-from companion.core.fields import AwareDateTime
+from companion.core.fields import AwareDateTime, UtcDateTime
 from companion.core.pagination import PageArgsSchema, page_schema
 from companion.core.requests import ROW_ID_MAX
 
@@ -18,7 +18,7 @@ class AuditArgsSchema(PageArgsSchema):
 
 class AuditEntrySchema(Schema):
     id = fields.Integer()
-    at = AwareDateTime()
+    at = UtcDateTime()
     patient_id = fields.Integer(allow_none=True, metadata={"description": "null for a clinic-wide action"})
     actor_kind = fields.String(
         validate=validate.OneOf(ACTOR_KINDS),

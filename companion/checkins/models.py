@@ -3,18 +3,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.core.clock import utcnow
+from companion.core.idempotency import IdempotentRow
 from companion.extensions import db
 
 if TYPE_CHECKING:  # the alerts domain sits above check-ins; the mapper resolves "Alert" by name
     from companion.alerts.models import Alert
 
 
-class CheckIn(db.Model):
+class CheckIn(IdempotentRow, db.Model):
     __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("patient_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from companion.checkins import triage_rules as rules
 from companion.checkins.symptoms import MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
-from companion.core.fields import Boolean
+from companion.core.fields import Boolean, UtcDateTime
 from companion.core.pagination import page_schema
 
+OUTCOMES = rules.OUTCOMES
+RULE_KINDS = (rules.RED_FLAG, rules.RATING, rules.TREND, rules.ALL_CLEAR)
+RULE_TIMINGS = (rules.ANY, rules.FIRST_DAY, rules.AFTER_FIRST_DAY, rules.INSIDE_WINDOW, rules.OUTSIDE_WINDOW)
 _RATING = validate.Range(min=MIN_RATING, max=MAX_RATING, error="Rate 0 (none) to 3 (severe).")
 
 # Unknown symptom or flag names are rejected (marshmallow's default), not ignored.
@@ -26,15 +30,15 @@ class CheckInSchema(Schema):
     id = fields.Integer()
     patient_id = fields.Integer()
     treatment_id = fields.Integer(allow_none=True)
-    ratings = fields.Dict()
-    red_flags = fields.List(fields.String())
+    ratings = fields.Dict(keys=fields.String(validate=validate.OneOf(SYMPTOMS)), values=fields.Integer())
+    red_flags = fields.List(fields.String(validate=validate.OneOf(RED_FLAGS)))
     note = fields.String(allow_none=True)
     hours_since_treatment = fields.Float(allow_none=True)
-    outcome = fields.String(metadata={"description": "expected, self_care, contact_clinic or urgent"})
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
     reasons = fields.List(fields.String())
     advice = fields.String()
     alert_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime()
 
 
 CheckInPageSchema = page_schema(CheckInSchema, "CheckInPage")
@@ -43,12 +47,12 @@ CheckInPageSchema = page_schema(CheckInSchema, "CheckInPage")
 class TriageRuleSchema(Schema):
     id = fields.String()
     condition = fields.String()
-    outcome = fields.String()
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
     advice_key = fields.String()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(RULE_KINDS))
     subject = fields.String(allow_none=True)
     ratings = fields.List(fields.Integer(), allow_none=True)
-    timing = fields.String()
+    timing = fields.String(validate=validate.OneOf(RULE_TIMINGS))
 
 
 TriageRulePageSchema = page_schema(TriageRuleSchema, "TriageRulePage")

@@ -16,6 +16,7 @@ from sqlalchemy import Select
 from companion.checkins.models import CheckIn
 from companion.checkins.triage import SymptomReport, triage, triage_table
 from companion.clinics.models import Clinic
+from companion.core import idempotency
 from companion.core.clock import utcnow
 from companion.core.i18n import N_, translate
 from companion.core.localtime import QuietHours
@@ -63,8 +64,14 @@ def _report(row: CheckIn) -> SymptomReport:
 
 
 @unit_of_work
-def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
-    """The check-in, its alert and the outbox rows for staff are one transaction."""
+def submit_checkin(patient: Patient, data: dict[str, Any], key: str | None = None) -> tuple[CheckIn, bool]:
+    """The check-in, its alert and the outbox rows for staff are one transaction. Returns
+    (check-in, replayed): a phone's retry with the same key answers the first check-in."""
+    scope = CheckIn.patient_id == patient.id
+    print_ = idempotency.fingerprint(**data)
+    existing = idempotency.earlier(CheckIn, scope, key, print_)
+    if existing is not None:
+        return existing, True
     now = utcnow()
     treatment = _latest_treatment(patient)
     hours = (now - treatment.performed_at).total_seconds() / 3600 if treatment else None
@@ -93,11 +100,12 @@ def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
         advice=verdict.advice,
         created_at=now,
     )
-    db.session.add(checkin)
-    db.session.flush()
+    checkin, replayed = idempotency.insert_once(checkin, scope, key, print_)
+    if replayed:
+        return checkin, True
     checkin_triaged.send(checkin, patient=patient)
     _schedule_followup(checkin, patient, treatment)
-    return checkin
+    return checkin, False
 
 
 def _checkins_of(patient: Patient) -> Select[tuple[CheckIn]]:

@@ -16,7 +16,7 @@ history.before_request(require_clinic)
 
 
 @history.route("/<int:patient_id>/checkins", methods=["GET"])
-@history.doc(security=CLINIC_SECURITY)
+@history.doc(operationId="listPatientCheckIns", security=CLINIC_SECURITY)
 @history.arguments(PageArgsSchema, location="query")
 @history.response(200, s.CheckInPageSchema)
 def patient_history(args, patient_id):
@@ -29,7 +29,7 @@ rules.before_request(require_clinic)
 
 
 @rules.route("", methods=["GET"])
-@rules.doc(security=CLINIC_SECURITY)
+@rules.doc(operationId="listTriageRules", security=CLINIC_SECURITY)
 @rules.arguments(PageArgsSchema, location="query")
 @rules.response(200, s.TriageRulePageSchema)
 def triage_rules(args):

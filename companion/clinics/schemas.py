@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, post_dump, validate
 
-from companion.core.fields import Boolean, WebUrl
+from companion.core.fields import Boolean, UtcDateTime, WebUrl
 from companion.core.pagination import page_schema
 
 
@@ -14,7 +14,7 @@ class ClinicSchema(Schema):
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     hours = fields.String(allow_none=True, metadata={"description": "Opening hours, as patients should read them"})
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime()
 
 
 class ClinicWithSecretSchema(ClinicSchema):
@@ -54,8 +54,8 @@ class ClinicUpdateSchema(Schema):
 class ApiKeySchema(Schema):
     id = fields.Integer()
     prefix = fields.String(allow_none=True, metadata={"description": "The key's first characters, to tell keys apart"})
-    created_at = fields.DateTime(format="iso")
-    last_used_at = fields.DateTime(format="iso", allow_none=True)
+    created_at = UtcDateTime()
+    last_used_at = UtcDateTime(allow_none=True)
 
 
 ApiKeyPageSchema = page_schema(ApiKeySchema, "ApiKeyPage")

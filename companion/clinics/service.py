@@ -15,7 +15,7 @@ from companion.audit.models import API_KEY
 from companion.clinics.models import Clinic, ClinicApiKey
 from companion.core.auth import bearer_token, hash_secret, new_secret
 from companion.core.clock import utcnow
-from companion.core.errors import Invalid, NotFound, Unauthorized
+from companion.core.errors import Conflict, Invalid, NotFound, Unauthorized
 from companion.core.pagination import Page, paginate
 from companion.core.sqlite import reads_first
 from companion.core.transaction import commit_on_its_own, unit_of_work
@@ -86,11 +86,20 @@ def api_keys_page(clinic: Clinic, limit: int, offset: int) -> Page:
 
 
 @unit_of_work
-def revoke_api_key(clinic: Clinic, key_id: int) -> None:
-    """Revoked at once: the next request with it gets 401. The key in use may revoke itself."""
+def revoke_api_key(clinic: Clinic, key_id: int, *, keep_one: bool = False) -> None:
+    """Revoked at once: the next request with it gets 401. The key in use may revoke itself,
+    but through the API (`keep_one`) not the clinic's last live key: nothing could sign in
+    to make a new one (the console and the CLI can, so they may)."""
+    # The clinic's row is locked first, so two requests revoking each other's keys queue.
+    db.session.execute(db.select(Clinic.id).where(Clinic.id == clinic.id).with_for_update())
     key = db.session.get(ClinicApiKey, key_id)
     if key is None or key.clinic_id != clinic.id or key.revoked_at is not None:
         raise NotFound("No such API key.")
+    if keep_one and db.session.scalar(db.select(db.func.count()).select_from(_live_keys(clinic).subquery())) <= 1:
+        raise Conflict(
+            "This is your clinic's last live API key: create another one first, then revoke this one.",
+            code="last_api_key",
+        )
     key.revoked_at = utcnow()
 
 

@@ -17,12 +17,13 @@ blp.before_request(require_clinic)
 
 @blp.route("")
 class ClinicSettings(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="getClinic", security=CLINIC_SECURITY)
     @blp.response(200, s.ClinicSchema)
     def get(self):
+        """Your clinic's settings."""
         return current_clinic()
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="updateClinic", security=CLINIC_SECURITY)
     @blp.arguments(s.ClinicUpdateSchema)
     @blp.response(200, s.ClinicWithSecretSchema)
     def patch(self, data):
@@ -31,7 +32,7 @@ class ClinicSettings(MethodView):
 
 
 @blp.route("/webhook-secret", methods=["POST"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="rotateWebhookSecret", security=CLINIC_SECURITY)
 @blp.response(201, s.ClinicWithSecretSchema)
 def rotate_secret():
     """A new signing secret; the old one stops verifying at once."""
@@ -40,14 +41,14 @@ def rotate_secret():
 
 @blp.route("/api-keys")
 class ApiKeys(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="listApiKeys", security=CLINIC_SECURITY)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, s.ApiKeyPageSchema)
     def get(self, args):
         """Active keys: prefix, created, last used; never the key."""
         return service.api_keys_page(current_clinic(), args["limit"], args["offset"])
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="createApiKey", security=CLINIC_SECURITY)
     @blp.response(201, s.NewApiKeySchema)
     def post(self):
         """A new key, shown once. Rotate: create, switch the clinic system over, revoke the old one."""
@@ -55,8 +56,9 @@ class ApiKeys(MethodView):
 
 
 @blp.route("/api-keys/<int:key_id>", methods=["DELETE"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="revokeApiKey", security=CLINIC_SECURITY)
 @blp.response(204)
+@blp.alt_response(409, response="CONFLICT", description="last_api_key: the clinic's last live key")
 def revoke_api_key(key_id):
     """Revoked at once: requests with it get 401 from now on."""
-    service.revoke_api_key(current_clinic(), key_id)
+    service.revoke_api_key(current_clinic(), key_id, keep_one=True)

@@ -48,7 +48,7 @@ def demo(as_json: bool) -> None:
                 "quiet_hours": None,
                 "screening": dict(_NO),
             },
-        ).patient
+        )[0].patient
 
     def session(who, days_ago: float, number: int = 1):
         body = {

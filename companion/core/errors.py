@@ -15,9 +15,36 @@ _CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+}
+# Every `error.code` the API answers, with what it means (listed in the OpenAPI document and docs/api.md).
+ERROR_CODES = {
+    "bad_request": "400: the request could not be read (bad JSON, a missing body, nesting too deep)",
+    "unauthorized": "401: no credential, or one that is unknown, revoked or expired",
+    "forbidden": "403: the credential may not do this",
+    "not_found": "404: no such resource for this caller (another clinic's rows are never revealed)",
+    "method_not_allowed": "405: the path does not take this method (see the Allow header)",
+    "conflict": "409: the resource's state does not allow this",
+    "idempotency_conflict": "409: this Idempotency-Key was already used for a different request",
+    "external_ref_taken": "409: another patient of your clinic has this external_ref",
+    "clearance_required": "409: a positive screening answer needs clearance_confirmed",
+    "series_position": "409: session_number does not follow the patient's latest session",
+    "treatment_cancelled": "409: the treatment was cancelled; record a new one",
+    "appointment_closed": "409: the appointment was cancelled or attended",
+    "alert_resolved": "409: the alert is already resolved",
+    "device_in_use": "409: the phone is registered to another account",
+    "last_api_key": "409: the clinic's last live API key cannot be revoked through the API",
+    "too_large": "413: the body is too large",
+    "uri_too_long": "414: the URL (path and query) is too long",
+    "unsupported_media_type": "415: send JSON with Content-Type: application/json",
+    "invalid": "422: fields failed validation (see error.fields)",
+    "invalid_enrollment_code": "401: the enrollment code is unknown, used or expired",
+    "invalid_override": "422: the protocol override does not give a whole protocol",
+    "rate_limited": "429: too many requests; wait Retry-After seconds",
+    "internal": "500: our fault; nothing was saved",
 }
 
 

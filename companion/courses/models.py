@@ -2,20 +2,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
+from companion.core.idempotency import IdempotentRow
 from companion.extensions import db
 
 BOOKED, CANCELLED, ATTENDED = "booked", "cancelled", "attended"
 KINDS = ("series", "maintenance", "review")
 
 
-class Appointment(db.Model):
+class Appointment(IdempotentRow, db.Model):
     """A booked visit: it stops the course's nudges and gets its own reminder the day before."""
 
     __tablename__ = "appointments"
+    __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)

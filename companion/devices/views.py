@@ -21,14 +21,14 @@ _REMOVE = links(
 
 @blp.route("")
 class StaffDevices(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="listStaffDevices", security=CLINIC_SECURITY)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, s.StaffDevicePageSchema)
     def get(self, args):
         """Staff phones that receive alert pushes."""
         return service.staff_devices(current_clinic().id, args["limit"], args["offset"])
 
-    @blp.doc(security=CLINIC_SECURITY, **_REMOVE)
+    @blp.doc(operationId="registerStaffDevice", security=CLINIC_SECURITY, **_REMOVE)
     @blp.arguments(s.StaffDeviceCreateSchema)
     @blp.response(201, s.StaffDeviceSchema)
     @blp.alt_response(200, schema=s.StaffDeviceSchema, description="Already registered")
@@ -40,7 +40,8 @@ class StaffDevices(MethodView):
 
 
 @blp.route("/<path:identifier>", methods=["DELETE"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="removeStaffDevice", security=CLINIC_SECURITY)
 @blp.response(204)
 def remove_device(identifier):
+    """Stop alert pushes to a staff phone."""
     service.remove_device(identifier, clinic_id=current_clinic().id)

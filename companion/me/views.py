@@ -11,8 +11,10 @@ from flask_smorest import Blueprint
 
 from companion.checkins import service as checkins
 from companion.checkins.schemas import CheckInCreateSchema, CheckInPageSchema, CheckInSchema
+from companion.core import idempotency
 from companion.core.api import link_to, links
 from companion.core.auth import PATIENT_SECURITY
+from companion.core.openapi import IDEMPOTENT
 from companion.core.pagination import PageArgsSchema
 from companion.courses import service as courses
 from companion.courses.schemas import AppointmentPageSchema
@@ -36,12 +38,13 @@ blp.before_request(require_patient)
 
 @blp.route("")
 class Me(MethodView):
-    @blp.doc(security=PATIENT_SECURITY)
+    @blp.doc(operationId="getMe", security=PATIENT_SECURITY)
     @blp.response(200, PatientSchema)
     def get(self):
+        """The signed-in patient."""
         return current_patient()
 
-    @blp.doc(security=PATIENT_SECURITY)
+    @blp.doc(operationId="updateMe", security=PATIENT_SECURITY)
     @blp.arguments(PatientPrefsSchema)
     @blp.response(200, PatientSchema)
     def patch(self, data):
@@ -50,7 +53,7 @@ class Me(MethodView):
 
 
 @blp.route("/export", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="exportMe", security=PATIENT_SECURITY)
 @blp.response(200, PatientExportSchema)
 def export():
     """Everything held about you as one JSON document (the same one your clinic can download)."""
@@ -59,6 +62,7 @@ def export():
 
 @blp.route("/devices", methods=["POST"])
 @blp.doc(
+    operationId="registerDevice",
     security=PATIENT_SECURITY,
     **links(
         201, RemoveDevice=link_to("DELETE", "/v1/me/devices/{identifier}", identifier="$response.body#/identifier")
@@ -69,26 +73,29 @@ def export():
 @blp.alt_response(200, schema=DeviceSchema, description="Already registered")
 @blp.alt_response(409, response="CONFLICT", description="device_in_use: the phone belongs to another account")
 def register_device(data):
+    """Register this phone for reminder pushes."""
     device, created = devices.register_patient_device(current_patient().id, data, session_id=current_session_id())
     return device, 201 if created else 200
 
 
 @blp.route("/devices/<path:identifier>", methods=["DELETE"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="removeDevice", security=PATIENT_SECURITY)
 @blp.response(204)
 def remove_device(identifier):
+    """Stop pushes to a phone."""
     devices.remove_device(identifier, patient_id=current_patient().id)
 
 
 @blp.route("/timeline", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="getMyTimeline", security=PATIENT_SECURITY)
 @blp.response(200, TimelineSchema)
 def timeline():
+    """Your treatments with their reminders."""
     return treatments.timeline_for(current_patient())
 
 
 @blp.route("/status", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="getMyStatus", security=PATIENT_SECURITY)
 @blp.arguments(StatusArgsSchema, location="query")
 @blp.response(200, StatusSchema)
 def status(args):
@@ -97,7 +104,7 @@ def status(args):
 
 
 @blp.route("/reminders/<int:reminder_id>", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="getMyReminder", security=PATIENT_SECURITY)
 @blp.response(200, ReminderSchema)
 def reminder(reminder_id):
     """The text behind a push (pushes carry only the id)."""
@@ -105,23 +112,27 @@ def reminder(reminder_id):
 
 
 @blp.route("/reminders/<int:reminder_id>/ack", methods=["POST"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="acknowledgeReminder", security=PATIENT_SECURITY)
 @blp.response(200, ReminderSchema)
 def acknowledge(reminder_id):
+    """Mark a reminder as read."""
     return reminders.acknowledge(current_patient(), reminder_id)
 
 
 @blp.route("/checkins", methods=["POST"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="createCheckIn", security=PATIENT_SECURITY)
+@blp.doc(**IDEMPOTENT)
 @blp.arguments(CheckInCreateSchema)
 @blp.response(201, CheckInSchema)
+@blp.alt_response(409, response="CONFLICT", description="Idempotency-Key reused")
 def submit_checkin(data):
     """Rate symptoms; the answer says whether this is the expected course and what to do."""
-    return checkins.submit_checkin(current_patient(), data)
+    checkin, replayed = checkins.submit_checkin(current_patient(), data, idempotency.request_key())
+    return checkin, 201, idempotency.replay_headers(replayed)
 
 
 @blp.route("/checkins", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="listMyCheckIns", security=PATIENT_SECURITY)
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, CheckInPageSchema)
 def my_checkins(args):
@@ -130,7 +141,7 @@ def my_checkins(args):
 
 
 @blp.route("/appointments", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="listMyAppointments", security=PATIENT_SECURITY)
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, AppointmentPageSchema)
 def my_appointments(args):
@@ -139,7 +150,7 @@ def my_appointments(args):
 
 
 @blp.route("/aftercare", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="getMyAftercare", security=PATIENT_SECURITY)
 @blp.response(200, AftercareSheetSchema)
 def aftercare():
     """The aftercare sheet in the patient's language: restrictions and until when, what is

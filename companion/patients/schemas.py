@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName
+from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName, UtcDateTime
 from companion.core.pagination import page_schema
 from companion.patients.screening import CONTRAINDICATIONS
 
@@ -14,6 +14,15 @@ ScreeningSchema = Schema.from_dict(
         "condition_note": fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000)),
     },
     name="ScreeningSchema",
+)
+# The answers as given (in answers, every key is present).
+ScreeningAnswersSchema = Schema.from_dict(
+    {
+        **{key: fields.Boolean() for key in CONTRAINDICATIONS},
+        "medications_note": fields.String(allow_none=True),
+        "condition_note": fields.String(allow_none=True),
+    },
+    name="ScreeningAnswersSchema",
 )
 
 
@@ -42,7 +51,7 @@ class PatientUpdateSchema(Schema):
 
 
 class WarningSchema(Schema):
-    code = fields.String()
+    code = fields.String(validate=validate.OneOf(list(CONTRAINDICATIONS)))
     message = fields.String()
 
 
@@ -52,23 +61,20 @@ class PatientSchema(Schema):
     external_ref = fields.String(allow_none=True)
     timezone = fields.String()
     locale = fields.String()
-    quiet_hours = fields.Method("_quiet_hours", metadata={"type": "object"})
-    screening = fields.Dict()
+    quiet_hours = fields.Nested(QuietHoursSchema)
+    screening = fields.Nested(ScreeningAnswersSchema)
     warnings = fields.List(fields.Nested(WarningSchema))
-    created_at = fields.DateTime(format="iso")
-
-    def _quiet_hours(self, patient) -> dict[str, str]:
-        return {"start": patient.quiet_start, "end": patient.quiet_end}
+    created_at = UtcDateTime()
 
 
 class EnrolledPatientSchema(PatientSchema):
     enrollment_code = fields.String(metadata={"description": "One-time code for the patient's app; shown once."})
-    enrollment_code_expires_at = fields.DateTime(format="iso")
+    enrollment_code_expires_at = UtcDateTime()
 
 
 class EnrollmentCodeSchema(Schema):
     enrollment_code = fields.String()
-    enrollment_code_expires_at = fields.DateTime(format="iso")
+    enrollment_code_expires_at = UtcDateTime()
 
 
 PatientPageSchema = page_schema(PatientSchema, "PatientPage")

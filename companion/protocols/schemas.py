@@ -25,7 +25,7 @@ class ProtocolDetailSchema(Schema):
 
 # The sections a clinic may override; what each holds is the protocol file's schema.
 _SECTIONS = {
-    name: {"type": "array" if isinstance(field, fields.List) else "object"}
+    name: {"type": "array", "items": {"type": "object"}} if isinstance(field, fields.List) else {"type": "object"}
     for name, field in ProtocolOverrideSchema().fields.items()
 }
 

@@ -18,6 +18,7 @@ blp.before_request(require_clinic)
 
 @blp.route("", methods=["GET"])
 @blp.doc(
+    operationId="listProtocols",
     security=CLINIC_SECURITY,
     **links(
         200,
@@ -34,22 +35,24 @@ def list_protocols(args):
 
 
 @blp.route("/<key>", methods=["GET"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="getProtocol", security=CLINIC_SECURITY)
 @blp.response(200, ProtocolDetailSchema)
 def show_protocol(key):
+    """One protocol, with your clinic's overrides applied."""
     return service.show_protocol(current_clinic(), key)
 
 
 @blp.route("/<key>/override")
 class Override(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="setProtocolOverride", security=CLINIC_SECURITY)
     @blp.arguments(OverrideSchema)
     @blp.response(200, ProtocolDetailSchema)
     def put(self, data, key):
         """Your instructions win: these values replace the protocol's for your new treatments."""
         return service.set_override(current_clinic(), key, data["values"])
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="clearProtocolOverride", security=CLINIC_SECURITY)
     @blp.response(204)
     def delete(self, key):
+        """Go back to the protocol's own values."""
         service.clear_override(current_clinic(), key)

@@ -7,11 +7,12 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, load_only, mapped_column, relationship, selectinload, with_parent
 
 from companion.core.clock import utcnow
+from companion.core.idempotency import IdempotentRow
 from companion.extensions import db
 from companion.reminders.models import SUPERSEDED, Reminder
 
 
-class Treatment(db.Model):
+class Treatment(IdempotentRow, db.Model):
     __tablename__ = "treatments"
     __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
 
@@ -31,8 +32,6 @@ class Treatment(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="active")
     # The protocol as it applied (with the clinic's overrides), for triage and audits.
     protocol_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -47,6 +46,16 @@ class Treatment(db.Model):
         viewonly=True,
         lazy="selectin",
     )
+
+    @property
+    def series(self) -> dict[str, int]:
+        return {"session_number": self.session_number, "planned_sessions": self.planned_sessions}
+
+    @property
+    def expected_course(self) -> dict[str, Any]:
+        """As planned when the session was recorded (the protocol may have changed since)."""
+        course: dict[str, Any] = self.protocol_snapshot.get("expected_course", {})
+        return course
 
 
 class Restriction(db.Model):

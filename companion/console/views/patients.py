@@ -72,7 +72,7 @@ def enroll():
         data, errors = load(PatientCreateSchema(), _enrollment_data(request.form))
         if data is not None:
             try:
-                enrolled = patients.enroll_patient(staff_clinic(), data)
+                enrolled, _ = patients.enroll_patient(staff_clinic(), data)
             except ApiError as err:
                 errors = {name: " ".join(m) for name, m in err.fields.items()} or {"_form": err.message}
             else:
