@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 _CODES = {
@@ -101,7 +101,22 @@ def _flatten_webargs(messages: Any) -> dict[str, Any]:
     return merged
 
 
+def _challenge() -> str:
+    """RFC 6750: a sent but refused credential is `invalid_token`; none sent, just the scheme."""
+    sent = request.headers.get("Authorization", "").lower().startswith("bearer ")
+    return 'Bearer realm="aftercare", error="invalid_token"' if sent else 'Bearer realm="aftercare"'
+
+
 def register_error_handlers(app: Flask) -> None:
+    @app.after_request
+    def _status_headers(response: Response) -> Response:
+        # The rate limiter adds Retry-After to every answer; it means "wait" only on 429 and 503.
+        if response.status_code not in (429, 503):
+            response.headers.pop("Retry-After", None)
+        if response.status_code == 401:
+            response.headers.setdefault("WWW-Authenticate", _challenge())
+        return response
+
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
         return error_body(err.status, err.code, err.message, err.fields)

@@ -15,6 +15,7 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL `integer`, the type of every primary key
 HTML_FORMS_PREFIX = "/console"  # the clinic console posts HTML forms, not JSON
+MAX_URI_LENGTH = 8192  # path and query; our longest real query is a few hundred characters
 
 
 class RowIdConverter(IntegerConverter):
@@ -54,6 +55,14 @@ def register_request_guards(app: Flask) -> None:
         if problem == "surrogate":
             # Not encodable as UTF-8: SQLite and PostgreSQL both refuse it, so it must not reach them.
             return error_body(422, "invalid", "Text may not contain lone surrogate (\\ud800-\\udfff) characters.")
+        return None
+
+    @app.before_request
+    def _uri_not_too_long():
+        # gunicorn.conf.py lets every request line through, so the answer is this JSON, not its HTML page.
+        uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+        if len(uri) > MAX_URI_LENGTH:
+            return error_body(414, "uri_too_long", f"The URL is longer than {MAX_URI_LENGTH} characters.")
         return None
 
     @app.before_request

@@ -1,0 +1,9 @@
+"""gunicorn settings, read from the working directory by every `gunicorn wsgi:app`.
+
+gunicorn answers an over-long request line with its own HTML 414 before the app sees it;
+with no limit here the app answers every over-long URL with the JSON error instead
+(core/requests.py, 8 KiB). A proxy in front still bounds what reaches us.
+"""
+
+limit_request_line = 0  # unlimited: the app decides (JSON 414)
+limit_request_field_size = 16380  # header lines (bearer tokens, forwarded chains) twice the default
