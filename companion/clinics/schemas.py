@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, post_dump, validate
 
 from companion.core.fields import Boolean, UtcDateTime, WebUrl
+from companion.core.openapi import OPTIONAL
 from companion.core.pagination import page_schema
 
 
@@ -19,7 +20,10 @@ class ClinicSchema(Schema):
 
 class ClinicWithSecretSchema(ClinicSchema):
     webhook_secret = fields.String(
-        metadata={"description": "HMAC-SHA256 key for webhook signatures; only shown when created or rotated"}
+        metadata={
+            "description": "HMAC-SHA256 key for webhook signatures; only shown when created or rotated",
+            OPTIONAL: True,
+        }
     )
 
     @post_dump

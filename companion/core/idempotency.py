@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, TypeVar
 
 from flask import request
@@ -24,6 +25,8 @@ from companion.extensions import db
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 MAX_LENGTH = 200
+KEY_PATTERN = f"^[!-~]{{1,{MAX_LENGTH}}}$"
+KEY = re.compile(KEY_PATTERN[:-1] + r"\Z")
 
 
 class IdempotentRow:
@@ -38,9 +41,10 @@ Row = TypeVar("Row", bound=IdempotentRow)
 
 def request_key() -> str | None:
     """The request's key, if it sent one (views call this while parsing)."""
-    key = request.headers.get(HEADER) or None
-    if key is not None and (len(key) > MAX_LENGTH or "\x00" in key):
-        raise Invalid(f"{HEADER} is invalid.", fields={HEADER: [f"At most {MAX_LENGTH} characters, no NUL."]})
+    key = request.headers.get(HEADER)
+    if key is not None and not KEY.fullmatch(key):
+        problem = f"1 to {MAX_LENGTH} visible ASCII characters (a UUID, say), no spaces."
+        raise Invalid(f"{HEADER} is invalid.", fields={HEADER: [problem]})
     return key
 
 

@@ -14,7 +14,7 @@ from apispec import APISpec
 
 from companion.core.errors import ERROR_CODES
 from companion.core.idempotency import HEADER as IDEMPOTENCY_KEY
-from companion.core.idempotency import MAX_LENGTH, REPLAYED
+from companion.core.idempotency import KEY_PATTERN, MAX_LENGTH, REPLAYED
 
 # `@blp.doc(**IDEMPOTENT)` on a POST that creates: the header it takes, the one it answers.
 IDEMPOTENT: dict[str, Any] = {
@@ -51,7 +51,7 @@ def register_components(spec: APISpec) -> None:
         {
             "name": IDEMPOTENCY_KEY,
             "required": False,
-            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH},
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_LENGTH, "pattern": KEY_PATTERN},
             "description": "Any unique string (a UUID). Retrying with the same key returns the first result "
             "(`Idempotent-Replayed: true`) instead of creating again; the same key with a different request is "
             "409 `idempotency_conflict`.",

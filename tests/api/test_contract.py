@@ -185,3 +185,10 @@ def test_a_generated_client_type_checks_strictly_and_runs_the_patient_flow(app, 
         for name in [n for n in sys.modules if n.startswith("aftercare_companion_client")]:
             del sys.modules[name]
     assert checkin.alert_id is None
+
+
+def test_the_api_guide_lists_every_error_code():
+    from companion.core.errors import ERROR_CODES
+
+    guide = (ROOT / "docs" / "api.md").read_text()
+    assert [code for code in ERROR_CODES if f"| `{code}` |" not in guide] == []
