@@ -36,7 +36,11 @@ class AlertListArgsSchema(PageArgsSchema):
 
 
 class ResolveSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    note = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"example": "Called the patient; antibiotics prescribed, review on Friday."},
+    )
 
 
 class WebhookAlertSchema(Schema):

@@ -23,7 +23,12 @@ RedFlagsSchema = Schema.from_dict({name: Boolean(load_default=False) for name in
 class CheckInCreateSchema(Schema):
     ratings = fields.Nested(RatingsSchema, required=True)
     red_flags = fields.Nested(RedFlagsSchema, load_default=lambda: dict.fromkeys(RED_FLAGS, False))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"example": "A little itchy along the jawline."},
+    )
 
 
 class CheckInSchema(Schema):

@@ -27,8 +27,15 @@ ScreeningAnswersSchema = Schema.from_dict(
 
 
 class PatientCreateSchema(Schema):
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    external_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    display_name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Lucía Fernández"}
+    )
+    external_ref = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Your own system's id for the patient, unique in your clinic", "example": "HC-20417"},
+    )
     timezone = TimeZoneName(required=True, metadata={"example": "Europe/Madrid"})
     locale = Locale(load_default="en")
     quiet_hours = fields.Nested(QuietHoursSchema, load_default=None, allow_none=True)

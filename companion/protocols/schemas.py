@@ -5,11 +5,15 @@ from marshmallow import Schema, fields
 from companion.core.pagination import page_schema
 from companion.protocols.file_schema import ProtocolOverrideSchema
 
+_TITLE = {"en": "Microneedling: face", "es": "Microagujas: rostro"}
+
 
 class ProtocolSummarySchema(Schema):
     key = fields.String()
-    title = fields.Raw()
-    description = fields.Raw()
+    title = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "By language", "example": _TITLE}
+    )
+    description = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "By language"})
     overridden = fields.Boolean()
 
 
