@@ -66,11 +66,18 @@ def finish_document(spec: APISpec) -> None:
     operation names itself: an operationId and a summary)."""
     _error_codes(spec)
     _shared_response_headers(spec)
+    counted = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_HEADERS}
     for operations in spec._paths.values():
         for method in _METHODS:
             operation = operations.get(method)
-            if operation is not None and not operation.get("security"):
+            if operation is None:
+                continue
+            if not operation.get("security"):
                 operation["security"] = []  # public: no credential
+                continue
+            for status, response in operation.get("responses", {}).items():  # a credential's budget, as it stands
+                if str(status).startswith("2") and isinstance(response, dict) and "$ref" not in response:
+                    response.setdefault("headers", {}).update(counted)
     _require_what_responses_hold(spec)
     spec.components.schemas.pop("PaginationMetadata", None)  # flask-smorest's, unused: we page our own way
 
