@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from companion.clinics.service import require_clinic
+from companion.core.openapi import finish_document
 from companion.core.ratelimit import (
     WRITE_METHODS,
     BlueprintLimit,
@@ -85,6 +86,10 @@ def register_blueprints(api: Api) -> None:
     api.spec.components.security_scheme(
         "patientToken", {"type": "http", "scheme": "bearer", "description": "Patient app token"}
     )
+    from companion.alerts.schemas import WebhookEventSchema
+
+    api.spec.components.schema("WebhookEvent", schema=WebhookEventSchema)  # what a clinic's webhook receives
+    finish_document(api.spec)
 
 
 def register_rate_limits(app: Flask) -> None:

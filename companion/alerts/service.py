@@ -22,6 +22,7 @@ from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict
 from companion.core.i18n import N_, translate
+from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
@@ -31,13 +32,13 @@ from companion.reminders import service as reminders
 from companion.reminders.service import NewReminder
 
 
-def list_alerts(clinic: Clinic, status: str | None) -> list[Alert]:
+def list_alerts(clinic: Clinic, status: str | None, limit: int, offset: int) -> Page:
     query = db.select(Alert).where(Alert.clinic_id == clinic.id)
     if status:
         query = query.where(Alert.status == status)
-    alerts = list(db.session.scalars(query.order_by(Alert.created_at.desc(), Alert.id.desc())))
-    audit.record_many([alert.patient_id for alert in alerts])
-    return alerts
+    page = paginate(query.order_by(Alert.created_at.desc(), Alert.id.desc()), limit, offset)
+    audit.record_list([alert.patient_id for alert in page["items"]])
+    return page
 
 
 def alerts_by_id(clinic: Clinic, alert_ids: list[int]) -> dict[int, Alert]:
@@ -77,10 +78,24 @@ def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckInRepl
     return checkin_replies(checkins.clinic_patient_checkins(clinic, patient_id))
 
 
+def _with_alerts(page: Page) -> Page:
+    return Page(items=checkin_replies(page["items"]), total=page["total"], limit=page["limit"], offset=page["offset"])
+
+
+def patient_checkins_page(patient: Patient, limit: int, offset: int) -> Page:
+    return _with_alerts(checkins.patient_checkins_page(patient, limit, offset))
+
+
+def clinic_patient_checkins_page(clinic: Clinic, patient_id: int, limit: int, offset: int) -> Page:
+    return _with_alerts(checkins.clinic_patient_checkins_page(clinic, patient_id, limit, offset))
+
+
 @unit_of_work
-def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckInReply:
-    """The check-in and the alert it raised or joined, read in the check-in's own transaction."""
-    return checkin_replies([checkins.submit_checkin(patient, data)])[0]
+def submit_checkin(patient: Patient, data: dict[str, Any], key: str | None = None) -> tuple[CheckInReply, bool]:
+    """The check-in and the alert it raised or joined, read in the check-in's own transaction;
+    `replayed` when a retry with the same Idempotency-Key found the first check-in."""
+    checkin, replayed = checkins.submit_checkin(patient, data, key)
+    return checkin_replies([checkin])[0], replayed
 
 
 @unit_of_work
@@ -98,7 +113,7 @@ def acknowledge(clinic: Clinic, alert_id: int) -> Alert:
 def resolve(clinic: Clinic, alert_id: int, note: str) -> Alert:
     alert = get_alert(clinic, alert_id)
     if alert.status == AlertStatus.RESOLVED:
-        raise Conflict("This alert is already resolved.")
+        raise Conflict("This alert is already resolved.", code="alert_resolved")
     now = utcnow()
     alert.acknowledged_at = alert.acknowledged_at or now
     alert.status = AlertStatus.RESOLVED

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -65,3 +65,10 @@ class AuditEntry(Model):
     target: Mapped[str | None] = mapped_column(String(160))
     outcome: Mapped[str] = mapped_column(String(16), default=OK)
     address: Mapped[str | None] = mapped_column(String(64))
+    # A list read: the patients on the page it returned, as ",3,17," (one entry per read,
+    # found by `about` with a portable LIKE on either database).
+    listed: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def patient_ids(self) -> list[int]:
+        return [int(part) for part in (self.listed or "").split(",") if part]

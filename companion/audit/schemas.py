@@ -3,7 +3,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from companion.audit.models import ACTOR_KINDS, OUTCOMES
-from companion.core.fields import AwareDateTime, PageArgsSchema
+from companion.core.fields import AwareDateTime, UtcDateTime
+from companion.core.pagination import PageArgsSchema, page_schema
 from companion.core.requests import ROW_ID_MAX
 
 
@@ -17,7 +18,7 @@ class AuditArgsSchema(PageArgsSchema):
 
 class AuditEntrySchema(Schema):
     id = fields.Integer()
-    at = AwareDateTime()
+    at = UtcDateTime()
     patient_id = fields.Integer(allow_none=True, metadata={"description": "null for a clinic-wide action"})
     actor_kind = fields.String(
         validate=validate.OneOf(ACTOR_KINDS),
@@ -53,10 +54,10 @@ class AuditEntrySchema(Schema):
         },
     )
     address = fields.String(allow_none=True, metadata={"description": "The client's address"})
+    patient_ids = fields.List(
+        fields.Integer(),
+        metadata={"description": "A list read (patient_id null): the patients on the page it returned"},
+    )
 
 
-class AuditPageSchema(Schema):
-    items = fields.List(fields.Nested(AuditEntrySchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+AuditPageSchema = page_schema(AuditEntrySchema, "AuditPage")

@@ -21,6 +21,7 @@ from flask.wrappers import Response
 from sqlalchemy import func, select
 
 from companion.audit.models import ACTOR_KINDS, DENIED, FAILED, OK, AuditEntry
+from companion.core.pagination import Page, paginate
 from companion.core.transaction import commit_on_its_own, in_unit_of_work
 from companion.extensions import db
 
@@ -57,7 +58,9 @@ def _target() -> str | None:
     return ",".join(f"{name}={value}" for name, value in sorted(names.items()))[:160] or None
 
 
-def _new_entry(patient_id: int | None, action: str, target: str | None, outcome: str) -> AuditEntry:
+def _new_entry(
+    patient_id: int | None, action: str, target: str | None, outcome: str, listed: list[int] | None = None
+) -> AuditEntry:
     kind, actor_id, clinic_id = g.audit_actor
     return AuditEntry(
         clinic_id=clinic_id,
@@ -68,10 +71,13 @@ def _new_entry(patient_id: int | None, action: str, target: str | None, outcome:
         target=target[:160] if target else _target(),
         outcome=outcome,
         address=(request.remote_addr or "")[:64] or None,
+        listed=",{},".format(",".join(map(str, dict.fromkeys(listed)))) if listed else None,
     )
 
 
-def _entry(patient_id: int | None, action: str | None, target: str | None = None) -> AuditEntry | None:
+def _entry(
+    patient_id: int | None, action: str | None, target: str | None = None, listed: list[int] | None = None
+) -> AuditEntry | None:
     """None outside a request with a known actor (CLI, dispatcher) or when this request
     already recorded the same patient and action."""
     if not has_request_context() or getattr(g, "audit_actor", None) is None:
@@ -80,7 +86,7 @@ def _entry(patient_id: int | None, action: str | None, target: str | None = None
     if (patient_id, action) in g.audit_seen:
         return None
     g.audit_seen.add((patient_id, action))
-    return _new_entry(patient_id, action, target, OK)
+    return _new_entry(patient_id, action, target, OK, listed)
 
 
 def record(patient_id: int | None, action: str | None = None, *, target: str | None = None) -> None:
@@ -108,14 +114,17 @@ def record_request(patient_id: int) -> None:
         db.session.add(entry)
 
 
-def record_many(patient_ids: list[int]) -> None:
-    """A list that shows several patients' data: one entry per patient."""
-    entries = [entry for entry in (_entry(patient_id, None) for patient_id in dict.fromkeys(patient_ids)) if entry]
+def record_list(patient_ids: list[int]) -> None:
+    """A list read that shows several patients' data: one entry naming the patients on the
+    page it returned (not every patient the list could hold)."""
+    entry = _entry(None, None, listed=patient_ids) if patient_ids else None
+    if entry is None:
+        return
     if in_unit_of_work():
-        db.session.add_all(entries)
+        db.session.add(entry)
         db.session.flush()
-    elif entries:
-        commit_on_its_own(lambda: db.session.add_all(entries))
+    else:
+        commit_on_its_own(lambda: db.session.add(entry))
 
 
 def finish_request(response: Response) -> Response:
@@ -152,25 +161,24 @@ def prune(before: datetime) -> int:
         return connection.execute(db.delete(AuditEntry).where(AuditEntry.at < before)).rowcount
 
 
-def list_entries(
-    clinic_id: int, *, patient_id: int | None, since: datetime | None, limit: int, offset: int
-) -> dict[str, Any]:
+def about(patient_id: int) -> Any:
+    """Entries about one patient: their own, and list reads that showed them."""
+    return db.or_(AuditEntry.patient_id == patient_id, AuditEntry.listed.contains(f",{patient_id},"))
+
+
+def list_entries(clinic_id: int, *, patient_id: int | None, since: datetime | None, limit: int, offset: int) -> Page:
     query = db.select(AuditEntry).where(AuditEntry.clinic_id == clinic_id)
     if patient_id is not None:
-        query = query.where(AuditEntry.patient_id == patient_id)
+        query = query.where(about(patient_id))
     if since is not None:
         query = query.where(AuditEntry.at >= since)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit).offset(offset))
-    return {"items": list(rows), "total": total, "limit": limit, "offset": offset}
+    return paginate(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), limit, offset)
 
 
 def entries_about(clinic_id: int, patient_id: int) -> list[AuditEntry]:
     return list(
         db.session.scalars(
-            db.select(AuditEntry)
-            .where(AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id)
-            .order_by(AuditEntry.id)
+            db.select(AuditEntry).where(AuditEntry.clinic_id == clinic_id, about(patient_id)).order_by(AuditEntry.id)
         )
     )
 
@@ -178,9 +186,7 @@ def entries_about(clinic_id: int, patient_id: int) -> list[AuditEntry]:
 def has_entries(clinic_id: int, patient_id: int) -> bool:
     return (
         db.session.scalar(
-            select(func.count())
-            .select_from(AuditEntry)
-            .where(AuditEntry.clinic_id == clinic_id, AuditEntry.patient_id == patient_id)
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.clinic_id == clinic_id, about(patient_id))
         )
         or 0
     ) > 0

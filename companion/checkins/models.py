@@ -3,18 +3,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
+from companion.core.idempotency import IdempotentRow
 from companion.extensions import Model
 
 
-class CheckIn(Model):
+class CheckIn(IdempotentRow, Model):
     """A patient's symptom report and its triage. Whether it raised an alert is recorded on
     the alerts side (`AlertCheckIn`): check-ins know nothing of alerts."""
 
     __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("patient_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)

@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from companion.checkins import triage_rules as rules
 from companion.checkins.symptoms import MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
-from companion.core.fields import Boolean
+from companion.core.fields import Boolean, UtcDateTime
+from companion.core.pagination import page_schema
 
+OUTCOMES = rules.OUTCOMES
+RULE_KINDS = (rules.RED_FLAG, rules.RATING, rules.TREND, rules.ALL_CLEAR)
+RULE_TIMINGS = (rules.ANY, rules.FIRST_DAY, rules.AFTER_FIRST_DAY, rules.INSIDE_WINDOW, rules.OUTSIDE_WINDOW)
 _RATING = validate.Range(min=MIN_RATING, max=MAX_RATING, error="Rate 0 (none) to 3 (severe).")
 
 # Unknown symptom or flag names are rejected (marshmallow's default), not ignored.
@@ -18,7 +23,12 @@ RedFlagsSchema = Schema.from_dict({name: Boolean(load_default=False) for name in
 class CheckInCreateSchema(Schema):
     ratings = fields.Nested(RatingsSchema, required=True)
     red_flags = fields.Nested(RedFlagsSchema, load_default=lambda: dict.fromkeys(RED_FLAGS, False))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"example": "A little itchy along the jawline."},
+    )
 
 
 class CheckInFieldsSchema(Schema):
@@ -27,22 +37,25 @@ class CheckInFieldsSchema(Schema):
     id = fields.Integer()
     patient_id = fields.Integer()
     treatment_id = fields.Integer(allow_none=True)
-    ratings = fields.Dict()
-    red_flags = fields.List(fields.String())
+    ratings = fields.Dict(keys=fields.String(validate=validate.OneOf(SYMPTOMS)), values=fields.Integer())
+    red_flags = fields.List(fields.String(validate=validate.OneOf(RED_FLAGS)))
     note = fields.String(allow_none=True)
     hours_since_treatment = fields.Float(allow_none=True)
-    outcome = fields.String(metadata={"description": "expected, self_care, contact_clinic or urgent"})
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
     reasons = fields.List(fields.String())
     advice = fields.String()
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime()
 
 
 class TriageRuleSchema(Schema):
     id = fields.String()
     condition = fields.String()
-    outcome = fields.String()
+    outcome = fields.String(validate=validate.OneOf(OUTCOMES))
     advice_key = fields.String()
-    kind = fields.String()
+    kind = fields.String(validate=validate.OneOf(RULE_KINDS))
     subject = fields.String(allow_none=True)
     ratings = fields.List(fields.Integer(), allow_none=True)
-    timing = fields.String()
+    timing = fields.String(validate=validate.OneOf(RULE_TIMINGS))
+
+
+TriageRulePageSchema = page_schema(TriageRuleSchema, "TriageRulePage")

@@ -10,13 +10,15 @@ from datetime import timedelta
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from companion.checkins.models import CheckIn
 from companion.checkins.triage import Severity, SymptomReport, triage, triage_table
 from companion.clinics.models import Clinic
+from companion.core import idempotency
 from companion.core.clock import utcnow
 from companion.core.i18n import N_, translate
+from companion.core.pagination import Page, paginate, paginate_list
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.models import Patient
@@ -65,8 +67,14 @@ def _report(row: CheckIn) -> SymptomReport:
 
 
 @unit_of_work
-def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
-    """The check-in, its alert and the outbox rows for staff are one transaction."""
+def submit_checkin(patient: Patient, data: dict[str, Any], key: str | None = None) -> tuple[CheckIn, bool]:
+    """The check-in, its alert and the outbox rows for staff are one transaction. Returns
+    (check-in, replayed): a phone's retry with the same key answers the first check-in."""
+    scope = CheckIn.patient_id == patient.id
+    print_ = idempotency.fingerprint(**data)
+    existing = idempotency.earlier(CheckIn, scope, key, print_)
+    if existing is not None:
+        return existing, True
     now = utcnow()
     treatment = _latest_treatment(patient)
     hours = (now - treatment.performed_at).total_seconds() / 3600 if treatment else None
@@ -95,29 +103,40 @@ def submit_checkin(patient: Patient, data: dict[str, Any]) -> CheckIn:
         advice=verdict.advice,
         created_at=now,
     )
-    db.session.add(checkin)
-    db.session.flush()
+    checkin, replayed = idempotency.insert_once(checkin, scope, key, print_)
+    if replayed:
+        return checkin, True
     checkin_triaged.send(checkin, patient=patient)
     _schedule_followup(checkin, patient, treatment)
-    return checkin
+    return checkin, False
+
+
+def _checkins_of(patient: Patient) -> Select[tuple[CheckIn]]:
+    return (
+        db.select(CheckIn)
+        .where(CheckIn.patient_id == patient.id)
+        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+    )
 
 
 def patient_checkins(patient: Patient) -> list[CheckIn]:
-    return list(
-        db.session.scalars(
-            db.select(CheckIn)
-            .where(CheckIn.patient_id == patient.id)
-            .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
-        )
-    )
+    return list(db.session.scalars(_checkins_of(patient)))
+
+
+def patient_checkins_page(patient: Patient, limit: int, offset: int) -> Page:
+    return paginate(_checkins_of(patient), limit, offset)
 
 
 def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckIn]:
     return patient_checkins(get_patient(clinic, patient_id))
 
 
-def triage_rules() -> list[dict[str, Any]]:
-    return triage_table()
+def clinic_patient_checkins_page(clinic: Clinic, patient_id: int, limit: int, offset: int) -> Page:
+    return patient_checkins_page(get_patient(clinic, patient_id), limit, offset)
+
+
+def triage_rules(limit: int, offset: int) -> Page:
+    return paginate_list(triage_table(), limit, offset)
 
 
 FOLLOW_UP_OUTCOMES = (Severity.SELF_CARE, Severity.CONTACT_CLINIC)

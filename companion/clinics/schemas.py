@@ -4,7 +4,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump, validate
 
-from companion.core.fields import Boolean, WebUrl
+from companion.core.fields import Boolean, UtcDateTime, WebUrl
+from companion.core.openapi import OPTIONAL
+from companion.core.pagination import page_schema
 
 
 class ClinicSchema(Schema):
@@ -15,12 +17,15 @@ class ClinicSchema(Schema):
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     hours = fields.String(allow_none=True, metadata={"description": "Opening hours, as patients should read them"})
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime()
 
 
 class ClinicWithSecretSchema(ClinicSchema):
     webhook_secret = fields.String(
-        metadata={"description": "HMAC-SHA256 key for webhook signatures; only shown when created or rotated"}
+        metadata={
+            "description": "HMAC-SHA256 key for webhook signatures; only shown when created or rotated",
+            OPTIONAL: True,
+        }
     )
 
     @post_dump
@@ -55,12 +60,15 @@ class ClinicUpdateSchema(Schema):
 class ApiKeySchema(Schema):
     id = fields.Integer()
     prefix = fields.String(allow_none=True, metadata={"description": "The key's first characters, to tell keys apart"})
-    created_at = fields.DateTime(format="iso")
-    last_used_at = fields.DateTime(format="iso", allow_none=True)
+    created_at = UtcDateTime()
+    last_used_at = UtcDateTime(allow_none=True)
     created_by_kind = fields.String(
         metadata={"description": "Who made it: api_key (another key), staff (the console) or cli (the operator)"}
     )
     created_by_id = fields.Integer(allow_none=True, metadata={"description": "That key's or staff member's id"})
+
+
+ApiKeyPageSchema = page_schema(ApiKeySchema, "ApiKeyPage")
 
 
 class NewApiKeySchema(ApiKeySchema):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from companion.audit import service as audit
 from companion.audit.models import API_KEY, CLI
@@ -16,6 +16,7 @@ from companion.clinics.models import Clinic, ClinicApiKey
 from companion.core.auth import bearer_token, checks_credentials, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from companion.core.pagination import Page, paginate
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
 from companion.extensions import db
@@ -92,22 +93,37 @@ def create_api_key(clinic: Clinic) -> NewApiKey:
     return NewApiKey(row, raw_key)
 
 
-def list_api_keys(clinic: Clinic) -> list[ClinicApiKey]:
-    return list(
-        db.session.scalars(
-            db.select(ClinicApiKey)
-            .where(ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None))
-            .order_by(ClinicApiKey.id)
-        )
+def _live_keys(clinic: Clinic) -> Select[tuple[ClinicApiKey]]:
+    return (
+        db.select(ClinicApiKey)
+        .where(ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None))
+        .order_by(ClinicApiKey.id)
     )
 
 
+def list_api_keys(clinic: Clinic) -> list[ClinicApiKey]:
+    return list(db.session.scalars(_live_keys(clinic)))
+
+
+def api_keys_page(clinic: Clinic, limit: int, offset: int) -> Page:
+    return paginate(_live_keys(clinic), limit, offset)
+
+
 @unit_of_work
-def revoke_api_key(clinic: Clinic, key_id: int) -> None:
-    """Revoked at once: the next request with it gets 401. The key in use may revoke itself."""
+def revoke_api_key(clinic: Clinic, key_id: int, *, keep_one: bool = False) -> None:
+    """Revoked at once: the next request with it gets 401. The key in use may revoke itself,
+    but through the API (`keep_one`) not the clinic's last live key: nothing could sign in
+    to make a new one (the console and the CLI can, so they may)."""
+    # The clinic's row is locked first, so two requests revoking each other's keys queue.
+    db.session.execute(db.select(Clinic.id).where(Clinic.id == clinic.id).with_for_update())
     key = db.session.get(ClinicApiKey, key_id)
     if key is None or key.clinic_id != clinic.id or key.revoked_at is not None:
         raise NotFound("No such API key.")
+    if keep_one and db.session.scalar(db.select(db.func.count()).select_from(_live_keys(clinic).subquery())) <= 1:
+        raise Conflict(
+            "This is your clinic's last live API key: create another one first, then revoke this one.",
+            code="last_api_key",
+        )
     key.revoked_at = utcnow()
     audit.record(None, "api key revoked", target=f"api_key_id={key.id}")
 

@@ -11,6 +11,7 @@ from companion.clinics import schemas as s
 from companion.clinics import service
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.pagination import PageArgsSchema
 
 blp = Blueprint("clinic", __name__, url_prefix="/v1/clinic", description="Clinic: settings")
 blp.before_request(require_clinic)
@@ -18,12 +19,13 @@ blp.before_request(require_clinic)
 
 @blp.route("")
 class ClinicSettings(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="getClinic", security=CLINIC_SECURITY)
     @blp.response(200, s.ClinicSchema)
     def get(self) -> object:
+        """Your clinic's settings."""
         return current_clinic()
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="updateClinic", security=CLINIC_SECURITY)
     @blp.arguments(s.ClinicUpdateSchema)
     @blp.response(200, s.ClinicWithSecretSchema)
     def patch(self, data: dict[str, Any]) -> object:
@@ -32,7 +34,7 @@ class ClinicSettings(MethodView):
 
 
 @blp.route("/webhook-secret", methods=["POST"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="rotateWebhookSecret", security=CLINIC_SECURITY)
 @blp.response(201, s.ClinicWithSecretSchema)
 def rotate_secret() -> object:
     """A new signing secret; the old one stops verifying at once."""
@@ -41,13 +43,14 @@ def rotate_secret() -> object:
 
 @blp.route("/api-keys")
 class ApiKeys(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
-    @blp.response(200, s.ApiKeySchema(many=True))
-    def get(self) -> object:
+    @blp.doc(operationId="listApiKeys", security=CLINIC_SECURITY)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, s.ApiKeyPageSchema)
+    def get(self, args: dict[str, Any]) -> object:
         """Active keys: prefix, created, last used; never the key."""
-        return service.list_api_keys(current_clinic())
+        return service.api_keys_page(current_clinic(), args["limit"], args["offset"])
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="createApiKey", security=CLINIC_SECURITY)
     @blp.response(201, s.NewApiKeySchema)
     @blp.alt_response(409, response="CONFLICT", description="api_key_limit: the clinic holds MAX_API_KEYS live keys")
     def post(self) -> object:
@@ -57,8 +60,9 @@ class ApiKeys(MethodView):
 
 
 @blp.route("/api-keys/<int:key_id>", methods=["DELETE"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="revokeApiKey", security=CLINIC_SECURITY)
 @blp.response(204)
+@blp.alt_response(409, response="CONFLICT", description="last_api_key: the clinic's last live key")
 def revoke_api_key(key_id: int) -> None:
     """Revoked at once: requests with it get 401 from now on."""
-    service.revoke_api_key(current_clinic(), key_id)
+    service.revoke_api_key(current_clinic(), key_id, keep_one=True)

@@ -52,7 +52,7 @@ def demo(as_json: bool) -> None:
                 "quiet_hours": None,
                 "screening": dict(_NO),
             },
-        ).patient
+        )[0].patient
 
     def session(who: Patient, days_ago: float, number: int = 1) -> None:
         body = {

@@ -9,6 +9,19 @@ from apispec import BasePlugin
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
+from companion.core.openapi import register_components
+
+DESCRIPTION = """The backend of the Aftercare Companion: clinics enroll patients and record sessions
+(API key), the patient's app reads its aftercare and checks in (patient token).
+
+Errors are `{"error": {"code", "message", "fields"}}` (codes listed on `ErrorDetail.code`);
+every list is a page `{items, total, limit, offset}`; POSTs that create take `Idempotency-Key`;
+times are ISO 8601 in UTC (`+00:00`). Text may not contain NUL characters (422).
+
+Webhooks: alert events are POSTed to your clinic's `webhook_url` as `WebhookEvent` (see its
+schema), signed: `X-Companion-Signature: sha256=<hex>` is HMAC-SHA256 with your webhook
+secret over `<X-Companion-Timestamp>.<raw body>`. The guide: docs/api.md."""
+
 
 class ErrorDetailSchema(Schema):
     code = fields.String(required=True)
@@ -16,7 +29,9 @@ class ErrorDetailSchema(Schema):
     fields_ = fields.Dict(required=True, data_key="fields")  # `fields` itself is the Schema's own attribute
 
 
-class ErrorSchema(Schema):
+class ErrorEnvelopeSchema(Schema):
+    """Every error answer (named so generators do not shadow its one field, `error`)."""
+
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
@@ -50,8 +65,14 @@ class SchemaRulesPlugin(BasePlugin):
     written as JSON Schema on the schema's `Meta.openapi`, beside the validator that
     enforces them, and copied into the document."""
 
+    converter: Any = None  # the marshmallow plugin's, set once the spec exists
+
     def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
         schema = kwargs.get("schema")
+        bodies = getattr(schema, "bodies", None)
+        if bodies and self.converter is not None:  # OneOfBodies: only the choice of shapes
+            definition.clear()
+            return {"oneOf": [self.converter.resolve_nested_schema(body) for body in bodies.values()]}
         meta = getattr(schema, "Meta", None)
         return dict(getattr(meta, "openapi", None) or {}) or None
 
@@ -75,17 +96,6 @@ def links(status: int, **named: dict[str, Any]) -> dict[str, Any]:
     return {"responses": {status: {"links": named}}}
 
 
-NO_NUL = "^[^\\u0000]*$"
-
-
-def _text_without_nul(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """Every request refuses text holding NUL (PostgreSQL cannot store it): say so on each
-    free-text string (enums, formats and other patterns already exclude it)."""
-    if isinstance(field, fields.String) and not {"pattern", "enum", "format"} & set(ret):
-        return {"pattern": NO_NUL}
-    return {}
-
-
 def _null_means_null(converter: Any, field: Any, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """apispec writes a nullable nested schema as `anyOf: [{type: object, nullable: true}, $ref]`,
     whose first branch admits any object; only `null` is meant."""
@@ -96,17 +106,22 @@ def _null_means_null(converter: Any, field: Any, ret: dict[str, Any], **kwargs: 
 
 
 class CompanionApi(Api):
-    ERROR_SCHEMA = ErrorSchema
+    ERROR_SCHEMA = ErrorEnvelopeSchema
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         spec_kwargs = kwargs.pop("spec_kwargs", None) or {}
-        spec_kwargs.setdefault("extra_plugins", [ErrorResponsesPlugin(), SchemaRulesPlugin()])
+        self._schema_rules = SchemaRulesPlugin()
+        spec_kwargs.setdefault("extra_plugins", [ErrorResponsesPlugin(), self._schema_rules])
+        spec_kwargs.setdefault("servers", [{"url": "/", "description": "The server this document came from"}])
+        spec_kwargs.setdefault("info", {"description": DESCRIPTION, "license": {"name": "Proprietary"}})
         super().__init__(*args, spec_kwargs=spec_kwargs, **kwargs)
 
     def _init_spec(self, *args: Any, **kwargs: Any) -> None:
         super()._init_spec(*args, **kwargs)
-        for attribute_function in (_values_known_at_start, _text_without_nul, _null_means_null):
+        for attribute_function in (_values_known_at_start, _null_means_null):
             self.ma_plugin.converter.add_attribute_function(attribute_function)
+        self._schema_rules.converter = self.ma_plugin.converter
+        register_components(self.spec)
 
     def _register_error_handlers(self) -> None:  # our handlers are registered by create_app
         return None

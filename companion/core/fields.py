@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, overload
-from zoneinfo import available_timezones
+from importlib import resources
+from typing import Any, ClassVar, overload
 
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -71,13 +72,23 @@ def Integer(**kwargs: Any) -> fields.Integer:
     return fields.Integer(strict=True, **kwargs)
 
 
+# Fixed offsets whose sign is the reverse of ISO's (Etc/GMT+5 is UTC-05:00) and whose names
+# differ only by that sign or by a zero's spelling: generated clients make one enum key of
+# them (GMT+0, GMT-0 and GMT0 are all GMT0). A patient lives in a place, not an offset.
+_OFFSET_ALIASES = re.compile(r"^(Etc/)?GMT([+-]\d+|0)$")
+
+
 @lru_cache(maxsize=1)
 def _zones() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
+    """The zones of the `tzdata` package (the same list on every host, unlike the system's
+    database, which also holds `localtime`, `posixrules` and the like), less `Factory`
+    (not a place) and the sign-reversed offset aliases."""
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return tuple(sorted(name for name in listed if name != "Factory" and not _OFFSET_ALIASES.match(name)))
 
 
 class TimeZoneName(fields.String):
-    """An IANA zone name that this machine's tz database knows (listed as the `enum`)."""
+    """An IANA zone name from the `tzdata` package (listed as the `enum`)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs["metadata"] = {"enum": list(_zones()), **kwargs.get("metadata", {})}
@@ -98,16 +109,37 @@ def Locale(**kwargs: Any) -> fields.String:
     )
 
 
+class UtcDateTime(fields.DateTime):
+    """A time in an answer: ISO 8601 in UTC (`+00:00`), whatever offset it was sent with,
+    so the same instant always reads the same."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | float | None:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def AwareDateTime(**kwargs: Any) -> fields.AwareDateTime:
     """ISO 8601 with an offset; a naive time is ambiguous for a patient abroad."""
     return fields.AwareDateTime(format="iso", default_timezone=None, **kwargs)
 
 
+HTTPS_URL = "^https" + WEB_URL[len("^https?") :]
+
+
 def WebUrl(**kwargs: Any) -> fields.String:
-    """An http(s) URL our server can post to, documented as the pattern it must match."""
+    """A URL our server can post to, documented as https only: plain http passes this check
+    only for the development setting that allows local receivers (refused after it otherwise)."""
     return fields.String(
-        validate=[Pattern(WEB_URL, error="Use an http:// or https:// URL."), validate.Length(max=2000)],
-        metadata={"example": "https://clinic.example/aftercare-hook", **kwargs.pop("metadata", {})},
+        validate=[Pattern(WEB_URL, error="Use an https:// URL."), validate.Length(max=2000)],
+        metadata={
+            "example": "https://clinic.example/aftercare-hook",
+            "pattern": HTTPS_URL,
+            **kwargs.pop("metadata", {}),
+        },
         **kwargs,
     )
 
@@ -117,6 +149,17 @@ class QuietHoursSchema(Schema):
     end = fields.String(required=True, validate=Pattern(HHMM, error="Use HH:MM (24 h)."))
 
 
-class PageArgsSchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000_000))
+class OneOfBodies(Schema):
+    """A body of one of several shapes, told apart by the one property that identifies each
+    (`bodies`: that property's name -> the shape's schema). Documented as a `oneOf` of the
+    shapes, each closed (`additionalProperties: false`), so exactly one matches; a new shape
+    (a browser's push subscription, say) is one more entry."""
+
+    bodies: ClassVar[dict[str, type[Schema]]] = {}
+
+    def load(self, data, *, many=None, partial=None, unknown=None):  # type: ignore[override]
+        present = [name for name in self.bodies if isinstance(data, dict) and name in data]
+        if len(present) != 1:
+            names = " or ".join(f"'{name}'" for name in self.bodies)
+            raise ValidationError({next(iter(self.bodies)): [f"Send exactly one of {names}."]})
+        return self.bodies[present[0]]().load(data, partial=partial, unknown=unknown)

@@ -17,6 +17,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL `integer`, the type of every primary key
 # The clinic console and the patient app post HTML forms (their script's JSON calls are checked as usual).
 HTML_FORMS_PREFIXES = ("/console", "/app/")
+MAX_URI_LENGTH = 8192  # path and query; our longest real query is a few hundred characters
 
 
 class RowIdConverter(IntegerConverter):
@@ -65,6 +66,14 @@ def register_request_guards(app: Flask) -> None:
         if problem == "surrogate":
             # Not encodable as UTF-8: SQLite and PostgreSQL both refuse it, so it must not reach them.
             return error_body(422, "invalid", "Text may not contain lone surrogate (\\ud800-\\udfff) characters.")
+        return None
+
+    @app.before_request
+    def _uri_not_too_long() -> Response | None:
+        # gunicorn.conf.py lets every request line through, so the answer is this JSON, not its HTML page.
+        uri = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+        if len(uri) > MAX_URI_LENGTH:
+            return error_body(414, "uri_too_long", f"The URL is longer than {MAX_URI_LENGTH} characters.")
         return None
 
     @app.before_request

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
+from companion.core.idempotency import IdempotentRow
 from companion.extensions import Model
 
 
@@ -26,10 +27,11 @@ BOOKED, CANCELLED, ATTENDED = AppointmentStatus.BOOKED, AppointmentStatus.CANCEL
 KINDS = tuple(AppointmentKind)
 
 
-class Appointment(Model):
+class Appointment(IdempotentRow, Model):
     """A booked visit: it stops the course's nudges and gets its own reminder the day before."""
 
     __tablename__ = "appointments"
+    __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from companion.core.fields import AwareDateTime
-from companion.courses.models import KINDS
+from companion.core.fields import AwareDateTime, UtcDateTime
+from companion.core.pagination import page_schema
+from companion.courses.models import ATTENDED, BOOKED, CANCELLED, KINDS
 
 
 class AppointmentCreateSchema(Schema):
@@ -28,12 +29,15 @@ class AppointmentUpdateSchema(Schema):
 class AppointmentSchema(Schema):
     id = fields.Integer()
     patient_id = fields.Integer()
-    starts_at = fields.DateTime(format="iso")
-    kind = fields.String()
+    starts_at = UtcDateTime()
+    kind = fields.String(validate=validate.OneOf(KINDS))
     note = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "booked, cancelled or attended"})
+    status = fields.String(validate=validate.OneOf((BOOKED, CANCELLED, ATTENDED)))
     treatment_id = fields.Integer(allow_none=True)
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime()
+
+
+AppointmentPageSchema = page_schema(AppointmentSchema, "AppointmentPage")
 
 
 class AppointmentListArgsSchema(Schema):

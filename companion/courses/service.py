@@ -13,13 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.engine import Row
 
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
+from companion.core import idempotency
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid
+from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.courses import planner
@@ -203,8 +205,16 @@ def _check_starts_at(data: dict[str, Any]) -> None:
 
 
 @unit_of_work
-def book_appointment(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> Appointment:
+def book_appointment(
+    clinic: Clinic, patient_id: int, data: dict[str, Any], key: str | None = None
+) -> tuple[Appointment, bool]:
+    """Returns (appointment, replayed): a retry with the same key answers the first booking."""
     patient = get_patient(clinic, patient_id)
+    scope = Appointment.clinic_id == clinic.id
+    print_ = idempotency.fingerprint(patient_id=patient.id, **data)
+    existing = idempotency.earlier(Appointment, scope, key, print_)
+    if existing is not None:
+        return existing, True
     _check_starts_at(data)
     appointment = Appointment(
         clinic_id=clinic.id,
@@ -213,25 +223,34 @@ def book_appointment(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> A
         kind=data["kind"],
         note=data["note"],
     )
-    db.session.add(appointment)
-    db.session.flush()
-    replan_course(patient)
-    return appointment
+    appointment, replayed = idempotency.insert_once(appointment, scope, key, print_)
+    if not replayed:
+        replan_course(patient)
+    return appointment, replayed
+
+
+def _appointments_of(patient: Patient) -> Select[tuple[Appointment]]:
+    return (
+        db.select(Appointment)
+        .where(Appointment.patient_id == patient.id)
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
 
 
 def list_appointments(clinic: Clinic, patient_id: int) -> list[Appointment]:
-    patient = get_patient(clinic, patient_id)
-    return appointments_of(patient)
+    return appointments_of(get_patient(clinic, patient_id))
+
+
+def appointments_page(clinic: Clinic, patient_id: int, limit: int, offset: int) -> Page:
+    return paginate(_appointments_of(get_patient(clinic, patient_id)), limit, offset)
 
 
 def appointments_of(patient: Patient) -> list[Appointment]:
-    return list(
-        db.session.scalars(
-            db.select(Appointment)
-            .where(Appointment.patient_id == patient.id)
-            .order_by(Appointment.starts_at, Appointment.id)
-        )
-    )
+    return list(db.session.scalars(_appointments_of(patient)))
+
+
+def own_appointments_page(patient: Patient, limit: int, offset: int) -> Page:
+    return paginate(_appointments_of(patient), limit, offset)
 
 
 def next_appointment(patient: Patient) -> Appointment | None:
@@ -255,7 +274,7 @@ def update_appointment(clinic: Clinic, appointment_id: int, data: dict[str, Any]
     """Moving a visit moves its reminder; a cancelled or attended one cannot be changed."""
     appointment = get_appointment(clinic, appointment_id)
     if appointment.status != BOOKED:
-        raise Conflict(f"This appointment is {appointment.status}; book a new one instead.")
+        raise Conflict(f"This appointment is {appointment.status}; book a new one instead.", code="appointment_closed")
     _check_starts_at(data)
     for name in ("starts_at", "kind", "note"):
         if name in data:
@@ -272,7 +291,7 @@ def cancel_appointment(clinic: Clinic, appointment_id: int) -> None:
     if appointment.status == CANCELLED:
         return
     if appointment.status == ATTENDED:
-        raise Conflict("This appointment was attended; cancel the treatment instead.")
+        raise Conflict("This appointment was attended; cancel the treatment instead.", code="appointment_closed")
     appointment.status, appointment.cancelled_at = CANCELLED, utcnow()
     db.session.flush()
     replan_course(db.session.get_one(Patient, appointment.patient_id))

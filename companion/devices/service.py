@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, NotFound
+from companion.core.pagination import Page, paginate
 from companion.core.transaction import unit_of_work
 from companion.devices.models import DeactivationReason, Device, DeviceKind
 from companion.extensions import db
@@ -92,12 +93,9 @@ def register_staff_device(clinic_id: int, data: dict[str, Any]) -> tuple[Device,
     return upsert_device(data, clinic_id=clinic_id, staff_name=data.get("staff_name"))
 
 
-def staff_devices(clinic_id: int) -> list[Device]:
-    return list(
-        db.session.scalars(
-            db.select(Device).where(Device.clinic_id == clinic_id, Device.active.is_(True)).order_by(Device.id)
-        )
-    )
+def staff_devices(clinic_id: int, limit: int, offset: int) -> Page:
+    query = db.select(Device).where(Device.clinic_id == clinic_id, Device.active.is_(True)).order_by(Device.id)
+    return paginate(query, limit, offset)
 
 
 @unit_of_work

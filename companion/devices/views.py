@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
+from companion.core.pagination import PageArgsSchema
 from companion.devices import schemas as s
 from companion.devices import service
 
@@ -20,12 +21,14 @@ _REMOVE = links(201, RemoveDevice=link_to("DELETE", "/v1/clinic/devices/{device_
 
 @blp.route("")
 class StaffDevices(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
-    @blp.response(200, s.StaffDeviceSchema(many=True))
-    def get(self) -> object:
-        return service.staff_devices(current_clinic().id)
+    @blp.doc(operationId="listStaffDevices", security=CLINIC_SECURITY)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, s.StaffDevicePageSchema)
+    def get(self, args: dict[str, Any]) -> object:
+        """Staff phones that receive alert pushes."""
+        return service.staff_devices(current_clinic().id, args["limit"], args["offset"])
 
-    @blp.doc(security=CLINIC_SECURITY, **_REMOVE)
+    @blp.doc(operationId="registerStaffDevice", security=CLINIC_SECURITY, **_REMOVE)
     @blp.arguments(s.StaffDeviceCreateSchema)
     @blp.response(201, s.StaffDeviceSchema)
     @blp.alt_response(200, schema=s.StaffDeviceSchema, description="Already registered")
@@ -37,7 +40,7 @@ class StaffDevices(MethodView):
 
 
 @blp.route("/<int:device_id>", methods=["DELETE"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="removeStaffDevice", security=CLINIC_SECURITY)
 @blp.response(204)
 def remove_device(device_id: int) -> None:
     """Stop alert pushes to this phone: its `id` from the registration answer or the list."""
@@ -45,7 +48,7 @@ def remove_device(device_id: int) -> None:
 
 
 @blp.route("/<path:identifier>", methods=["DELETE"])
-@blp.doc(security=CLINIC_SECURITY, deprecated=True)
+@blp.doc(operationId="removeStaffDeviceByIdentifier", security=CLINIC_SECURITY, deprecated=True)
 @blp.response(204)
 def remove_device_by_identifier(identifier: str) -> None:
     """Deprecated, removed in the next release: the push identifier in the path ends up in access

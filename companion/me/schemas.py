@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from companion.core.fields import UtcDateTime
 from companion.courses.schemas import AppointmentSchema
 from companion.treatments.schemas import RestrictionStatusSchema
 
@@ -17,7 +18,7 @@ class SheetTreatmentSchema(Schema):
     id = fields.Integer()
     protocol = fields.String()
     title = fields.String()
-    performed_at = fields.DateTime(format="iso")
+    performed_at = UtcDateTime()
     needle_depth_mm = fields.Float()
     session_number = fields.Integer()
     planned_sessions = fields.Integer()

@@ -12,13 +12,16 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from companion.alerts import service as alerts
-from companion.alerts.schemas import CheckInSchema
+from companion.alerts.schemas import CheckInPageSchema, CheckInSchema
 from companion.checkins.schemas import CheckInCreateSchema
+from companion.core import idempotency
 from companion.core.api import link_to, links
 from companion.core.auth import PATIENT_SECURITY
+from companion.core.openapi import IDEMPOTENT
+from companion.core.pagination import PageArgsSchema
 from companion.courses import service as courses
 from companion.courses.aftercare import aftercare_sheet
-from companion.courses.schemas import AppointmentSchema
+from companion.courses.schemas import AppointmentPageSchema
 from companion.devices import service as devices
 from companion.devices.schemas import DeviceCreateSchema, DeviceSchema
 from companion.me import service
@@ -38,12 +41,13 @@ blp.before_request(require_patient)
 
 @blp.route("")
 class Me(MethodView):
-    @blp.doc(security=PATIENT_SECURITY)
+    @blp.doc(operationId="getMe", security=PATIENT_SECURITY)
     @blp.response(200, PatientSchema)
     def get(self) -> object:
+        """The signed-in patient."""
         return current_patient()
 
-    @blp.doc(security=PATIENT_SECURITY)
+    @blp.doc(operationId="updateMe", security=PATIENT_SECURITY)
     @blp.arguments(PatientPrefsSchema)
     @blp.response(200, PatientSchema)
     def patch(self, data: dict[str, Any]) -> object:
@@ -52,7 +56,7 @@ class Me(MethodView):
 
 
 @blp.route("/export", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="exportMe", security=PATIENT_SECURITY)
 @blp.response(200, PatientExportSchema)
 def export() -> object:
     """Everything held about you as one JSON document: what your clinic can download, without
@@ -62,6 +66,7 @@ def export() -> object:
 
 @blp.route("/devices", methods=["POST"])
 @blp.doc(
+    operationId="registerDevice",
     security=PATIENT_SECURITY,
     **links(201, RemoveDevice=link_to("DELETE", "/v1/me/devices/{device_id}", device_id="$response.body#/id")),
 )
@@ -70,12 +75,13 @@ def export() -> object:
 @blp.alt_response(200, schema=DeviceSchema, description="Already registered")
 @blp.alt_response(409, response="CONFLICT", description="device_in_use: the phone belongs to another account")
 def register_device(data: dict[str, Any]) -> object:
+    """Register this phone for reminder pushes."""
     device, created = devices.register_patient_device(current_patient().id, data, session_id=current_session_id())
     return device, 201 if created else 200
 
 
 @blp.route("/devices/<int:device_id>", methods=["DELETE"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="removeDevice", security=PATIENT_SECURITY)
 @blp.response(204)
 def remove_device(device_id: int) -> None:
     """Stop pushes to this phone: its `id` from the registration answer."""
@@ -83,7 +89,7 @@ def remove_device(device_id: int) -> None:
 
 
 @blp.route("/devices/<path:identifier>", methods=["DELETE"])
-@blp.doc(security=PATIENT_SECURITY, deprecated=True)
+@blp.doc(operationId="removeDeviceByIdentifier", security=PATIENT_SECURITY, deprecated=True)
 @blp.response(204)
 def remove_device_by_identifier(identifier: str) -> None:
     """Deprecated, removed in the next release: the push identifier in the path ends up in access
@@ -92,14 +98,15 @@ def remove_device_by_identifier(identifier: str) -> None:
 
 
 @blp.route("/timeline", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="getMyTimeline", security=PATIENT_SECURITY)
 @blp.response(200, TimelineSchema)
 def timeline() -> object:
+    """Your treatments with their reminders."""
     return treatments.timeline_for(current_patient())
 
 
 @blp.route("/status", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="getMyStatus", security=PATIENT_SECURITY)
 @blp.arguments(StatusArgsSchema, location="query")
 @blp.response(200, StatusSchema)
 def status(args: dict[str, Any]) -> object:
@@ -108,7 +115,7 @@ def status(args: dict[str, Any]) -> object:
 
 
 @blp.route("/reminders/<int:reminder_id>", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="getMyReminder", security=PATIENT_SECURITY)
 @blp.response(200, ReminderSchema)
 def reminder(reminder_id: int) -> object:
     """The text behind a push (pushes carry only the id)."""
@@ -116,38 +123,45 @@ def reminder(reminder_id: int) -> object:
 
 
 @blp.route("/reminders/<int:reminder_id>/ack", methods=["POST"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="acknowledgeReminder", security=PATIENT_SECURITY)
 @blp.response(200, ReminderSchema)
 def acknowledge(reminder_id: int) -> object:
+    """Mark a reminder as read."""
     return reminders.acknowledge(current_patient(), reminder_id)
 
 
 @blp.route("/checkins", methods=["POST"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="createCheckIn", security=PATIENT_SECURITY)
+@blp.doc(**IDEMPOTENT)
 @blp.arguments(CheckInCreateSchema)
 @blp.response(201, CheckInSchema)
+@blp.alt_response(409, response="CONFLICT", description="Idempotency-Key reused")
 def submit_checkin(data: dict[str, Any]) -> object:
     """Rate symptoms; the answer says whether this is the expected course and what to do."""
-    return alerts.submit_checkin(current_patient(), data)
+    checkin, replayed = alerts.submit_checkin(current_patient(), data, idempotency.request_key())
+    return checkin, 201, idempotency.replay_headers(replayed)
 
 
 @blp.route("/checkins", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
-@blp.response(200, CheckInSchema(many=True))
-def my_checkins() -> object:
-    return alerts.patient_checkins(current_patient())
+@blp.doc(operationId="listMyCheckIns", security=PATIENT_SECURITY)
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, CheckInPageSchema)
+def my_checkins(args: dict[str, Any]) -> object:
+    """Your check-ins, newest first."""
+    return alerts.patient_checkins_page(current_patient(), args["limit"], args["offset"])
 
 
 @blp.route("/appointments", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
-@blp.response(200, AppointmentSchema(many=True))
-def my_appointments() -> object:
+@blp.doc(operationId="listMyAppointments", security=PATIENT_SECURITY)
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, AppointmentPageSchema)
+def my_appointments(args: dict[str, Any]) -> object:
     """Booked, attended and cancelled visits, soonest first."""
-    return courses.appointments_of(current_patient())
+    return courses.own_appointments_page(current_patient(), args["limit"], args["offset"])
 
 
 @blp.route("/aftercare", methods=["GET"])
-@blp.doc(security=PATIENT_SECURITY)
+@blp.doc(operationId="getMyAftercare", security=PATIENT_SECURITY)
 @blp.response(200, AftercareSheetSchema)
 def aftercare() -> object:
     """The aftercare sheet in the patient's language: restrictions and until when, what is

@@ -16,6 +16,7 @@ blp = Blueprint("ops", __name__, description="Health and metrics")
 
 
 @blp.route("/healthz", methods=["GET"])
+@blp.doc(operationId="getHealth")
 @blp.response(200, HealthSchema)
 @blp.alt_response(503, schema=HealthSchema, description="Database unreachable")
 def healthz() -> object:
@@ -29,6 +30,7 @@ def healthz() -> object:
 
 @blp.route("/metrics")
 @blp.doc(
+    operationId="getMetrics",
     summary="Prometheus metrics",
     responses={
         "200": {"description": "Prometheus text exposition format"},

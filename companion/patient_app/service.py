@@ -10,7 +10,7 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from companion.checkins import service as checkins
+from companion.alerts import service as alerts
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.courses import service as courses
@@ -79,7 +79,7 @@ def acknowledge(patient: Patient, reminder_id: int) -> Any:
 
 def check_in(patient: Patient, data: dict[str, Any]) -> dict[str, Any]:
     """The triage verdict, with the clinic's phone and hours for when it says to call."""
-    checkin = checkins.submit_checkin(patient, data)
+    checkin, _ = alerts.submit_checkin(patient, data)
     return {"checkin": checkin, "clinic": clinic_contact(patient)}
 
 
@@ -96,5 +96,5 @@ def save_settings(patient: Patient, data: dict[str, Any]) -> Patient:
 
 
 def export(patient: Patient) -> dict[str, Any]:
-    """The same document as GET /v1/me/export, as JSON-ready data."""
-    return PatientExportSchema().dump(privacy.export_document(patient))
+    """The same document as GET /v1/me/export (without the clinic's internal notes), as JSON-ready data."""
+    return PatientExportSchema().dump(privacy.own_export(patient))

@@ -7,13 +7,14 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
+from companion.core.idempotency import IdempotentRow
 from companion.extensions import Model
 from companion.patients.screening import screening_warnings
 
 
-class Patient(Model):
+class Patient(IdempotentRow, Model):
     __tablename__ = "patients"
-    __table_args__ = (UniqueConstraint("clinic_id", "external_ref"),)
+    __table_args__ = (UniqueConstraint("clinic_id", "external_ref"), UniqueConstraint("clinic_id", "idempotency_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
@@ -27,6 +28,10 @@ class Patient(Model):
     screening: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def quiet_hours(self) -> dict[str, str]:
+        return {"start": self.quiet_start, "end": self.quiet_end}
 
     @property
     def warnings(self) -> list[dict[str, str]]:

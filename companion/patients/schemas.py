@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName
-from companion.patients.models import Patient
+from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName, UtcDateTime
+from companion.core.pagination import page_schema
 from companion.patients.screening import CONTRAINDICATIONS
 
 # Every answer is required: an omitted contraindication must not read as "no".
@@ -15,11 +15,27 @@ ScreeningSchema = Schema.from_dict(
     },
     name="ScreeningSchema",
 )
+# The answers as given (in answers, every key is present).
+ScreeningAnswersSchema = Schema.from_dict(
+    {
+        **{key: fields.Boolean() for key in CONTRAINDICATIONS},
+        "medications_note": fields.String(allow_none=True),
+        "condition_note": fields.String(allow_none=True),
+    },
+    name="ScreeningAnswersSchema",
+)
 
 
 class PatientCreateSchema(Schema):
-    display_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    external_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
+    display_name = fields.String(
+        required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Lucía Fernández"}
+    )
+    external_ref = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Your own system's id for the patient, unique in your clinic", "example": "HC-20417"},
+    )
     timezone = TimeZoneName(required=True, metadata={"example": "Europe/Madrid"})
     locale = Locale(load_default="en")
     quiet_hours = fields.Nested(QuietHoursSchema, load_default=None, allow_none=True)
@@ -42,7 +58,7 @@ class PatientUpdateSchema(Schema):
 
 
 class WarningSchema(Schema):
-    code = fields.String()
+    code = fields.String(validate=validate.OneOf(list(CONTRAINDICATIONS)))
     message = fields.String()
 
 
@@ -52,34 +68,28 @@ class PatientSchema(Schema):
     external_ref = fields.String(allow_none=True)
     timezone = fields.String()
     locale = fields.String()
-    quiet_hours = fields.Method("_quiet_hours", metadata={"type": "object"})
-    screening = fields.Dict()
+    quiet_hours = fields.Nested(QuietHoursSchema)
+    screening = fields.Nested(ScreeningAnswersSchema)
     warnings = fields.List(fields.Nested(WarningSchema))
-    created_at = fields.DateTime(format="iso")
-
-    def _quiet_hours(self, patient: Patient) -> dict[str, str]:
-        return {"start": patient.quiet_start, "end": patient.quiet_end}
+    created_at = UtcDateTime()
 
 
 class EnrolledPatientSchema(PatientSchema):
     enrollment_code = fields.String(metadata={"description": "One-time code for the patient's app; shown once."})
-    enrollment_code_expires_at = fields.DateTime(format="iso")
+    enrollment_code_expires_at = UtcDateTime()
     join_url = fields.String(
-        metadata={"description": "The web app's join link (the code in its fragment); the hand-out's QR code holds it."}
+        required=True,
+        metadata={"description": "The web app's join link (the code in its fragment); the hand-out's QR holds it."},
     )
 
 
 class EnrollmentCodeSchema(Schema):
     enrollment_code = fields.String()
-    enrollment_code_expires_at = fields.DateTime(format="iso")
-    join_url = fields.String(metadata={"description": "The web app's join link with this code"})
+    enrollment_code_expires_at = UtcDateTime()
+    join_url = fields.String(required=True, metadata={"description": "The web app's join link with this code"})
 
 
-class PatientListSchema(Schema):
-    items = fields.List(fields.Nested(PatientSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+PatientPageSchema = page_schema(PatientSchema, "PatientPage")
 
 
 class SessionCreateSchema(Schema):

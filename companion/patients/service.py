@@ -16,9 +16,11 @@ from companion.audit import service as audit
 from companion.audit.models import ENROLLMENT_CODE
 from companion.audit.models import PATIENT as PATIENT_SESSION
 from companion.clinics.models import Clinic
+from companion.core import idempotency
 from companion.core.auth import bearer_token, checks_credentials, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Unauthorized
+from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.extensions import db
@@ -75,7 +77,14 @@ def _issue_code(patient: Patient) -> tuple[str, datetime]:
 
 
 @unit_of_work
-def enroll_patient(clinic: Clinic, data: dict[str, Any]) -> EnrolledPatient:
+def enroll_patient(clinic: Clinic, data: dict[str, Any], key: str | None = None) -> tuple[EnrolledPatient, bool]:
+    """Returns (patient with a one-time code, replayed). A retry with the same key answers
+    the same patient with a new code (the first, never seen by the caller, stops working)."""
+    scope = Patient.clinic_id == clinic.id
+    print_ = idempotency.fingerprint(**data)
+    existing = idempotency.earlier(Patient, scope, key, print_)
+    if existing is not None:
+        return _new_code_for(existing), True
     quiet = data.get("quiet_hours") or _DEFAULT_QUIET
     patient = Patient(
         clinic_id=clinic.id,
@@ -88,17 +97,33 @@ def enroll_patient(clinic: Clinic, data: dict[str, Any]) -> EnrolledPatient:
         screening=data["screening"],
     )
     try:
-        with db.session.begin_nested():
-            db.session.add(patient)
-            db.session.flush()
+        patient, replayed = idempotency.insert_once(patient, scope, key, print_)
     except IntegrityError:
         raise Conflict(
             "A patient with this external_ref already exists in your clinic.",
             fields={"external_ref": ["Already used."]},
+            code="external_ref_taken",
         ) from None
+    if replayed:
+        return _new_code_for(patient), True
+    code, expires_at = _issue_code(patient)
+    audit.record(patient.id)
+    return EnrolledPatient(patient, code, expires_at), False
+
+
+def _new_code_for(patient: Patient) -> EnrolledPatient:
+    _expire_unused_codes(patient)
     code, expires_at = _issue_code(patient)
     audit.record(patient.id)
     return EnrolledPatient(patient, code, expires_at)
+
+
+def _expire_unused_codes(patient: Patient) -> None:
+    db.session.execute(
+        db.update(EnrollmentCode)
+        .where(EnrollmentCode.patient_id == patient.id, EnrollmentCode.used_at.is_(None))
+        .values(expires_at=utcnow())
+    )
 
 
 @unit_of_work
@@ -108,11 +133,7 @@ def reissue_enrollment_code(clinic: Clinic, patient_id: int, *, end_sessions: bo
     if end_sessions:
         end_all_sessions(clinic, patient_id)
     patient = get_patient(clinic, patient_id)
-    db.session.execute(
-        db.update(EnrollmentCode)
-        .where(EnrollmentCode.patient_id == patient.id, EnrollmentCode.used_at.is_(None))
-        .values(expires_at=utcnow())
-    )
+    _expire_unused_codes(patient)
     code, expires_at = _issue_code(patient)
     return {"enrollment_code": code, "enrollment_code_expires_at": expires_at, "join_url": join_url(code)}
 
@@ -135,12 +156,10 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient:
     return patient
 
 
-def list_patients(clinic: Clinic, limit: int, offset: int) -> dict[str, Any]:
-    query = db.select(Patient).where(Patient.clinic_id == clinic.id)
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(Patient.id).limit(limit).offset(offset)).all()
-    audit.record_many([row.id for row in rows])
-    return {"items": list(rows), "total": total, "limit": limit, "offset": offset}
+def list_patients(clinic: Clinic, limit: int, offset: int) -> Page:
+    page = paginate(db.select(Patient).where(Patient.clinic_id == clinic.id).order_by(Patient.id), limit, offset)
+    audit.record_list([row.id for row in page["items"]])
+    return page
 
 
 def set_preferences(patient: Patient, data: dict[str, Any]) -> bool:

@@ -8,9 +8,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from companion.clinics.service import current_clinic, require_clinic
+from companion.core import idempotency
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY, PATIENT_SECURITY
-from companion.core.fields import PageArgsSchema
+from companion.core.openapi import IDEMPOTENT
+from companion.core.pagination import PageArgsSchema
 from companion.patients import schemas as s
 from companion.patients import service
 
@@ -29,30 +31,38 @@ _ENROLLED = links(
 
 @blp.route("")
 class Patients(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="listPatients", security=CLINIC_SECURITY)
     @blp.arguments(PageArgsSchema, location="query")
-    @blp.response(200, s.PatientListSchema)
+    @blp.response(200, s.PatientPageSchema)
     def get(self, args: dict[str, Any]) -> object:
         """List your clinic's patients."""
         return service.list_patients(current_clinic(), args["limit"], args["offset"])
 
-    @blp.doc(security=CLINIC_SECURITY, **_ENROLLED)
+    @blp.doc(operationId="createPatient", security=CLINIC_SECURITY, **_ENROLLED)
+    @blp.doc(**IDEMPOTENT)
     @blp.arguments(s.PatientCreateSchema)
     @blp.response(201, s.EnrolledPatientSchema)
-    @blp.alt_response(409, response="CONFLICT", description="external_ref already used in your clinic")
+    @blp.alt_response(
+        409, response="CONFLICT", description="external_ref_taken: external_ref already used in your clinic"
+    )
     def post(self, data: dict[str, Any]) -> object:
-        """Enroll a patient; the one-time enrollment code is shown only in this response."""
-        return service.enroll_patient(current_clinic(), data)
+        """Enroll a patient; the one-time enrollment code is shown only in this response.
+
+        A retry with the same Idempotency-Key answers the same patient with a new code (the
+        first one stops working: its response never reached you)."""
+        enrolled, replayed = service.enroll_patient(current_clinic(), data, idempotency.request_key())
+        return enrolled, 201, idempotency.replay_headers(replayed)
 
 
 @blp.route("/<int:patient_id>")
 class PatientDetail(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="getPatient", security=CLINIC_SECURITY)
     @blp.response(200, s.PatientSchema)
     def get(self, patient_id: int) -> object:
+        """One patient, with screening warnings."""
         return service.get_patient(current_clinic(), patient_id)
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="updatePatient", security=CLINIC_SECURITY)
     @blp.arguments(s.PatientUpdateSchema)
     @blp.response(200, s.PatientSchema)
     def patch(self, data: dict[str, Any], patient_id: int) -> object:
@@ -61,7 +71,7 @@ class PatientDetail(MethodView):
 
 
 @blp.route("/<int:patient_id>/enrollment-code", methods=["POST"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="createEnrollmentCode", security=CLINIC_SECURITY)
 @blp.arguments(s.ReissueArgsSchema, location="query")
 @blp.response(201, s.EnrollmentCodeSchema)
 def new_enrollment_code(args: dict[str, Any], patient_id: int) -> object:
@@ -71,7 +81,7 @@ def new_enrollment_code(args: dict[str, Any], patient_id: int) -> object:
 
 
 @blp.route("/<int:patient_id>/sessions", methods=["DELETE"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="endPatientSessions", security=CLINIC_SECURITY)
 @blp.response(204)
 def end_sessions(patient_id: int) -> None:
     """Sign the patient out everywhere (a lost phone); their phones stop receiving pushes."""
@@ -82,6 +92,7 @@ sessions = Blueprint("patient_sessions", __name__, url_prefix="/v1/patient-sessi
 
 
 @sessions.route("", methods=["POST"])
+@sessions.doc(operationId="createPatientSession")
 @sessions.arguments(s.SessionCreateSchema)
 @sessions.response(201, s.SessionSchema)
 @sessions.alt_response(401, response="UNAUTHORIZED", description="Unknown, used or expired enrollment code")
@@ -91,7 +102,7 @@ def start_session(data: dict[str, Any]) -> object:
 
 
 @sessions.route("/current", methods=["DELETE"])
-@sessions.doc(security=PATIENT_SECURITY)
+@sessions.doc(operationId="endPatientSession", security=PATIENT_SECURITY)
 @sessions.response(204)
 def end_session() -> None:
     """Sign out: this token stops working."""

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 
 from companion.alerts.schemas import AlertSchema, CheckInSchema
 from companion.audit.schemas import AuditEntrySchema
+from companion.core.fields import UtcDateTime
 from companion.courses.schemas import AppointmentSchema
 from companion.patients.schemas import PatientSchema
 from companion.reminders.schemas import ReminderSchema
@@ -14,7 +15,7 @@ from companion.treatments.schemas import TreatmentSchema
 
 class ExportDeliverySchema(Schema):
     outcome = fields.String(metadata={"description": "sent, retry, deactivated, failed or backoff"})
-    at = fields.DateTime(format="iso")
+    at = UtcDateTime()
     platform = fields.String(allow_none=True)
     device = fields.String(allow_none=True, metadata={"description": "The phone's identifier, masked to its end"})
 
@@ -30,11 +31,11 @@ class ExportDeviceSchema(Schema):
     kind = fields.String()
     platform = fields.String()
     active = fields.Boolean()
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime()
 
 
 class PatientExportSchema(Schema):
-    exported_at = fields.DateTime(format="iso")
+    exported_at = UtcDateTime()
     patient = fields.Nested(PatientSchema, metadata={"description": "Includes the screening answers"})
     treatments = fields.List(
         fields.Nested(TreatmentSchema), metadata={"description": "With their restrictions and timeline reminders"}

@@ -17,7 +17,7 @@ blp.before_request(require_clinic)
 
 
 @blp.route("/audit", methods=["GET"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="listAuditEntries", security=CLINIC_SECURITY)
 @blp.arguments(AuditArgsSchema, location="query")
 @blp.response(200, AuditPageSchema)
 def audit_log(args: dict[str, Any]) -> object:
@@ -35,7 +35,7 @@ def audit_log(args: dict[str, Any]) -> object:
 
 
 @blp.route("/patients/<int:patient_id>/export", methods=["GET"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="exportPatient", security=CLINIC_SECURITY)
 @blp.response(200, PatientExportSchema)
 def export_patient(patient_id: int) -> object:
     """Everything held about the patient as one JSON document: profile and screening,
@@ -45,7 +45,7 @@ def export_patient(patient_id: int) -> object:
 
 
 @blp.route("/patients/<int:patient_id>", methods=["DELETE"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="erasePatient", security=CLINIC_SECURITY)
 @blp.response(204)
 def erase_patient(patient_id: int) -> None:
     """Erase the patient: profile, screening, treatments, reminders (pending ones are never

@@ -2,14 +2,22 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from companion.core.pagination import page_schema
 from companion.protocols.file_schema import ProtocolOverrideSchema
+
+_TITLE = {"en": "Microneedling: face", "es": "Microagujas: rostro"}
 
 
 class ProtocolSummarySchema(Schema):
     key = fields.String()
-    title = fields.Raw()
-    description = fields.Raw()
+    title = fields.Dict(
+        keys=fields.String(), values=fields.String(), metadata={"description": "By language", "example": _TITLE}
+    )
+    description = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "By language"})
     overridden = fields.Boolean()
+
+
+ProtocolPageSchema = page_schema(ProtocolSummarySchema, "ProtocolPage")
 
 
 class ProtocolDetailSchema(Schema):
@@ -21,7 +29,7 @@ class ProtocolDetailSchema(Schema):
 
 # The sections a clinic may override; what each holds is the protocol file's schema.
 _SECTIONS = {
-    name: {"type": "array" if isinstance(field, fields.List) else "object"}
+    name: {"type": "array", "items": {"type": "object"}} if isinstance(field, fields.List) else {"type": "object"}
     for name, field in ProtocolOverrideSchema().fields.items()
 }
 

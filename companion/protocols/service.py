@@ -7,6 +7,7 @@ from typing import Any
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.errors import Invalid, NotFound
+from companion.core.pagination import Page, paginate_list
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.protocols.definition import Protocol
@@ -37,6 +38,10 @@ def effective_protocol(clinic_id: int, key: str) -> Protocol:
 def list_protocols(clinic: Clinic) -> list[dict[str, Any]]:
     overridden = _overrides(clinic.id)
     return [{**p.summary(), "overridden": p.key in overridden} for p in get_registry().all()]
+
+
+def protocols_page(clinic: Clinic, limit: int, offset: int) -> Page:
+    return paginate_list(list_protocols(clinic), limit, offset)
 
 
 def _require(key: str) -> Protocol:

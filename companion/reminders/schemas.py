@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from companion.core.fields import UtcDateTime
+from companion.reminders.models import CANCELLED, EXPIRED, FAILED, PENDING, SENT, SUPERSEDED, UNDELIVERABLE
+
+# What the patient's timeline shows (a claimed row reads as pending).
+STATES = (PENDING, SENT, EXPIRED, UNDELIVERABLE, CANCELLED, FAILED, SUPERSEDED, "acknowledged")
 
 
 class ReminderSchema(Schema):
@@ -9,10 +15,8 @@ class ReminderSchema(Schema):
     kind = fields.String()
     title = fields.String()
     body = fields.String()
-    due_at = fields.DateTime(format="iso")
-    expires_at = fields.DateTime(format="iso")
-    state = fields.String(
-        metadata={"description": "pending, sent, expired, undeliverable, cancelled, failed or acknowledged"}
-    )
-    sent_at = fields.DateTime(format="iso", allow_none=True)
-    acknowledged_at = fields.DateTime(format="iso", allow_none=True)
+    due_at = UtcDateTime()
+    expires_at = UtcDateTime()
+    state = fields.String(validate=validate.OneOf(STATES))
+    sent_at = UtcDateTime(allow_none=True)
+    acknowledged_at = UtcDateTime(allow_none=True)

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, selec
 from sqlalchemy.orm import Mapped, load_only, mapped_column, relationship, selectinload, with_parent
 
 from companion.core.clock import utcnow
+from companion.core.idempotency import IdempotentRow
 from companion.extensions import Model
 from companion.reminders.models import SUPERSEDED, Reminder
 
@@ -17,7 +18,7 @@ class TreatmentStatus(StrEnum):
     CANCELLED = "cancelled"  # recorded in error: its reminders are cancelled too
 
 
-class Treatment(Model):
+class Treatment(IdempotentRow, Model):
     __tablename__ = "treatments"
     __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
 
@@ -37,8 +38,6 @@ class Treatment(Model):
     status: Mapped[str] = mapped_column(String(16), default=TreatmentStatus.ACTIVE)
     # The protocol as it applied (with the clinic's overrides), for triage and audits.
     protocol_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -53,6 +52,16 @@ class Treatment(Model):
         viewonly=True,
         lazy="selectin",
     )
+
+    @property
+    def series(self) -> dict[str, int]:
+        return {"session_number": self.session_number, "planned_sessions": self.planned_sessions}
+
+    @property
+    def expected_course(self) -> dict[str, Any]:
+        """As planned when the session was recorded (the protocol may have changed since)."""
+        course: dict[str, Any] = self.protocol_snapshot.get("expected_course", {})
+        return course
 
 
 class Restriction(Model):

@@ -4,10 +4,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from companion.core.fields import AwareDateTime, Boolean, Integer, Number
+from companion.core.fields import AwareDateTime, Boolean, Integer, Number, UtcDateTime
+from companion.core.pagination import page_schema
 from companion.protocols.registry import protocol_keys
 from companion.reminders.schemas import ReminderSchema
-from companion.treatments.models import Treatment
 
 MAX_SESSIONS = 6
 _FITS_PROTOCOL = (
@@ -19,16 +19,11 @@ _RECENT = "Within the last 365 days and at most 1 day ahead of now; otherwise 42
 
 
 class SeriesSchema(Schema):
-    class Meta:
-        # session_number <= planned_sessions, as JSON Schema: one branch per series length
-        openapi = {
-            "oneOf": [
-                {"properties": {"planned_sessions": {"enum": [n]}, "session_number": {"maximum": n}}}
-                for n in range(1, MAX_SESSIONS + 1)
-            ]
-        }
-
-    session_number = Integer(required=True, validate=validate.Range(min=1, max=MAX_SESSIONS))
+    session_number = Integer(
+        required=True,
+        validate=validate.Range(min=1, max=MAX_SESSIONS),
+        metadata={"description": "At most planned_sessions; otherwise 422."},
+    )
     planned_sessions = Integer(required=True, validate=validate.Range(min=1, max=MAX_SESSIONS))
 
     @validates_schema
@@ -99,8 +94,8 @@ class TreatmentUpdateSchema(Schema):
 
 class RestrictionSchema(Schema):
     kind = fields.String()
-    starts_at = fields.DateTime(format="iso")
-    ends_at = fields.DateTime(format="iso")
+    starts_at = UtcDateTime()
+    ends_at = UtcDateTime()
     title = fields.String()
     detail = fields.String()
 
@@ -108,31 +103,35 @@ class RestrictionSchema(Schema):
 class ExpectedCourseSchema(Schema):
     redness_hours = fields.Float()
     swelling_hours = fields.Float()
+    other_hours = fields.Dict(
+        keys=fields.String(), values=fields.Float(), metadata={"description": "Other expected effects, in hours"}
+    )
+
+
+class SeriesOutSchema(Schema):
+    session_number = fields.Integer()
+    planned_sessions = fields.Integer()
 
 
 class TreatmentSchema(Schema):
     id = fields.Integer()
     patient_id = fields.Integer()
     protocol = fields.String(attribute="protocol_key")
-    performed_at = fields.DateTime(format="iso")
+    performed_at = UtcDateTime()
     needle_depth_mm = fields.Float()
     area = fields.String()
     combined_with = fields.List(fields.String())
-    series = fields.Method("_series", metadata={"type": "object"})
+    series = fields.Nested(SeriesOutSchema)
     clearance_confirmed = fields.Boolean()
     patient_notes = fields.String(allow_none=True)
-    status = fields.String()
-    expected_course = fields.Method("_course", metadata={"type": "object"})
+    status = fields.String(validate=validate.OneOf(("active", "cancelled")))
+    expected_course = fields.Nested(ExpectedCourseSchema)
     restrictions = fields.List(fields.Nested(RestrictionSchema))
     reminders = fields.List(fields.Nested(ReminderSchema), attribute="timeline_reminders")
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime()
 
-    def _series(self, t: Treatment) -> dict[str, int]:
-        return {"session_number": t.session_number, "planned_sessions": t.planned_sessions}
 
-    def _course(self, t: Treatment) -> dict[str, Any]:
-        course: dict[str, Any] = t.protocol_snapshot.get("expected_course", {})
-        return course
+TreatmentPageSchema = page_schema(TreatmentSchema, "TreatmentPage")
 
 
 class TimelineSchema(Schema):
@@ -151,11 +150,11 @@ class RestrictionStatusSchema(Schema):
     detail = fields.String()
     treatment_id = fields.Integer()
     active = fields.Boolean()
-    until = fields.DateTime(format="iso")
+    until = UtcDateTime()
 
 
 class StatusSchema(Schema):
-    at = fields.DateTime(format="iso")
+    at = UtcDateTime()
     restrictions = fields.List(fields.Nested(RestrictionStatusSchema))
     allowed_now = fields.List(fields.String(), metadata={"description": "kinds no longer restricted"})
     restricted_now = fields.List(fields.String())

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from companion.clinics.service import current_clinic, require_clinic
+from companion.core import idempotency
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
-from companion.core.errors import Invalid
+from companion.core.openapi import IDEMPOTENT
+from companion.core.pagination import PageArgsSchema
 from companion.treatments import service
-from companion.treatments.schemas import TreatmentCreateSchema, TreatmentSchema, TreatmentUpdateSchema
+from companion.treatments.schemas import (
+    TreatmentCreateSchema,
+    TreatmentPageSchema,
+    TreatmentSchema,
+    TreatmentUpdateSchema,
+)
 
 blp = Blueprint("treatments", __name__, url_prefix="/v1/treatments", description="Clinic: treatments")
 blp.before_request(require_clinic)
@@ -21,12 +27,13 @@ blp.before_request(require_clinic)
 
 @blp.route("/<int:treatment_id>")
 class TreatmentDetail(MethodView):
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="getTreatment", security=CLINIC_SECURITY)
     @blp.response(200, TreatmentSchema)
     def get(self, treatment_id: int) -> object:
+        """One treatment."""
         return service.get_treatment(current_clinic(), treatment_id)
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="updateTreatment", security=CLINIC_SECURITY)
     @blp.arguments(TreatmentUpdateSchema)
     @blp.response(200, TreatmentSchema)
     @blp.alt_response(409, response="CONFLICT", description="Cancelled, or clearance required")
@@ -34,7 +41,7 @@ class TreatmentDetail(MethodView):
         """Correct the record; reminders not yet sent are planned again."""
         return service.correct_treatment(current_clinic(), treatment_id, data)
 
-    @blp.doc(security=CLINIC_SECURITY)
+    @blp.doc(operationId="cancelTreatment", security=CLINIC_SECURITY)
     @blp.response(204)
     def delete(self, treatment_id: int) -> None:
         """Cancel: pending reminders are cancelled, sent ones stay as history."""
@@ -57,35 +64,21 @@ _RECORDED = links(
 
 @patient_treatments.route("/<int:patient_id>/treatments")
 class PatientTreatments(MethodView):
-    @patient_treatments.doc(security=CLINIC_SECURITY)
-    @patient_treatments.response(200, TreatmentSchema(many=True))
-    def get(self, patient_id: int) -> object:
-        return service.list_patient_treatments(current_clinic(), patient_id)
+    @patient_treatments.doc(operationId="listPatientTreatments", security=CLINIC_SECURITY)
+    @patient_treatments.arguments(PageArgsSchema, location="query")
+    @patient_treatments.response(200, TreatmentPageSchema)
+    def get(self, args: dict[str, Any], patient_id: int) -> object:
+        """The patient's sessions, oldest first (cancelled ones included)."""
+        return service.patient_treatments_page(current_clinic(), patient_id, args["limit"], args["offset"])
 
-    @patient_treatments.doc(
-        **_RECORDED,
-        security=CLINIC_SECURITY,
-        parameters=[
-            {
-                "in": "header",
-                "name": "Idempotency-Key",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 200},
-                "description": "Retrying with the same key returns the first result instead of a second treatment.",
-            }
-        ],
-    )
+    @patient_treatments.doc(operationId="createTreatment", security=CLINIC_SECURITY, **_RECORDED)
+    @patient_treatments.doc(**IDEMPOTENT)
     @patient_treatments.arguments(TreatmentCreateSchema)
     @patient_treatments.response(201, TreatmentSchema)
     @patient_treatments.alt_response(
-        409, response="CONFLICT", description="Clearance required, or Idempotency-Key reused"
+        409, response="CONFLICT", description="Clearance required, series position, or Idempotency-Key reused"
     )
     def post(self, data: dict[str, Any], patient_id: int) -> object:
         """Record a session: its restrictions and reminders are written with it, at once."""
-        key = request.headers.get("Idempotency-Key") or None
-        if key is not None and (len(key) > 200 or "\x00" in key):
-            raise Invalid(
-                "Idempotency-Key is invalid.", fields={"Idempotency-Key": ["At most 200 characters, no NUL."]}
-            )
-        treatment, replayed = service.record_treatment(current_clinic(), patient_id, data, key)
-        return treatment, 201, {"Idempotent-Replayed": "true" if replayed else "false"}
+        treatment, replayed = service.record_treatment(current_clinic(), patient_id, data, idempotency.request_key())
+        return treatment, 201, idempotency.replay_headers(replayed)

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from companion.core.fields import PageArgsSchema
+from companion.core.fields import UtcDateTime
+from companion.core.openapi import OPTIONAL
+from companion.core.pagination import PageArgsSchema, page_schema
 from companion.worklist.service import REASONS
 
 
@@ -10,21 +12,21 @@ class WorklistArgsSchema(PageArgsSchema):
     reason = fields.String(validate=validate.OneOf(REASONS))
 
 
+class WorklistRefSchema(Schema):
+    alert_id = fields.Integer(metadata={OPTIONAL: True})
+    appointment_id = fields.Integer(metadata={OPTIONAL: True})
+    reminder_id = fields.Integer(metadata={OPTIONAL: True})
+
+
 class WorklistItemSchema(Schema):
-    reason = fields.String(metadata={"description": ", ".join(REASONS)})
+    reason = fields.String(validate=validate.OneOf(REASONS))
     patient_id = fields.Integer()
     patient_name = fields.String(allow_none=True)
-    since = fields.DateTime(format="iso")
+    since = UtcDateTime()
     label = fields.String()
-    ref = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(),
-        metadata={"description": "alert_id, appointment_id or reminder_id when the item has one"},
+    ref = fields.Nested(
+        WorklistRefSchema, metadata={"description": "alert_id, appointment_id or reminder_id when the item has one"}
     )
 
 
-class WorklistSchema(Schema):
-    items = fields.List(fields.Nested(WorklistItemSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+WorklistSchema = page_schema(WorklistItemSchema, "Worklist")

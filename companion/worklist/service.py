@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from companion.alerts.models import Alert, AlertStatus
 from companion.audit import service as audit
@@ -18,6 +17,7 @@ from companion.checkins.models import CheckIn
 from companion.checkins.triage_rules import Severity
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
+from companion.core.pagination import Page, paginate_list
 from companion.courses.models import BOOKED, Appointment
 from companion.courses.planner import MAINTENANCE, NEXT_SESSION
 from companion.extensions import db
@@ -54,25 +54,20 @@ class WorkItem:
     ref: dict[str, int]
 
 
-def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dict[str, Any]:
+def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Page:
     now = utcnow()
     wanted = [reason] if reason else list(REASONS)
     items: list[WorkItem] = []
     for name in wanted:
         items += _FINDERS[name](clinic.id, now)
     items.sort(key=lambda item: (item.rank, item.since, item.patient_id))
-    names = (
-        dict(
-            db.session.execute(
-                db.select(Patient.id, Patient.display_name).where(Patient.id.in_({i.patient_id for i in items}))
-            ).all()
-        )
-        if items
-        else {}
-    )
-    page = [{**item.__dict__, "patient_name": names.get(item.patient_id)} for item in items[offset : offset + limit]]
-    audit.record_many([item["patient_id"] for item in page])  # names and notes of the patients shown
-    return {"items": page, "total": len(items), "limit": limit, "offset": offset}
+    page = paginate_list(items, limit, offset)
+    shown = {item.patient_id for item in page["items"]}
+    query = db.select(Patient.id, Patient.display_name).where(Patient.id.in_(shown))
+    names = dict(db.session.execute(query).all()) if shown else {}
+    page["items"] = [{**item.__dict__, "patient_name": names.get(item.patient_id)} for item in page["items"]]
+    audit.record_list([item["patient_id"] for item in page["items"]])  # names and notes of the patients shown
+    return page
 
 
 def _open_alerts(clinic_id: int, now: datetime) -> list[WorkItem]:

@@ -16,7 +16,7 @@ blp.before_request(require_clinic)
 
 
 @blp.route("", methods=["GET"])
-@blp.doc(security=CLINIC_SECURITY)
+@blp.doc(operationId="listWorklist", security=CLINIC_SECURITY)
 @blp.arguments(WorklistArgsSchema, location="query")
 @blp.response(200, WorklistSchema)
 def worklist(args: dict[str, Any]) -> object:

@@ -31,7 +31,7 @@ def _checkin(client, headers, body):
 
 
 def _alerts(client, clinic):
-    return client.get("/v1/alerts", headers=clinic["headers"]).get_json()
+    return client.get("/v1/alerts", headers=clinic["headers"]).get_json()["items"]
 
 
 def _staff_pushes(app):

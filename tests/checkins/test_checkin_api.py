@@ -31,7 +31,7 @@ def _checkin(client, treated, ratings, red_flags=None, note=None, status=201):
 
 def _alerts(client, treated, status=None):
     query = {"status": status} if status else {}
-    return client.get("/v1/alerts", query_string=query, headers=treated["clinic"]["headers"]).get_json()
+    return client.get("/v1/alerts", query_string=query, headers=treated["clinic"]["headers"]).get_json()["items"]
 
 
 @pytest.mark.parametrize("hours, redness, swelling", [(2, 2, 2), (20, 2, 1), (40, 1, 1), (47, 2, 0)])
@@ -120,10 +120,10 @@ def test_alert_acknowledge_and_resolve(client, treated):
 def test_checkin_history_for_patient_and_clinic(client, treated):
     _checkin(client, treated, {"redness": 1})
     _checkin(client, treated, {"swelling": 1})
-    mine = client.get("/v1/me/checkins", headers=treated["headers"]).get_json()
+    mine = client.get("/v1/me/checkins", headers=treated["headers"]).get_json()["items"]
     assert len(mine) == 2
     theirs = client.get(f"/v1/patients/{treated['patient']['id']}/checkins", headers=treated["clinic"]["headers"])
-    assert [c["id"] for c in theirs.get_json()] == [c["id"] for c in mine]
+    assert [c["id"] for c in theirs.get_json()["items"]] == [c["id"] for c in mine]
 
 
 @pytest.mark.parametrize(
@@ -144,20 +144,20 @@ def test_bad_checkins_are_422_and_write_nothing(client, treated, body, field):
     response = client.post("/v1/me/checkins", json=body, headers=treated["headers"])
     assert response.status_code == 422
     assert field in response.get_json()["error"]["fields"]
-    assert client.get("/v1/me/checkins", headers=treated["headers"]).get_json() == []
+    assert client.get("/v1/me/checkins", headers=treated["headers"]).get_json()["items"] == []
 
 
 def test_clinic_cannot_see_another_clinics_alerts(app, client, treated):
     clock.freeze(PERFORMED + timedelta(hours=30))
     alert_id = _checkin(client, treated, {}, red_flags={"fever": True})["alert_id"]
     other = create_clinic(app, "Other")["headers"]
-    assert client.get("/v1/alerts", headers=other).get_json() == []
+    assert client.get("/v1/alerts", headers=other).get_json()["items"] == []
     assert client.get(f"/v1/alerts/{alert_id}", headers=other).status_code == 404
     assert client.post(f"/v1/alerts/{alert_id}/acknowledge", headers=other).status_code == 404
 
 
 def test_clinic_reads_the_triage_rules(client, treated):
-    table = client.get("/v1/triage-rules", headers=treated["clinic"]["headers"]).get_json()
+    table = client.get("/v1/triage-rules", headers=treated["clinic"]["headers"]).get_json()["items"]
     outcomes = [row["outcome"] for row in table]
     assert outcomes[0] == "urgent" and outcomes[-1] == "expected"
     assert {"flag_pus", "worsening_trend", "redness_beyond_window"} <= {row["id"] for row in table}

@@ -38,7 +38,7 @@ def test_api_keys_rotate_and_revoke_at_once(app, client):
     new = created.get_json()
     new_headers = {"Authorization": f"Bearer {new['key']}"}
     assert client.get("/v1/clinic", headers=new_headers).status_code == 200
-    listed = client.get("/v1/clinic/api-keys", headers=new_headers).get_json()
+    listed = client.get("/v1/clinic/api-keys", headers=new_headers).get_json()["items"]
     assert len(listed) == 2 and all("key" not in k for k in listed)
     assert new["key"] not in json.dumps(listed) and new["prefix"] in json.dumps(listed)
     assert any(k["last_used_at"] for k in listed)
@@ -50,7 +50,7 @@ def test_api_keys_rotate_and_revoke_at_once(app, client):
 
 def test_a_clinic_cannot_revoke_another_clinics_key(app, client):
     sol, luna = create_clinic(app, "Sol"), create_clinic(app, "Luna")
-    [luna_key] = client.get("/v1/clinic/api-keys", headers=luna["headers"]).get_json()
+    [luna_key] = client.get("/v1/clinic/api-keys", headers=luna["headers"]).get_json()["items"]
     assert client.delete(f"/v1/clinic/api-keys/{luna_key['id']}", headers=sol["headers"]).status_code == 404
     assert client.get("/v1/clinic", headers=luna["headers"]).status_code == 200
 

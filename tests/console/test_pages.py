@@ -220,7 +220,7 @@ def test_book_move_and_cancel_an_appointment_from_the_patient_page(app, client):
     page = f"/console/patients/{patient['id']}"
     past = post(client, f"{page}/appointments", {"starts_at": "2020-01-01T10:00", "kind": "series"}, form_page=page)
     assert past.status_code == 422 and 'id="booking-errors"' in past.get_data(as_text=True)
-    assert client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json() == []
+    assert client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()["items"] == []
     madrid = ZoneInfo("Europe/Madrid")
     first = (clock.now() + timedelta(days=30)).astimezone(madrid).replace(hour=10, minute=30, second=0, microsecond=0)
     later = first + timedelta(days=1, minutes=30)
@@ -231,7 +231,9 @@ def test_book_move_and_cancel_an_appointment_from_the_patient_page(app, client):
         form_page=page,
     )
     assert booked.status_code == 302
-    [appointment] = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()
+    [appointment] = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()[
+        "items"
+    ]
     assert datetime.fromisoformat(appointment["starts_at"]) == first  # read in the patient's zone
     assert appointment["note"] == "Bring SPF"
     post(
@@ -240,10 +242,12 @@ def test_book_move_and_cancel_an_appointment_from_the_patient_page(app, client):
         {"starts_at": later.strftime("%Y-%m-%dT%H:%M")},
         form_page=page,
     )
-    moved = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()[0]
+    moved = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()["items"][0]
     assert datetime.fromisoformat(moved["starts_at"]) == later
     post(client, f"/console/appointments/{appointment['id']}/cancel", {}, form_page=page)
-    cancelled = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()[0]
+    cancelled = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()["items"][
+        0
+    ]
     assert cancelled["status"] == "cancelled"
 
 
@@ -264,7 +268,7 @@ def test_admin_sets_contact_details_and_manages_api_keys(app, client):
     created = post(client, "/console/settings/api-keys", {}, form_page="/console/settings")
     key = re.search(r'id="new-api-key">([^<]+)<', created.get_data(as_text=True)).group(1)
     assert client.get("/v1/clinic", headers={"Authorization": f"Bearer {key}"}).status_code == 200
-    keys = client.get("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()
+    keys = client.get("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()["items"]
     new_id = next(k["id"] for k in keys if key.startswith(k["prefix"]) and k["id"] != keys[0]["id"])
     post(client, f"/console/settings/api-keys/{new_id}/revoke", {}, form_page="/console/settings")
     assert client.get("/v1/clinic", headers={"Authorization": f"Bearer {key}"}).status_code == 401

@@ -160,9 +160,9 @@ def test_moving_an_appointment_moves_its_reminder_and_the_app_sees_it(app, clien
     [reminder] = [r for r in _rows(app, patient, status=PENDING) if r.kind == "appointment"]
     assert reminder.due_at > starts and "New room" in reminder.body
     headers = sign_in(client, patient["enrollment_code"])
-    mine = client.get("/v1/me/appointments", headers=headers).get_json()
+    mine = client.get("/v1/me/appointments", headers=headers).get_json()["items"]
     assert [a["id"] for a in mine] == [appointment["id"]] and mine[0]["status"] == "booked"
-    listed = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()
+    listed = client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()["items"]
     assert [a["id"] for a in listed] == [appointment["id"]]
 
 
@@ -197,7 +197,7 @@ def test_bad_appointments_are_refused_and_nothing_is_written(app, client, course
     before = [(r.id, r.status) for r in _rows(app, patient)]
     response = client.post(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"], json=body)
     assert response.status_code == status and field in response.get_json()["error"]["fields"]
-    assert client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json() == []
+    assert client.get(f"/v1/patients/{patient['id']}/appointments", headers=clinic["headers"]).get_json()["items"] == []
     assert [(r.id, r.status) for r in _rows(app, patient)] == before
 
 

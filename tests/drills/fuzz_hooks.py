@@ -81,8 +81,20 @@ def _positive(case) -> bool:
     return case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
 
 
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
+    if _positive(case) and isinstance(case.body, dict | list):  # no NUL in text: in words (422), not a pattern
+        case.body = _without_nul(case.body)
     _keep_own_key(case)
     _keep_own_sessions(case)
     _erase_a_throwaway(case)
@@ -99,6 +111,9 @@ def before_call(ctx, case, kwargs):
         "combined_with": [],
     }
     case.body.update({name: value for name, value in real.items() if name in case.body})
+    series = case.body.get("series")
+    if isinstance(series, dict) and isinstance(series.get("planned_sessions"), int):  # number <= planned, in words
+        series["session_number"] = min(series.get("session_number", 1), series["planned_sessions"])
 
 
 def _keep_own_key(case) -> None:

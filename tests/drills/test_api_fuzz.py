@@ -40,7 +40,7 @@ def treated(app, client, monkeypatch) -> dict[str, Any]:
     checkin = client.post("/v1/me/checkins", json=urgent, headers=token).get_json()
     assert checkin["alert_id"], checkin
     spare = client.post("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()
-    keys = client.get("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()
+    keys = client.get("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()["items"]
     own = next(key["id"] for key in keys if key["id"] != spare["id"])
     other = factories.enroll(client, clinic, display_name="Spare")
     factories.sign_in(client, other["enrollment_code"])
@@ -165,7 +165,7 @@ def test_hostile_input_is_refused_not_crashed(app, client, treated):
         len(
             client.get(
                 f"/v1/patients/{treated['patient']['id']}/treatments", headers=treated["clinic"]["headers"]
-            ).get_json()
+            ).get_json()["items"]
         )
         == 1
     )

@@ -120,7 +120,7 @@ def _tenant(
     visit = {"starts_at": (clock.now() + timedelta(days=30)).isoformat(), "kind": "series", "note": f"{note} visit"}
     appointment = client.post(f"/v1/patients/{patient['id']}/appointments", json=visit, headers=clinic["headers"])
     assert appointment.status_code == 201, appointment.get_json()
-    [api_key] = client.get("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()
+    [api_key] = client.get("/v1/clinic/api-keys", headers=clinic["headers"]).get_json()["items"]
     ids = {
         "appointment_id": appointment.get_json()["id"],
         "key_id": api_key["id"],

@@ -66,7 +66,7 @@ def test_a_depth_outside_the_documented_range_is_refused_naming_it(app, client):
     assert response.status_code == 422
     message = response.get_json()["error"]["fields"]["needle_depth_mm"][0]
     assert "0.5" in message and "2.5" in message
-    assert client.get(f"/v1/patients/{patient['id']}/treatments", headers=clinic["headers"]).get_json() == []
+    assert client.get(f"/v1/patients/{patient['id']}/treatments", headers=clinic["headers"]).get_json()["items"] == []
 
 
 def test_a_wound_that_does_not_heal_reaches_the_clinic(app, client):

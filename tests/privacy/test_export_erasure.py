@@ -102,7 +102,7 @@ def test_after_erasure_nothing_of_the_patient_is_left_or_readable(app, client, t
         assert client.get(path, headers=clinic["headers"]).status_code == 404, path
     assert client.delete(f"/v1/patients/{pid}", headers=clinic["headers"]).status_code == 404
     assert client.get("/v1/me", headers=me).status_code == 401
-    assert client.get("/v1/alerts", headers=clinic["headers"]).get_json() == []
+    assert client.get("/v1/alerts", headers=clinic["headers"]).get_json()["items"] == []
     listing = client.get("/v1/patients", headers=clinic["headers"]).get_json()
     assert listing["total"] == 0
     with app.app_context():

@@ -105,7 +105,7 @@ def test_no_log_line_holds_health_data(app, client, caplog, capfd):
         logging.getLogger("companion").error("a failed statement", exc_info=failed.value)
     assert CANARIES["name"] not in str(failed.value)
 
-    alerts = client.get("/v1/alerts", headers=clinic["headers"]).get_json()
+    alerts = client.get("/v1/alerts", headers=clinic["headers"]).get_json()["items"]
     alerts = alerts.get("items", alerts) if isinstance(alerts, dict) else alerts
     reasons = {reason for alert in alerts for reason in alert["reasons"]}
     assert reasons, "the check-ins raised an alert"

@@ -24,7 +24,7 @@ def test_simultaneous_retries_with_one_idempotency_key_make_one_treatment(app, c
         answers = list(pool.map(post, range(8)))
     assert {status for status, _ in answers} == {201}
     assert len({treatment_id for _, treatment_id in answers}) == 1
-    assert len(client.get(url, headers=clinic["headers"]).get_json()) == 1
+    assert len(client.get(url, headers=clinic["headers"]).get_json()["items"]) == 1
 
 
 def test_one_enrollment_code_used_twice_at_once_signs_in_once(app, client):

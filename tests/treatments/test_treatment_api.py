@@ -80,7 +80,7 @@ def test_idempotency_key_returns_the_first_result(client, setup):
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert first.get_json()["id"] == again.get_json()["id"]
-    listed = client.get(url, headers=clinic["headers"]).get_json()
+    listed = client.get(url, headers=clinic["headers"]).get_json()["items"]
     assert len(listed) == 1
     other = client.post(url, json=treatment_body(MADRID_NOON, needle_depth_mm=2.0), headers=headers)
     assert other.status_code == 409
@@ -94,7 +94,7 @@ def test_contraindication_blocks_until_clearance(app, client):
     blocked = client.post(url, json=treatment_body(MADRID_NOON), headers=clinic["headers"])
     assert blocked.status_code == 409
     assert blocked.get_json()["error"]["code"] == "clearance_required"
-    assert client.get(url, headers=clinic["headers"]).get_json() == []
+    assert client.get(url, headers=clinic["headers"]).get_json()["items"] == []
     cleared = client.post(url, json=treatment_body(MADRID_NOON, clearance_confirmed=True), headers=clinic["headers"])
     assert cleared.status_code == 201
 
@@ -164,7 +164,7 @@ def test_bad_treatment_input_is_422_and_writes_nothing(client, setup, change, fi
     response = client.post(url, json=body, headers=clinic["headers"])
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["error"]["fields"]
-    assert client.get(url, headers=clinic["headers"]).get_json() == []
+    assert client.get(url, headers=clinic["headers"]).get_json()["items"] == []
 
 
 def test_missing_treatment_fields(client, setup):
@@ -176,7 +176,7 @@ def test_missing_treatment_fields(client, setup):
 
 def test_protocols_listed_and_overridden_per_clinic(app, client, setup):
     clinic, patient = setup
-    listed = client.get("/v1/protocols", headers=clinic["headers"]).get_json()
+    listed = client.get("/v1/protocols", headers=clinic["headers"]).get_json()["items"]
     keys = {p["key"] for p in listed}
     assert {"microneedling-face", "microneedling-face-prp", "microneedling-body"} <= keys
     detail = client.get("/v1/protocols/microneedling-face", headers=clinic["headers"]).get_json()

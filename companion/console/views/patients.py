@@ -16,7 +16,7 @@ from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
 from companion.core.clock import clock
 from companion.core.errors import ApiError
-from companion.core.fields import PageArgsSchema
+from companion.core.pagination import PageArgsSchema
 from companion.courses import service as courses
 from companion.courses.models import KINDS
 from companion.courses.schemas import AppointmentCreateSchema, AppointmentUpdateSchema
@@ -75,7 +75,7 @@ def enroll() -> ResponseReturnValue:
         data, errors = load(PatientCreateSchema(), _enrollment_data(request.form))
         if data is not None:
             try:
-                enrolled = patients.enroll_patient(staff_clinic(), data)
+                enrolled, _ = patients.enroll_patient(staff_clinic(), data)
             except ApiError as err:
                 errors = form_errors(err)
             else:

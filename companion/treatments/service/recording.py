@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select
 
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
+from companion.core import idempotency
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid
+from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
@@ -28,11 +27,6 @@ from companion.treatments.timeline import validate_facts
 # A session is recorded right after it happens; far-off dates are typos.
 _MAX_FUTURE = timedelta(days=1)
 _MAX_PAST = timedelta(days=365)
-
-
-def _fingerprint(patient_id: int, data: dict[str, Any]) -> str:
-    canonical = json.dumps({"patient_id": patient_id, **data}, sort_keys=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _check_time(performed_at: datetime) -> None:
@@ -86,29 +80,17 @@ def _check_series_position(patient: Patient, treatment: Treatment) -> None:
     )
 
 
-def _by_key(clinic: Clinic, key: str) -> Treatment | None:
-    return db.session.scalar(
-        select(Treatment).where(Treatment.clinic_id == clinic.id, Treatment.idempotency_key == key)
-    )
-
-
-def _replay(existing: Treatment, fingerprint: str) -> Treatment:
-    if existing.request_fingerprint != fingerprint:
-        raise Conflict("This Idempotency-Key was already used for a different request.", code="idempotency_conflict")
-    return existing
-
-
 @unit_of_work
 def record_treatment(
     clinic: Clinic, patient_id: int, data: dict[str, Any], idempotency_key: str | None
 ) -> tuple[Treatment, bool]:
     """Returns (treatment, replayed). A retried request with the same key gets the first result."""
     patient = get_patient(clinic, patient_id)
-    fingerprint = _fingerprint(patient.id, data)
-    if idempotency_key:
-        existing = _by_key(clinic, idempotency_key)
-        if existing is not None:
-            return _replay(existing, fingerprint), True
+    scope = Treatment.clinic_id == clinic.id
+    print_ = idempotency.fingerprint(patient_id=patient.id, **data)
+    existing = idempotency.earlier(Treatment, scope, idempotency_key, print_)
+    if existing is not None:
+        return existing, True
     _check_time(data["performed_at"])
     protocol = effective_protocol(clinic.id, data["protocol"])
     treatment = Treatment(
@@ -123,22 +105,14 @@ def record_treatment(
         planned_sessions=data["series"]["planned_sessions"],
         clearance_confirmed=data["clearance_confirmed"],
         patient_notes=data.get("patient_notes"),
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint,
     )
     _check_facts(protocol, treatment)
     _check_clearance(patient, treatment)
     _check_series_position(patient, treatment)
     plan = planning.plan_for(treatment, patient, protocol)
-    try:
-        with db.session.begin_nested():
-            db.session.add(treatment)
-            db.session.flush()
-    except IntegrityError:  # the same key raced in from a retry: answer as the first one did
-        existing = _by_key(clinic, idempotency_key) if idempotency_key else None
-        if existing is None:
-            raise
-        return _replay(existing, fingerprint), True
+    treatment, replayed = idempotency.insert_once(treatment, scope, idempotency_key, print_)
+    if replayed:  # the same key raced in from a retry: answer as the first one did
+        return treatment, True
     planning.write_reminders(treatment, plan)
     planning.sessions_changed.send(patient)
     return planning.with_timeline(treatment), False
@@ -150,13 +124,16 @@ def get_treatment(clinic: Clinic, treatment_id: int) -> Treatment:
     return treatment
 
 
+def _treatments_of(patient: Patient) -> Select[tuple[Treatment]]:
+    return db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at, Treatment.id)
+
+
 def list_patient_treatments(clinic: Clinic, patient_id: int) -> list[Treatment]:
-    patient = get_patient(clinic, patient_id)
-    return list(
-        db.session.scalars(
-            db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at)
-        )
-    )
+    return list(db.session.scalars(_treatments_of(get_patient(clinic, patient_id))))
+
+
+def patient_treatments_page(clinic: Clinic, patient_id: int, limit: int, offset: int) -> Page:
+    return paginate(_treatments_of(get_patient(clinic, patient_id)), limit, offset)
 
 
 @unit_of_work
@@ -164,7 +141,7 @@ def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -
     """A corrected time, depth, ... re-plans what has not been sent; sent stays history."""
     treatment = get_treatment(clinic, treatment_id)
     if treatment.status != TreatmentStatus.ACTIVE:
-        raise Conflict("This treatment was cancelled; record a new one instead.")
+        raise Conflict("This treatment was cancelled; record a new one instead.", code="treatment_cancelled")
     if "performed_at" in data:
         _check_time(data["performed_at"])
     for name in ("performed_at", "needle_depth_mm", "area", "clearance_confirmed", "patient_notes"):
