@@ -25,7 +25,8 @@ def upgrade():
     with op.batch_alter_table("audit_entries", schema=None) as batch_op:
         batch_op.add_column(sa.Column("listed", sa.Text(), nullable=True))
     for table, scope in _IDEMPOTENT:
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        # SQLite rebuilds the table for the constraint: keep its ids never reused (revision 0007).
+        with op.batch_alter_table(table, schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
             batch_op.add_column(sa.Column("idempotency_key", sa.String(length=200), nullable=True))
             batch_op.add_column(sa.Column("request_fingerprint", sa.String(length=64), nullable=True))
             batch_op.create_unique_constraint(op.f(f"uq_{table}_{scope}_idempotency_key"), [scope, "idempotency_key"])
@@ -33,7 +34,7 @@ def upgrade():
 
 def downgrade():
     for table, scope in reversed(_IDEMPOTENT):
-        with op.batch_alter_table(table, schema=None) as batch_op:
+        with op.batch_alter_table(table, schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
             batch_op.drop_constraint(op.f(f"uq_{table}_{scope}_idempotency_key"), type_="unique")
             batch_op.drop_column("request_fingerprint")
             batch_op.drop_column("idempotency_key")

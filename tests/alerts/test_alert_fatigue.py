@@ -63,8 +63,8 @@ def test_a_checkin_that_joined_an_alert_shows_it_in_every_list(client, treated):
     second = _checkin(client, headers, URGENT)
     patient_id = second["patient_id"]
 
-    history = client.get(f"/v1/patients/{patient_id}/checkins", headers=clinic["headers"]).get_json()
-    own = client.get("/v1/me/checkins", headers=headers).get_json()
+    history = client.get(f"/v1/patients/{patient_id}/checkins", headers=clinic["headers"]).get_json()["items"]
+    own = client.get("/v1/me/checkins", headers=headers).get_json()["items"]
     export = client.get("/v1/me/export", headers=headers).get_json()["checkins"]
     for listing in (history, own, export):
         assert {row["id"]: row["alert_id"] for row in listing} == {

@@ -41,7 +41,14 @@ def _entries(app, clinic_id: int) -> list[SimpleNamespace]:
 
 
 def _has(entries, **wanted) -> bool:
-    return any(all(getattr(e, name) == value for name, value in wanted.items()) for e in entries)
+    """An entry with these values; a list read names its patients in `listed` (one entry per read)."""
+
+    def matches(entry, name, value) -> bool:
+        if name == "patient_id" and entry.patient_id is None and entry.listed:
+            return f",{value}," in entry.listed
+        return getattr(entry, name) == value
+
+    return any(all(matches(e, name, value) for name, value in wanted.items()) for e in entries)
 
 
 def _appointment(client, clinic, patient_id: int) -> int:

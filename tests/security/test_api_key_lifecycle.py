@@ -11,14 +11,14 @@ from tests.factories import create_clinic
 def test_every_key_records_its_creator(app, client):
     clinic = create_clinic(app)
     headers = clinic["headers"]
-    first = client.get("/v1/clinic/api-keys", headers=headers).get_json()[0]
+    first = client.get("/v1/clinic/api-keys", headers=headers).get_json()["items"][0]
     assert (first["created_by_kind"], first["created_by_id"]) == ("cli", None)
     made = client.post("/v1/clinic/api-keys", headers=headers).get_json()
     assert (made["created_by_kind"], made["created_by_id"]) == ("api_key", first["id"])
     password = make_staff(app, clinic["id"], "admin@sol.test")
     console_sign_in(client, "admin@sol.test", password)
     assert post(client, "/console/settings/api-keys", {}, form_page="/console/settings").status_code == 200
-    keys = client.get("/v1/clinic/api-keys", headers=headers).get_json()
+    keys = client.get("/v1/clinic/api-keys", headers=headers).get_json()["items"]
     assert keys[-1]["created_by_kind"] == "staff" and keys[-1]["created_by_id"] is not None
 
 
@@ -30,7 +30,7 @@ def test_live_keys_per_clinic_are_capped(app, client, monkeypatch):
     assert [answer.status_code for answer in made] == [201, 201, 409]
     refused = made[-1].get_json()["error"]
     assert refused["code"] == "api_key_limit" and "revoke" in refused["message"]
-    assert len(client.get("/v1/clinic/api-keys", headers=headers).get_json()) == 3
+    assert client.get("/v1/clinic/api-keys", headers=headers).get_json()["total"] == 3
     assert client.delete(f"/v1/clinic/api-keys/{made[0].get_json()['id']}", headers=headers).status_code == 204
     assert client.post("/v1/clinic/api-keys", headers=headers).status_code == 201
 

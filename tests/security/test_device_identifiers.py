@@ -33,7 +33,7 @@ def test_staff_device_is_removed_by_id_and_not_by_another_clinic(app, client):
     device = client.post("/v1/clinic/devices", json=body, headers=sol["headers"]).get_json()
     assert client.delete(f"/v1/clinic/devices/{device['id']}", headers=luna["headers"]).status_code == 404
     assert client.delete(f"/v1/clinic/devices/{device['id']}", headers=sol["headers"]).status_code == 204
-    assert client.get("/v1/clinic/devices", headers=sol["headers"]).get_json() == []
+    assert client.get("/v1/clinic/devices", headers=sol["headers"]).get_json()["items"] == []
 
 
 def test_identifier_form_is_documented_as_deprecated(client):
