@@ -145,14 +145,14 @@ def remove_staff(staff_id: int) -> ResponseReturnValue:
 
 @bp.route("/settings/staff/<int:staff_id>/sessions/end", methods=["POST"])
 @admin_required
-def end_staff_sessions(staff_id: int):
+def end_staff_sessions(staff_id: int) -> ResponseReturnValue:
     require_csrf()
     return _page(sessions_ended=staff.end_sessions(g.staff.clinic_id, staff_id))
 
 
 @bp.route("/settings/staff/<int:staff_id>/role", methods=["POST"])
 @admin_required
-def change_staff_role(staff_id: int):
+def change_staff_role(staff_id: int) -> ResponseReturnValue:
     require_csrf()
     data, errors = load(StaffRoleSchema(), {"role": text(request.form, "role") or ""})
     if data is None:
