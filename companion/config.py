@@ -2,7 +2,7 @@
 
 Every setting has a default that works on a fresh machine: an SQLite file in the
 instance folder and the log push sender. docs/configuration.md is generated from
-SETTINGS (`python -m companion.config > docs/configuration.md`), so a new setting
+SETTINGS (`python -m companion.config_docs > docs/configuration.md`), so a new setting
 is one entry there, with its one-line description, and nowhere else.
 """
 
@@ -20,7 +20,6 @@ from companion.push.base import DEFAULT_IN_FLIGHT
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PREFIX = "COMPANION_"
 TRUE_WORDS = ("1", "true", "yes", "on")
-REGENERATE = ".venv/bin/python -m companion.config > docs/configuration.md"
 
 
 def _read(name: str) -> str | None:
@@ -269,42 +268,3 @@ def from_environment(instance_path: str) -> dict[str, Any]:
     values["SESSION_COOKIE_SECURE"] = values["FORCE_HTTPS"]
     values["PUBLIC_URL"] = values["PUBLIC_URL"].rstrip("/")
     return values | FIXED
-
-
-def _shown(setting: Setting) -> str:
-    default = setting.default
-    if isinstance(default, Computed):
-        return default.shown
-    if default is None:
-        return "unset"
-    if isinstance(default, bool):
-        return "on" if default else "off"
-    if isinstance(default, float) and default.is_integer():
-        default = int(default)
-    return f"`{default}`"
-
-
-def markdown() -> str:
-    """docs/configuration.md, from SETTINGS."""
-    kinds = {str: "text", int: "integer", float: "number", bool: "on/off"}
-    lines = [
-        "# Configuration",
-        "",
-        "<!-- Generated from companion/config.py: edit SETTINGS there, then run",
-        f"     {REGENERATE} -->",
-        "",
-        "Every setting is an environment variable; the defaults run on a fresh machine.",
-        f"An empty value counts as unset. On/off settings are on for {', '.join(f'`{w}`' for w in TRUE_WORDS)}",
-        "(any case) and off for anything else. Rate limits use Flask-Limiter's syntax",
-        "(`10 per minute; 100 per day`).",
-        "",
-        "| variable | type | default | meaning |",
-        "|---|---|---|---|",
-    ]
-    for setting in SETTINGS.values():
-        lines.append(f"| `{setting.variable}` | {kinds[setting.kind]} | {_shown(setting)} | {setting.doc} |")
-    return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(markdown(), end="")

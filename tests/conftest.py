@@ -91,11 +91,15 @@ def on_postgres(database_url) -> bool:
 
 
 def pytest_collection_modifyitems(config, items):
-    if dbutil.is_postgres(dbutil.os.environ.get(dbutil.PG_URL_ENV, "") or ""):
-        return
-    skip = pytest.mark.skip(
-        reason="needs PostgreSQL (SKIP LOCKED, several processes): set COMPANION_TEST_DATABASE_URL; CI does"
-    )
+    """A test marked `postgres("why")` is skipped on SQLite with its own reason; a mark without one
+    stops the run, so no test borrows another's excuse."""
+    on_postgres = dbutil.is_postgres(dbutil.os.environ.get(dbutil.PG_URL_ENV, "") or "")
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        marker = item.get_closest_marker("postgres")
+        if marker is None:
+            continue
+        why = marker.args[0] if marker.args else marker.kwargs.get("reason")
+        if not why:
+            raise pytest.UsageError(f'{item.nodeid}: say why it needs PostgreSQL: @pytest.mark.postgres("...")')
+        if not on_postgres:
+            item.add_marker(pytest.mark.skip(reason=dbutil.postgres_skip_reason(why)))

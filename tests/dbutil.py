@@ -29,6 +29,11 @@ def is_postgres(url: str) -> bool:
     return url.startswith("postgresql")
 
 
+def postgres_skip_reason(why: str) -> str:
+    """What a SQLite run prints for a test that needs PostgreSQL: its own reason, and how to run it."""
+    return f"needs PostgreSQL ({why}): set {PG_URL_ENV}; CI does"
+
+
 def reset_schema(url: str) -> None:
     """Empty database, so the migrations (not create_all) build the schema."""
     if not is_postgres(url):

@@ -139,6 +139,7 @@ def _clinic_runs(rows: list[ClaimedReminder], lease: Lease) -> list[_ClinicRun]:
 
 
 def _deliver_one(run: _ClinicRun, row: ClaimedReminder, lease: Lease, settings: PassSettings) -> str:
+    error: str | None
     if not run.url or not run.secret:
         outcome, error = "failed", "webhook_not_configured"
     else:

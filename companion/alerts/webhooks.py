@@ -61,7 +61,7 @@ def post_event(url: str, secret: str, row: ClaimedReminder, config: Mapping[str,
         "X-Companion-Signature": sign(secret, timestamp, body),
     }
     try:
-        target = check_with_config(url, config)  # type: ignore[arg-type]  # again at send time: DNS may have changed since
+        target = check_with_config(url, config)  # again at send time: DNS may have changed since
         response = webhook_client.post(
             target,
             body,

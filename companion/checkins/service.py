@@ -82,8 +82,8 @@ def submit_checkin(patient: Patient, data: dict[str, Any], key: str | None = Non
     report = SymptomReport(ratings=data["ratings"], red_flags=frozenset(flags), hours_since_treatment=hours)
     previous_row = (
         db.session.scalar(
-            db.select(CheckIn)
-            .where(CheckIn.patient_id == patient.id, CheckIn.treatment_id == (treatment.id if treatment else None))
+            select(CheckIn)
+            .where(CheckIn.patient_id == patient.id, CheckIn.treatment_id == treatment.id)
             .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
             .limit(1)
         )
@@ -111,11 +111,9 @@ def submit_checkin(patient: Patient, data: dict[str, Any], key: str | None = Non
     return checkin, False
 
 
-def _checkins_of(patient: Patient) -> Select[tuple[CheckIn]]:
+def _checkins_of(patient: Patient) -> Select[CheckIn]:
     return (
-        db.select(CheckIn)
-        .where(CheckIn.patient_id == patient.id)
-        .order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
+        select(CheckIn).where(CheckIn.patient_id == patient.id).order_by(CheckIn.created_at.desc(), CheckIn.id.desc())
     )
 
 

@@ -1,7 +1,7 @@
 """The triage engine: one check-in plus the expected course in, a verdict out.
 
 Pure (no database, no clock, no Flask) so every rule can be tested
-exhaustively; the decisions themselves live in triage_rules.TRIAGE_RULES.
+exhaustively; the decisions themselves live in triage_table.TRIAGE_RULES.
 """
 
 from __future__ import annotations
@@ -27,11 +27,10 @@ from companion.checkins.triage_rules import (
     TREND_AFTER_HOURS,
     TREND_SUM_RISE,
     TREND_SYMPTOMS,
-    TRIAGE_RULES,
     Rule,
     Severity,
-    triage_table,
 )
+from companion.checkins.triage_table import TRIAGE_RULES, triage_table
 from companion.core.i18n import DEFAULT_LOCALE
 from companion.treatments.facts import ExpectedCourse
 

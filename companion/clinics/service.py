@@ -93,9 +93,9 @@ def create_api_key(clinic: Clinic) -> NewApiKey:
     return NewApiKey(row, raw_key)
 
 
-def _live_keys(clinic: Clinic) -> Select[tuple[ClinicApiKey]]:
+def _live_keys(clinic: Clinic) -> Select[ClinicApiKey]:
     return (
-        db.select(ClinicApiKey)
+        select(ClinicApiKey)
         .where(ClinicApiKey.clinic_id == clinic.id, ClinicApiKey.revoked_at.is_(None))
         .order_by(ClinicApiKey.id)
     )

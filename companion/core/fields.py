@@ -9,13 +9,14 @@ them, and value lists written out as `enum`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any, ClassVar, overload
 
 from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow.types import StrSequenceOrSet, UnknownOption
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # http(s) with a host name, IPv4 or [IPv6] host, optional user info and port; no spaces or controls.
@@ -157,7 +158,14 @@ class OneOfBodies(Schema):
 
     bodies: ClassVar[dict[str, type[Schema]]] = {}
 
-    def load(self, data, *, many=None, partial=None, unknown=None):  # type: ignore[override]
+    def load(
+        self,
+        data: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+        *,
+        many: bool | None = None,
+        partial: bool | StrSequenceOrSet | None = None,
+        unknown: UnknownOption | None = None,
+    ) -> Any:
         present = [name for name in self.bodies if isinstance(data, dict) and name in data]
         if len(present) != 1:
             names = " or ".join(f"'{name}'" for name in self.bodies)

@@ -10,6 +10,7 @@ import re
 from importlib import resources
 
 from flask import Flask, Response, redirect, request, send_from_directory
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 DOCS_ASSETS = "/docs/assets"
@@ -42,7 +43,7 @@ def register_security_headers(app: Flask) -> None:
         return send_from_directory(swagger_ui_dir(), filename, max_age=3600)
 
     @app.before_request
-    def _https_only() -> Response | None:
+    def _https_only() -> WerkzeugResponse | None:
         # COMPANION_FORCE_HTTPS: plain http is sent to https (308 keeps a form's method and body);
         # behind a TLS proxy, request.is_secure comes from its X-Forwarded-Proto (COMPANION_TRUSTED_PROXIES).
         if app.config.get("FORCE_HTTPS") and not request.is_secure and not request.path.startswith("/healthz"):

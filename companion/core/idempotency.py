@@ -15,7 +15,7 @@ import re
 from typing import Any, TypeVar
 
 from flask import request
-from sqlalchemy import ColumnElement, String
+from sqlalchemy import ColumnElement, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,7 +62,7 @@ def earlier(model: type[Row], scope: ColumnElement[bool], key: str | None, print
     """The row a request with this key already created in `scope`; 409 if it asked for something else."""
     if key is None:
         return None
-    row = db.session.scalar(db.select(model).where(scope, model.idempotency_key == key))
+    row = db.session.scalar(select(model).where(scope, model.idempotency_key == key))
     if row is not None and row.request_fingerprint != print_:
         raise Conflict(f"This {HEADER} was already used for a different request.", code="idempotency_conflict")
     return row

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import cast
 
-from flask import Flask, current_app, request
-from flask.typing import RouteCallable
+from flask import Blueprint, Flask, current_app, request
+from flask.typing import ResponseReturnValue, RouteCallable
 from flask.wrappers import Response
 from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -65,7 +65,7 @@ class BlueprintLimit:
     """A limit on every blueprint that authenticates with `guard` (its before_request hook):
     a new blueprint is limited the moment it requires the credential, with nothing to list."""
 
-    guard: Callable[[], None]
+    guard: Callable[[], ResponseReturnValue | None]  # a before_request hook: None, or the answer that ends the request
     setting: str
     scope: str  # one counter per key across all these blueprints
     key: Callable[[], str]
@@ -105,7 +105,8 @@ def init_rate_limits(app: Flask, endpoints: Iterable[EndpointLimit], blueprints:
         if not guarded:
             raise RuntimeError(f"no blueprint is guarded by {group.guard.__qualname__} (limit {group.scope!r})")
         for name in guarded:
-            shared(app.blueprints[name])
+            # Flask types its registry with the sansio base class; what registered there is a flask.Blueprint.
+            shared(cast(Blueprint, app.blueprints[name]))
     app.extensions["companion_limiter"] = limiter
     return limiter
 

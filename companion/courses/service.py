@@ -229,11 +229,9 @@ def book_appointment(
     return appointment, replayed
 
 
-def _appointments_of(patient: Patient) -> Select[tuple[Appointment]]:
+def _appointments_of(patient: Patient) -> Select[Appointment]:
     return (
-        db.select(Appointment)
-        .where(Appointment.patient_id == patient.id)
-        .order_by(Appointment.starts_at, Appointment.id)
+        select(Appointment).where(Appointment.patient_id == patient.id).order_by(Appointment.starts_at, Appointment.id)
     )
 
 

@@ -25,6 +25,7 @@ class DeactivationReason(StrEnum):
     REMOVED_BY_CLINIC = "removed_by_clinic"
     SIGNED_OUT = "signed_out"
     UNREGISTERED = "unregistered"
+    REPLACED_BY_NEWER = "replaced_by_newer"  # one device more than MAX_DEVICES_PER_PATIENT
 
 
 class Device(Model):

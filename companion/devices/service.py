@@ -79,7 +79,7 @@ def _retire_beyond_cap(patient_id: int, cap: int) -> None:
         .offset(max(cap, 1))
     )
     for device in extra:
-        deactivate(device, "replaced_by_newer")
+        deactivate(device, DeactivationReason.REPLACED_BY_NEWER)
     db.session.flush()
 
 

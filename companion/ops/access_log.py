@@ -9,9 +9,16 @@ Used by gunicorn.conf.py (`logger_class`).
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import MutableMapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.glogging import Logger
+
+if TYPE_CHECKING:
+    from gunicorn.glogging import _AtomsDict  # typeshed's name for the atoms; it exists only in the stubs
+    from gunicorn.http import Request
+    from gunicorn.http.wsgi import Response
 
 _DEVICE_SEGMENT = re.compile(r"(/devices/)(?!\d+(?:[/?\s]|$))[^/?\s]+")
 REDACTED = "[redacted]"
@@ -22,9 +29,14 @@ def redact(text: str) -> str:
 
 
 class AccessLogger(Logger):
-    def atoms(self, resp: Any, req: Any, environ: dict, request_time: Any) -> dict:  # type: ignore[type-arg]
+    def atoms(
+        self, resp: Response, req: Request, environ: MutableMapping[str, Any], request_time: timedelta
+    ) -> _AtomsDict:
         atoms = super().atoms(resp, req, environ, request_time)
-        for name in ("r", "U"):
-            if isinstance(atoms.get(name), str):
-                atoms[name] = redact(atoms[name])
+        # "r" (the request line) and "U" (the path) are the atoms that carry a device segment.
+        request_line, path = atoms.get("r"), atoms.get("U")
+        if isinstance(request_line, str):
+            atoms["r"] = redact(request_line)
+        if isinstance(path, str):
+            atoms["U"] = redact(path)
         return atoms

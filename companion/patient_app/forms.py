@@ -20,7 +20,7 @@ def _rating(value: str | None) -> Any:
     return int(value) if value.isdigit() else value
 
 
-def checkin_data(form: MultiDict) -> dict[str, Any]:
+def checkin_data(form: MultiDict[str, str]) -> dict[str, Any]:
     note = (form.get("note") or "").strip()
     return {
         "ratings": {name: _rating(form.get(f"ratings.{name}")) for name in SYMPTOMS},
@@ -29,7 +29,7 @@ def checkin_data(form: MultiDict) -> dict[str, Any]:
     }
 
 
-def settings_data(form: MultiDict) -> dict[str, Any]:
+def settings_data(form: MultiDict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in ("locale", "timezone"):
         value = (form.get(name) or "").strip()
@@ -64,7 +64,8 @@ def push_key() -> str | None:
     except ImportError:
         return None
     try:
-        return application_server_key()
+        key: str = application_server_key()
     except Exception:  # a missing or unreadable key must not take the settings page down
         log.exception("Web Push key unavailable")
         return None
+    return key

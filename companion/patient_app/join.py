@@ -8,6 +8,7 @@ mail scanner that fetches the page leaves it unused.
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, request, send_from_directory, url_for
+from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 
 from companion.core.errors import Unauthorized
@@ -21,14 +22,14 @@ THEME = "#0b5f77"
 
 
 @public.get("/join")
-def join_page():
+def join_page() -> ResponseReturnValue:
     if session.signed_in_patient() is not None:
         return redirect(url_for("patient_app.today"), 303)
     return render_template("patient_app/join.html", error=None, signed_out="signed_out" in request.args)
 
 
 @public.post("/join")
-def join():
+def join() -> ResponseReturnValue:
     session.require_csrf()
     code = (request.form.get("code") or "").strip()
     if not code:
@@ -43,7 +44,7 @@ def join():
 
 
 @public.get("/offline")
-def offline():
+def offline() -> ResponseReturnValue:
     """What the service worker shows when a page it has not kept, or a form, needs the network."""
     return render_template("patient_app/offline.html")
 

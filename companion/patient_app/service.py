@@ -97,4 +97,5 @@ def save_settings(patient: Patient, data: dict[str, Any]) -> Patient:
 
 def export(patient: Patient) -> dict[str, Any]:
     """The same document as GET /v1/me/export (without the clinic's internal notes), as JSON-ready data."""
-    return PatientExportSchema().dump(privacy.own_export(patient))
+    document: dict[str, Any] = PatientExportSchema().dump(privacy.own_export(patient))
+    return document

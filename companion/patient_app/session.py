@@ -64,7 +64,8 @@ def signed_in_patient() -> Patient | None:
 
 
 def current() -> Patient:
-    return g.patient
+    patient: Patient = g.patient  # set by load_patient before every signed-in page
+    return patient
 
 
 def require_csrf() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 from flask import current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from companion.checkins.schemas import CheckInCreateSchema
 from companion.checkins.symptoms import RED_FLAGS, SYMPTOMS
@@ -24,46 +26,48 @@ class WebPushUnavailable(Conflict):
 
 
 @pages.get("/")
-def today():
+def today() -> ResponseReturnValue:
     return render_template("patient_app/today.html", page=service.today(session.current()))
 
 
 @pages.get("/aftercare")
-def aftercare():
+def aftercare() -> ResponseReturnValue:
     return render_template("patient_app/aftercare.html", sheet=service.aftercare(session.current()))
 
 
 @pages.get("/timeline")
-def timeline():
+def timeline() -> ResponseReturnValue:
     return render_template("patient_app/timeline.html", page=service.timeline(session.current()))
 
 
 @pages.get("/reminders/<int:reminder_id>")
-def reminder(reminder_id: int):
+def reminder(reminder_id: int) -> ResponseReturnValue:
     found = service.reminder(session.current(), reminder_id)
     return render_template("patient_app/reminder.html", reminder=found)
 
 
 @pages.post("/reminders/<int:reminder_id>/ack")
-def acknowledge(reminder_id: int):
+def acknowledge(reminder_id: int) -> ResponseReturnValue:
     session.require_csrf()
     service.acknowledge(session.current(), reminder_id)
     return redirect(url_for("patient_app.reminder", reminder_id=reminder_id), 303)
 
 
-def _checkin_form(errors: dict[str, str], values, status: int = 200):
+def _checkin_form(
+    errors: dict[str, str], values: MultiDict[str, str] | dict[str, str], status: int = 200
+) -> tuple[str, int]:
     return render_template(
         "patient_app/checkin.html", symptoms=SYMPTOMS, red_flags=RED_FLAGS, labels=labels, errors=errors, values=values
     ), status
 
 
 @pages.get("/checkin")
-def checkin_form():
+def checkin_form() -> ResponseReturnValue:
     return _checkin_form({}, {})
 
 
 @pages.post("/checkin")
-def checkin():
+def checkin() -> ResponseReturnValue:
     session.require_csrf()
     try:
         data = CheckInCreateSchema().load(checkin_data(request.form))
@@ -74,23 +78,23 @@ def checkin():
 
 
 @pages.get("/appointments")
-def appointments():
+def appointments() -> ResponseReturnValue:
     return render_template("patient_app/appointments.html", page=service.appointments(session.current()), labels=labels)
 
 
-def _settings(errors: dict[str, str], saved: bool = False, status: int = 200):
+def _settings(errors: dict[str, str], saved: bool = False, status: int = 200) -> tuple[str, int]:
     return render_template(
         "patient_app/settings.html", errors=errors, saved=saved, push_key=push_key(), values=request.form
     ), status
 
 
 @pages.get("/settings")
-def settings():
+def settings() -> ResponseReturnValue:
     return _settings({}, saved="saved" in request.args)
 
 
 @pages.post("/settings")
-def save_settings():
+def save_settings() -> ResponseReturnValue:
     session.require_csrf()
     try:
         data = PatientPrefsSchema().load(settings_data(request.form))
@@ -101,7 +105,7 @@ def save_settings():
 
 
 @pages.get("/export")
-def export():
+def export() -> ResponseReturnValue:
     body = json.dumps(service.export(session.current()), ensure_ascii=False, indent=2)
     response = current_app.response_class(body, mimetype="application/json")
     response.headers["Content-Disposition"] = 'attachment; filename="my-aftercare-data.json"'
@@ -109,7 +113,7 @@ def export():
 
 
 @pages.post("/signout")
-def sign_out():
+def sign_out() -> ResponseReturnValue:
     session.require_csrf()
     patients.end_session(session.cookie_token())
     response = session.forget_sign_in(redirect(url_for("patient_join.join_page", signed_out=1), 303))
@@ -118,7 +122,7 @@ def sign_out():
 
 
 @pages.post("/devices")
-def register_device():
+def register_device() -> ResponseReturnValue:
     """The browser's push subscription (from "Turn on reminders"); JSON in, JSON out."""
     session.require_csrf()
     if push_key() is None:
@@ -126,7 +130,7 @@ def register_device():
     try:
         subscription = WebSubscriptionSchema().load(request.get_json(silent=True) or {})
     except ValidationError as err:
-        raise Invalid("The subscription is not valid.", fields=err.messages) from None
+        raise Invalid("The subscription is not valid.", fields=err.messages_dict) from None
     _device, created = devices.register_patient_device(
         session.current().id,
         {"platform": "web", "subscription": subscription},

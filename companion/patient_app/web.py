@@ -7,8 +7,12 @@ framed by nobody; the CSP is the console's, with nothing from another host.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
+from werkzeug.exceptions import HTTPException
 
 from companion.core.errors import ApiError, error_body
 from companion.core.i18n import local_clock, local_day, local_moment, negotiate, translate
@@ -20,7 +24,15 @@ CSP = (
     "object-src 'none'"
 )
 
-public = Blueprint(
+
+class _PublicPages(Blueprint):
+    """Style, script and icons: an hour in the browser's cache, so a repeat visit fetches only the page."""
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        return 3600
+
+
+public = _PublicPages(
     "patient_join",
     __name__,
     url_prefix="/app",
@@ -51,13 +63,15 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
-def _error_page(status: int, message: str, code: str = "error", fields: dict | None = None):
+def _error_page(
+    status: int, message: str, code: str = "error", fields: dict[str, Any] | None = None
+) -> ResponseReturnValue:
     if _wants_json():
         return error_body(status, code, message, fields)
     return render_template("patient_app/error.html", status=status, message=message), status
 
 
-def _api_error(err: ApiError):
+def _api_error(err: ApiError) -> ResponseReturnValue:
     return _error_page(err.status, err.message, err.code, err.fields)
 
 
@@ -69,13 +83,13 @@ _HTTP_ERRORS = {
 }
 
 
-def _http_error(err):
+def _http_error(err: HTTPException) -> ResponseReturnValue:
     status = getattr(err, "code", 404) or 404
     code, message = _HTTP_ERRORS.get(status, ("error", "Something went wrong. Please try again."))
     return _error_page(status, message, code)
 
 
-def _helpers() -> dict:
+def _helpers() -> dict[str, Any]:
     if not request.path.startswith("/app"):
         return {}
     locale = page_locale()
@@ -97,8 +111,6 @@ for _bp in (public, pages):
     for _status in _HTTP_ERRORS:
         _bp.register_error_handler(_status, _http_error)
 public.app_context_processor(_helpers)
-# Style, script and icons: an hour in the browser's cache, so a repeat visit fetches only the page.
-public.get_send_file_max_age = lambda filename: 3600  # type: ignore[method-assign]
 
 
 def register_patient_app(app: Flask) -> None:

@@ -186,7 +186,7 @@ def start_session(code: str) -> dict[str, Any]:
     )
     if row is not None:  # a known code, used or not: its clinic's audit records the sign-in either way
         clinic_id = db.session.scalar(db.select(Patient.clinic_id).where(Patient.id == row.patient_id))
-        audit.set_actor(ENROLLMENT_CODE, row.id, clinic_id, action="patient sign-in")  # type: ignore[arg-type]
+        audit.set_actor(ENROLLMENT_CODE, row.id, clinic_id, action="patient sign-in")
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise Unauthorized(
             "This enrollment code is unknown, used or expired; ask your clinic for a new one.",

@@ -16,6 +16,7 @@ from companion.checkins.models import CheckIn
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import NotFound
+from companion.core.pagination import Page
 from companion.core.transaction import unit_of_work
 from companion.courses.models import Appointment
 from companion.devices.models import Device
@@ -142,9 +143,7 @@ def erase_patient(clinic: Clinic, patient_id: int) -> None:
     audit.record(pid, ERASED)
 
 
-def audit_log(
-    clinic: Clinic, *, patient_id: int | None, since: datetime | None, limit: int, offset: int
-) -> dict[str, Any]:
+def audit_log(clinic: Clinic, *, patient_id: int | None, since: datetime | None, limit: int, offset: int) -> Page:
     """Your clinic's entries; a patient id that is neither yours nor in your audit is 404
     (an erased patient's entries stay readable)."""
     if patient_id is not None:

@@ -72,7 +72,9 @@ class LocalizedText(fields.Dict):
         )
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, str]:
-        result = super()._deserialize(value, attr, data, **kwargs)
+        result: dict[str, str] = super()._deserialize(  # type: ignore[no-untyped-call]  # marshmallow's Dict is unannotated
+            value, attr, data, **kwargs
+        )
         missing = [locale for locale in REQUIRED_LOCALES if locale not in result]
         if missing and not _patching.get():
             raise ValidationError(f"Missing text for locale(s): {', '.join(missing)}.")
@@ -88,4 +90,7 @@ class KeyedTable(fields.Dict):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict[str, Any]:
         if _patching.get():
             kwargs["partial"] = True
-        return super()._deserialize(value, attr, data, **kwargs)
+        table: dict[str, Any] = super()._deserialize(  # type: ignore[no-untyped-call]  # marshmallow's Dict is unannotated
+            value, attr, data, **kwargs
+        )
+        return table

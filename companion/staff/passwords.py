@@ -4,7 +4,7 @@ person's own e-mail, name and clinic. One rule for every way a password is set."
 
 from __future__ import annotations
 
-from zxcvbn import zxcvbn  # type: ignore[import-untyped]
+from zxcvbn import zxcvbn
 
 from companion.core.errors import Invalid
 from companion.core.i18n import N_

@@ -3,6 +3,8 @@ the same lengths and formats everywhere, so nothing too long or malformed reache
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from companion.core.fields import Locale, Pattern
@@ -14,7 +16,7 @@ EMAIL_MESSAGE = N_("Enter a valid e-mail address.")
 _ADDRESS = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$"  # one @, no spaces or control characters
 
 
-def Email(**kwargs) -> fields.String:
+def Email(**kwargs: Any) -> fields.String:
     """An address as people type it; stored lower-case."""
     return fields.String(
         validate=[validate.Length(max=254, error=EMAIL_MESSAGE), Pattern(_ADDRESS, error=EMAIL_MESSAGE)],
@@ -22,7 +24,7 @@ def Email(**kwargs) -> fields.String:
     )
 
 
-def Password(**kwargs) -> fields.String:
+def Password(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=1, max=MAX_LENGTH), **kwargs)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, delete, update
@@ -43,7 +43,8 @@ def start(staff_id: int) -> str:
 def end_all(staff_id: int) -> int:
     """End a person's open sessions (inside the caller's unit of work)."""
     statement = update(StaffSession).where(StaffSession.staff_id == staff_id, StaffSession.ended_at.is_(None))
-    result: CursorResult[Any] = db.session.execute(statement.values(ended_at=utcnow()))  # type: ignore[assignment]
+    # A DML statement's result is a CursorResult (SQLAlchemy types it as the general Result).
+    result = cast(CursorResult[Any], db.session.execute(statement.values(ended_at=utcnow())))
     return result.rowcount or 0
 
 

@@ -104,7 +104,7 @@ def test_a_resolved_alert_is_not_joined(app, client, treated):
     assert second["alert_id"] != first["alert_id"] and len(_alerts(client, clinic)) == 2
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("thirty check-ins in transactions that really overlap; SQLite runs one writer at a time")
 def test_thirty_urgent_checkins_at_once_make_one_alert_and_one_staff_push(app, client, treated, monkeypatch):
     """Thirty at once from one app (above the per-token limit, which has its own test): one alert."""
     monkeypatch.setitem(app.config, "RATELIMIT_CHECKINS", "1000 per minute")

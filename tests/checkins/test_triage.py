@@ -15,7 +15,8 @@ from companion.checkins.triage import (
     triage,
     triage_table,
 )
-from companion.checkins.triage_rules import RATING, RED_FLAG, TRIAGE_RULES
+from companion.checkins.triage_rules import RATING, RED_FLAG
+from companion.checkins.triage_table import TRIAGE_RULES
 from companion.core.i18n import SUPPORTED_LOCALES, negotiate, translations
 from companion.treatments.facts import ExpectedCourse
 

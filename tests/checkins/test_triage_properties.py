@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from companion.checkins.symptoms import COURSE_ALIASES, MAX_RATING, RED_FLAGS, SYMPTOMS
 from companion.checkins.triage import OUTCOMES, Severity, SymptomReport, triage
-from companion.checkins.triage_rules import TRIAGE_RULES
+from companion.checkins.triage_table import TRIAGE_RULES
 from companion.treatments.facts import ExpectedCourse
 
 RULE_OUTCOME = {rule.id: rule.outcome for rule in TRIAGE_RULES}

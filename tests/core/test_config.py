@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from companion import config
+from companion import config, config_docs
 
 DOC = config.PROJECT_ROOT / "docs" / "configuration.md"
 
 
 def test_configuration_page_is_generated_from_the_settings():
     written = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
-    assert written == config.markdown(), f"docs/configuration.md is out of date; regenerate it: {config.REGENERATE}"
+    assert written == config_docs.markdown(), (
+        f"docs/configuration.md is out of date; regenerate it: {config_docs.REGENERATE}"
+    )
 
 
 def test_every_setting_says_in_one_line_what_it_does():

@@ -28,7 +28,7 @@ from devtools import processes
 from tests import factories
 from tests.reminders import rows
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres("the drill restarts the PostgreSQL server under load"), pytest.mark.slow]
 
 REMINDERS = 3000
 SPREAD = timedelta(seconds=12)  # due times spread over this, so the restart lands mid-run

@@ -68,7 +68,7 @@ def test_cap_holds_under_concurrent_registrations(app, monkeypatch):
         assert len(_active(app)) == 2
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("registrations in transactions that really overlap; SQLite runs one writer at a time")
 def test_cap_holds_under_concurrent_registrations_on_postgres(app, monkeypatch):
     """The same race where transactions really overlap (row lock on the patient)."""
     test_cap_holds_under_concurrent_registrations(app, monkeypatch)

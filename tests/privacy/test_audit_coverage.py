@@ -169,7 +169,7 @@ def test_entries_older_than_the_retention_period_are_pruned(app, client, monkeyp
     assert recent["id"] in patients and old["id"] not in patients
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("the trigger that keeps audit entries append-only exists on PostgreSQL only")
 def test_the_database_still_refuses_changes_other_than_the_prune(app, client):
     import sqlalchemy as sa
 

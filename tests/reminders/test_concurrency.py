@@ -37,7 +37,7 @@ def test_two_dispatchers_share_the_outbox(ctx, database_url):
     assert sum(s["claimed"] for s in summaries) == 600
 
 
-@pytest.mark.postgres
+@pytest.mark.postgres("dispatcher processes claiming side by side with FOR UPDATE SKIP LOCKED")
 @pytest.mark.parametrize("dispatchers", [2, 4])
 def test_concurrent_dispatchers_on_postgres_send_each_reminder_exactly_once(ctx, database_url, dispatchers):
     summaries, elapsed = drain(database_url, dispatchers, 2000)

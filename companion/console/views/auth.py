@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -16,7 +18,7 @@ from companion.staff.schemas import PasswordChangeSchema, SignInSchema
 FORM_EXPIRED = N_("The form expired; please try again.")
 
 
-def _login_page(status: int, **values):
+def _login_page(status: int, **values: Any) -> tuple[str, int]:
     values.setdefault("error", None)
     values.setdefault("errors", {})
     values.setdefault("clinics", [])

@@ -13,7 +13,7 @@ from companion.console.views import bp
 
 @bp.route("/patients/<int:patient_id>/handout", methods=["POST"])
 @staff_required
-def print_handout(patient_id: int):
+def print_handout(patient_id: int) -> str:
     require_csrf()
     patient, sheet = reprint(staff_clinic(), patient_id)
     return render_template("console/handout.html", patient=patient, handout=sheet)

@@ -17,6 +17,7 @@ from companion.console.session import admin_required, staff_clinic, staff_requir
 from companion.console.views import bp
 from companion.core.errors import ApiError
 from companion.core.i18n import SUPPORTED_LOCALES
+from companion.core.pagination import Page
 from companion.privacy import service as privacy
 from companion.protocols import service as protocols
 from companion.staff import service as staff
@@ -54,7 +55,7 @@ def _audit(clinic: Clinic) -> dict[str, Any]:
     try:
         page = privacy.audit_log(clinic, patient_id=patient_id, since=None, limit=50, offset=0)
     except ApiError:
-        page = {"items": [], "total": 0}
+        page = Page(items=[], total=0, limit=50, offset=0)
     return {"patient": patient_id, **page}
 
 
@@ -145,14 +146,14 @@ def remove_staff(staff_id: int) -> ResponseReturnValue:
 
 @bp.route("/settings/staff/<int:staff_id>/sessions/end", methods=["POST"])
 @admin_required
-def end_staff_sessions(staff_id: int):
+def end_staff_sessions(staff_id: int) -> ResponseReturnValue:
     require_csrf()
     return _page(sessions_ended=staff.end_sessions(g.staff.clinic_id, staff_id))
 
 
 @bp.route("/settings/staff/<int:staff_id>/role", methods=["POST"])
 @admin_required
-def change_staff_role(staff_id: int):
+def change_staff_role(staff_id: int) -> ResponseReturnValue:
     require_csrf()
     data, errors = load(StaffRoleSchema(), {"role": text(request.form, "role") or ""})
     if data is None:

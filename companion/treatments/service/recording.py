@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
@@ -124,8 +124,8 @@ def get_treatment(clinic: Clinic, treatment_id: int) -> Treatment:
     return treatment
 
 
-def _treatments_of(patient: Patient) -> Select[tuple[Treatment]]:
-    return db.select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at, Treatment.id)
+def _treatments_of(patient: Patient) -> Select[Treatment]:
+    return select(Treatment).where(Treatment.patient_id == patient.id).order_by(Treatment.performed_at, Treatment.id)
 
 
 def list_patient_treatments(clinic: Clinic, patient_id: int) -> list[Treatment]:
