@@ -5,16 +5,13 @@ quiet hours: they go out at once."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
 
-from companion.alerts.models import Alert, AlertCheckIn, AlertStatus, CheckInReply
+from companion.alerts.models import Alert, AlertCheckIn, AlertStatus
 from companion.audit import service as audit
-from companion.checkins import service as checkins
 from companion.checkins.models import CheckIn
 from companion.checkins.service import checkin_triaged
 from companion.checkins.triage_rules import Severity
@@ -52,50 +49,6 @@ def get_alert(clinic: Clinic, alert_id: int) -> Alert:
     alert = clinic_row(Alert, alert_id, clinic.id, "alert")
     audit.record(alert.patient_id)
     return alert
-
-
-def checkin_replies(rows: Sequence[CheckIn]) -> list[CheckInReply]:
-    """Check-ins with the alert each raised or joined (one query for all of them)."""
-    ids = [row.id for row in rows]
-    found = (
-        db.session.execute(
-            select(AlertCheckIn.checkin_id, Alert)
-            .join(Alert, Alert.id == AlertCheckIn.alert_id)
-            .where(AlertCheckIn.checkin_id.in_(ids))
-        ).all()
-        if ids
-        else []
-    )
-    alert_of: dict[int, Alert] = dict(found)
-    return [CheckInReply(row, alert_of.get(row.id)) for row in rows]
-
-
-def patient_checkins(patient: Patient) -> list[CheckInReply]:
-    return checkin_replies(checkins.patient_checkins(patient))
-
-
-def clinic_patient_checkins(clinic: Clinic, patient_id: int) -> list[CheckInReply]:
-    return checkin_replies(checkins.clinic_patient_checkins(clinic, patient_id))
-
-
-def _with_alerts(page: Page) -> Page:
-    return Page(items=checkin_replies(page["items"]), total=page["total"], limit=page["limit"], offset=page["offset"])
-
-
-def patient_checkins_page(patient: Patient, limit: int, offset: int) -> Page:
-    return _with_alerts(checkins.patient_checkins_page(patient, limit, offset))
-
-
-def clinic_patient_checkins_page(clinic: Clinic, patient_id: int, limit: int, offset: int) -> Page:
-    return _with_alerts(checkins.clinic_patient_checkins_page(clinic, patient_id, limit, offset))
-
-
-@unit_of_work
-def submit_checkin(patient: Patient, data: dict[str, Any], key: str | None = None) -> tuple[CheckInReply, bool]:
-    """The check-in and the alert it raised or joined, read in the check-in's own transaction;
-    `replayed` when a retry with the same Idempotency-Key found the first check-in."""
-    checkin, replayed = checkins.submit_checkin(patient, data, key)
-    return checkin_replies([checkin])[0], replayed
 
 
 @unit_of_work

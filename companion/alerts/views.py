@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from companion.alerts import replies, service
 from companion.alerts import schemas as s
-from companion.alerts import service
 from companion.clinics.service import current_clinic, require_clinic
 from companion.core.api import link_to, links
 from companion.core.auth import CLINIC_SECURITY
@@ -74,4 +74,4 @@ history.before_request(require_clinic)
 @history.response(200, s.CheckInPageSchema)
 def patient_history(args: dict[str, Any], patient_id: int) -> object:
     """The patient's check-ins, newest first, each with the alert it raised or joined."""
-    return service.clinic_patient_checkins_page(current_clinic(), patient_id, args["limit"], args["offset"])
+    return replies.clinic_patient_checkins_page(current_clinic(), patient_id, args["limit"], args["offset"])

@@ -11,7 +11,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from companion.alerts import service as alerts
+from companion.alerts import replies
 from companion.alerts.schemas import CheckInPageSchema, CheckInSchema
 from companion.checkins.schemas import CheckInCreateSchema
 from companion.core import idempotency
@@ -138,7 +138,7 @@ def acknowledge(reminder_id: int) -> object:
 @blp.alt_response(409, response="CONFLICT", description="Idempotency-Key reused")
 def submit_checkin(data: dict[str, Any]) -> object:
     """Rate symptoms; the answer says whether this is the expected course and what to do."""
-    checkin, replayed = alerts.submit_checkin(current_patient(), data, idempotency.request_key())
+    checkin, replayed = replies.submit_checkin(current_patient(), data, idempotency.request_key())
     return checkin, 201, idempotency.replay_headers(replayed)
 
 
@@ -148,7 +148,7 @@ def submit_checkin(data: dict[str, Any]) -> object:
 @blp.response(200, CheckInPageSchema)
 def my_checkins(args: dict[str, Any]) -> object:
     """Your check-ins, newest first."""
-    return alerts.patient_checkins_page(current_patient(), args["limit"], args["offset"])
+    return replies.patient_checkins_page(current_patient(), args["limit"], args["offset"])
 
 
 @blp.route("/appointments", methods=["GET"])

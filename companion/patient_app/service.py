@@ -10,7 +10,7 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from companion.alerts import service as alerts
+from companion.alerts import replies
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.courses import service as courses
@@ -79,7 +79,7 @@ def acknowledge(patient: Patient, reminder_id: int) -> Any:
 
 def check_in(patient: Patient, data: dict[str, Any]) -> dict[str, Any]:
     """The triage verdict, with the clinic's phone and hours for when it says to call."""
-    checkin, _ = alerts.submit_checkin(patient, data)
+    checkin, _ = replies.submit_checkin(patient, data)
     return {"checkin": checkin, "clinic": clinic_contact(patient)}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from companion.alerts import service as alerts
+from companion.alerts import replies
 from companion.alerts.models import Alert, AlertCheckIn
 from companion.audit import service as audit
 from companion.audit.models import PATIENT as PATIENT_SESSION
@@ -81,7 +81,7 @@ def export_document(patient: Patient) -> dict[str, Any]:
             }
             for d in devices
         ],
-        "checkins": alerts.checkin_replies(
+        "checkins": replies.checkin_replies(
             list(db.session.scalars(db.select(CheckIn).where(CheckIn.patient_id == pid).order_by(CheckIn.id)))
         ),
         "alerts": list(db.session.scalars(db.select(Alert).where(Alert.patient_id == pid).order_by(Alert.id))),

@@ -9,7 +9,7 @@ from flask import g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from companion.alerts import service as alerts
+from companion.alerts import replies
 from companion.console.forms import CsrfForm, checked, form_errors, load, local_time, number, require_csrf, text
 from companion.console.handout import handout
 from companion.console.session import staff_clinic, staff_required
@@ -99,7 +99,7 @@ def patient_page(patient_id: int, booking_errors: dict[str, str] | None = None) 
         treatments=history,
         form=CsrfForm(),
         deliveries=reminders.deliveries_of(reminder_ids),
-        checkins=alerts.clinic_patient_checkins(clinic, patient.id),
+        checkins=replies.clinic_patient_checkins(clinic, patient.id),
         appointments=courses.list_appointments(clinic, patient.id),
         kinds=KINDS,
         booking_errors=booking_errors or {},
