@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from companion.push import vapid
 from companion.push.base import DEFAULT_IN_FLIGHT
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +82,16 @@ def from_environment(instance_path: str) -> dict[str, Any]:
         "FCM_MAX_IN_FLIGHT": _int("FCM_MAX_IN_FLIGHT", DEFAULT_IN_FLIGHT),
         "FCM_MAX_CONNECTIONS": _int("FCM_MAX_CONNECTIONS", DEFAULT_IN_FLIGHT),
         "ANDROID_CHANNEL_ID": _env("ANDROID_CHANNEL_ID", "aftercare"),
+        # Web Push (browsers): sent for real once a VAPID contact is set, else to the log.
+        "WEBPUSH_BACKEND": _env("WEBPUSH_BACKEND", "webpush" if _env("VAPID_SUBJECT") else "log"),
+        "VAPID_PRIVATE_KEY": _env("VAPID_PRIVATE_KEY") or vapid.instance_private_key(instance_path),
+        "VAPID_SUBJECT": _env("VAPID_SUBJECT"),  # mailto:ops@clinic.example or https://clinic.example
+        "WEBPUSH_ALLOWED_HOSTS": _env("WEBPUSH_ALLOWED_HOSTS"),  # comma-separated; "*.example" = any subdomain
+        # Development and tests only: push endpoints on loopback/private addresses, over http too.
+        "WEBPUSH_ALLOW_PRIVATE": _bool("WEBPUSH_ALLOW_PRIVATE", False),
+        "WEBPUSH_TIMEOUT_SECONDS": _float("WEBPUSH_TIMEOUT_SECONDS", 10.0),
+        "WEBPUSH_MAX_IN_FLIGHT": _int("WEBPUSH_MAX_IN_FLIGHT", DEFAULT_IN_FLIGHT),
+        "WEBPUSH_MAX_CONNECTIONS": _int("WEBPUSH_MAX_CONNECTIONS", DEFAULT_IN_FLIGHT),
         "DISPATCH_INTERVAL_SECONDS": _float("DISPATCH_INTERVAL_SECONDS", 1.0),
         "DISPATCH_BATCH_SIZE": _int("DISPATCH_BATCH_SIZE", 500),
         "DISPATCH_LEASE_SECONDS": _int("DISPATCH_LEASE_SECONDS", 120),

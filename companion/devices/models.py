@@ -12,8 +12,9 @@ from companion.extensions import db
 class Device(db.Model):
     """A phone that receives pushes: a patient's app or a clinic staff member's.
 
-    `kind` records what the app sent: a Firebase installation id (`fid`) or a
-    legacy registration `token`; the sender addresses the message accordingly.
+    `kind` records what the app sent: a Firebase installation id (`fid`), a legacy
+    registration `token`, or a browser's push subscription (`webpush`: the endpoint is
+    the identifier, and the message is encrypted to its `p256dh` and `auth_secret` keys).
     """
 
     __tablename__ = "devices"
@@ -25,9 +26,11 @@ class Device(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identifier: Mapped[str] = mapped_column(String(512), unique=True)
+    identifier: Mapped[str] = mapped_column(String(1024), unique=True)
     kind: Mapped[str] = mapped_column(String(8), default="token")
     platform: Mapped[str] = mapped_column(String(10))
+    p256dh: Mapped[str | None] = mapped_column(String(100))
+    auth_secret: Mapped[str | None] = mapped_column(String(32))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     staff_name: Mapped[str | None] = mapped_column(String(200))
