@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric import ec
+
 # Google (Chrome, Edge on Android), Mozilla (Firefox), Apple (Safari), Microsoft (Edge on Windows).
 DEFAULT_ALLOWED_HOSTS = (
     "fcm.googleapis.com",
@@ -64,8 +66,10 @@ def parse(data: Any, *, hosts: Iterable[str], allow_private: bool = False) -> Su
         raise _rejected("The subscription has no keys.", {"keys": ["Missing data for required field."]})
     p256dh = _key(keys.get("p256dh"), "p256dh", 65, "an uncompressed P-256 public key (65 bytes)")
     auth = _key(keys.get("auth"), "auth", 16, "a 16-byte secret")
-    if p256dh[0] != 4:
-        raise _rejected("The subscription's p256dh key is not an uncompressed point.", _key_field("p256dh"))
+    try:  # a point off the curve could never be encrypted to
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), p256dh)
+    except ValueError:
+        raise _rejected("The subscription's p256dh key is not a P-256 public key.", _key_field("p256dh")) from None
     return Subscription(endpoint, _text(p256dh), _text(auth))
 
 
