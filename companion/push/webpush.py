@@ -34,13 +34,15 @@ from companion.push.base import (
 )
 from companion.push.fcm_transport import Answer, HttpPool, TransportError
 from companion.push.vapid import VapidSigner
-from companion.push.webpush_subscription import SubscriptionRejected, allowed_hosts, check_endpoint
+from companion.push.webpush_subscription import MAX_ENDPOINT, SubscriptionRejected, allowed_hosts, check_endpoint
 
 log = logging.getLogger("companion.push.webpush")
 
 MAX_TTL = 28 * 24 * 3600  # push services keep a message four weeks at most
+SUBMIT_EVERY = 50  # pushes encrypted before they are handed to the event loop
 _TOPIC = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _P256 = ec.SECP256R1()
+_JSON = json.JSONEncoder(separators=(",", ":"))
 
 # Push-service answers and what they mean for the device (docs/web-push.md).
 _DEAD = {404: "WEBPUSH_NOT_FOUND", 410: "WEBPUSH_GONE"}
@@ -63,6 +65,7 @@ class WebPushSender:
     ) -> None:
         self.signer = signer
         self._hosts, self._allow_private = hosts, allow_private
+        self._origins: dict[str, str] = {}  # endpoint prefix -> origin, for prefixes that passed the check
         self._pool = HttpPool(
             timeout=timeout, max_in_flight=max_in_flight, max_connections=max_connections, thread_name="webpush-http"
         )
@@ -91,9 +94,13 @@ class WebPushSender:
         """Encrypt and sign every message and put the requests on the wire; results wait in what comes back."""
         now = clock.now()
         results: list[PushResult | None] = [None] * len(messages)
+        in_flight: list[tuple[list[int], Future[list[Answer | TransportError]]]] = []
         requests: list[tuple[str, dict[str, str], bytes]] = []
         sent: list[int] = []
         for index, message in enumerate(messages):
+            if len(requests) == SUBMIT_EVERY:  # the first pushes leave while the rest are encrypted
+                in_flight.append((sent, self._pool.submit_each(requests)))
+                requests, sent = [], []
             try:
                 requests.append(self._request(message, now))
             except SubscriptionRejected as error:  # the allowed hosts changed since it registered
@@ -105,11 +112,12 @@ class WebPushSender:
                 )
             else:
                 sent.append(index)
-        future: Future[list[Answer | TransportError]] | None = self._pool.submit_each(requests) if requests else None
+        if requests:
+            in_flight.append((sent, self._pool.submit_each(requests)))
 
         def collect() -> list[PushResult]:
-            if future is not None:
-                for index, answer in zip(sent, future.result(), strict=True):
+            for indexes, future in in_flight:
+                for index, answer in zip(indexes, future.result(), strict=True):
                     results[index] = classify(messages[index].device_id, answer)
             return [r for r in results if r is not None]
 
@@ -119,8 +127,7 @@ class WebPushSender:
         if message.keys is None:
             raise ValueError("no subscription keys")
         endpoint = message.identifier
-        check_endpoint(endpoint, hosts=self._hosts, allow_private=self._allow_private)
-        parts = urlsplit(endpoint)
+        origin = self._origin(endpoint)
         p256dh, auth = message.keys
         body = http_ece.encrypt(
             payload(message),
@@ -131,7 +138,7 @@ class WebPushSender:
         )
         ttl = max(0, min(MAX_TTL, int((message.expires_at - now).total_seconds())))
         headers = {
-            "Authorization": self.signer.authorization(f"{parts.scheme}://{parts.netloc}"),
+            "Authorization": self.signer.authorization(origin),
             "Content-Encoding": "aes128gcm",
             "Content-Type": "application/octet-stream",
             "TTL": str(ttl),
@@ -140,18 +147,37 @@ class WebPushSender:
         }
         return endpoint, headers, body
 
+    def _origin(self, endpoint: str) -> str:
+        """The endpoint's origin (the VAPID audience), once it passes the allowed hosts.
+
+        Scheme, user info, host and port all sit before the first '/' after '//', so the
+        verdict is kept per such prefix: a push service's endpoints share a handful.
+        """
+        cut = endpoint.find("/", endpoint.find("//") + 2)
+        prefix = endpoint if cut < 0 else endpoint[:cut]
+        origin = self._origins.get(prefix)
+        if origin is None:
+            check_endpoint(endpoint, hosts=self._hosts, allow_private=self._allow_private)
+            parts = urlsplit(endpoint)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            if len(self._origins) >= 4096:
+                self._origins.clear()
+            self._origins[prefix] = origin
+        elif len(endpoint) > MAX_ENDPOINT:
+            check_endpoint(endpoint, hosts=self._hosts, allow_private=self._allow_private)
+        return origin
+
 
 def payload(message: PushMessage) -> bytes:
     """What the service worker shows: the neutral title and body, where a tap leads, and a tag
     so a newer notification for the same reminder replaces the older one."""
-    return json.dumps(
+    return _JSON.encode(
         {
             "title": message.title,
             "body": message.body,
             "url": f"/app/reminders/{message.reminder_id}",
             "tag": f"reminder-{message.reminder_id}",
-        },
-        separators=(",", ":"),
+        }
     ).encode()
 
 
