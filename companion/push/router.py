@@ -38,8 +38,9 @@ class PushRouter:
         if not web:
             return start(self.native, messages)
         native = [i for i, m in enumerate(messages) if m.identifier_kind != WEBPUSH_KIND]
-        web_results = start(self.web, [messages[i] for i in web])
+        # Phones first: FCM's requests are on the wire while the browsers' pushes are encrypted.
         native_results = start(self.native, [messages[i] for i in native]) if native else None
+        web_results = start(self.web, [messages[i] for i in web])
         backend = self.web.name
 
         def collect() -> list[PushResult]:
