@@ -1,7 +1,7 @@
 """Benchmark 1: dispatch throughput, every way side by side, same messages, same sink, one run.
 
     python -m bench.dispatch_throughput [--quick] [--db sqlite|postgres|both] [--scheme http|https|both]
-                                        [--sink nginx|python|fake] [--n N]
+                                        [--sink nginx|python|fake] [--n N] [--web-n N] [--no-webpush]
 
 - raw:     firebase-admin `messaging.send_each` (requests, a thread per message), no database
 - ceiling: a bare aiohttp client posting the same SDK-encoded messages, no database
@@ -10,7 +10,8 @@
            PostgreSQL (claim, plan, send, record), and the `dispatcher --once` subprocess
            (start-up included) on the last database, over plain HTTP.
 - web:     the same dispatcher with every device a browser: each push encrypted (aes128gcm) and
-           VAPID-signed, posted to the sink's /push/ (skip with --no-webpush).
+           VAPID-signed, posted to the sink's /push/ (--web-n reminders, at most 6,000 unless
+           given, so the default run stays short; skip with --no-webpush).
 - mixed:   every 5th device a browser, the rest phones on FCM, in one backlog; `over_blend` is
            the time the FCM-only and web-only rates predict for its pushes over the time it took
            (1.0: neither kind slows the other; below: they interfere).
@@ -133,7 +134,7 @@ def measure(scheme: str, args: Any, n: int, work: Path) -> dict[str, dict[str, A
             results[f"ours_{kind}"] = run_ours(url, sink, backlog)
             for label, every in ((), (("web", 1), ("mixed", 5)))[args.webpush]:
                 common.note(f"{scheme}: ours on {kind}, {label} backlog ...")
-                url, backlog = _prepare(kind, work, args, n, web_every=every, web_base=sink.url)
+                url, backlog = _prepare(kind, work, args, args.web_n, web_every=every, web_base=sink.url)
                 results[f"ours_{kind}_{label}"] = run_ours(url, sink, backlog)
         if scheme == "http" and not args.no_subprocess:
             common.note(f"http: ours --once subprocess on {kinds[-1]} ...")
@@ -211,8 +212,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sink", choices=("nginx", "python", "fake"), default="nginx" if NGINX else "python")
     p.add_argument("--no-subprocess", action="store_true", help="skip the `--once` subprocess run")
     p.add_argument("--no-webpush", dest="webpush", action="store_false", help="skip the Web Push and mixed runs")
+    p.add_argument("--web-n", type=int, help="reminders of the Web Push and mixed runs (default: --n, at most 6,000)")
     args = p.parse_args(argv)
     n = args.n or (2_000 if args.quick else 20_000)
+    args.web_n = args.web_n or min(n, 6_000)
     work = common.workdir(args.keep)
     kinds = common.databases(args.db)
     schemes = ["http", "https"] if args.scheme == "both" else [args.scheme]
