@@ -237,7 +237,7 @@ def seed_people(
     locale_of = {p: ("es-ES" if p % 3 == 0 else "en") for p in range(1, patients + 1)}
     devices_of: dict[int, list[DeviceRow]] = {}
     device_rows = []
-    browser_keys = _browser_keys(64) if web_every else []
+    key_pool = browser_keys(64) if web_every else []
     next_id = 1
     for p in range(1, patients + 1):
         count = 2 if two_device_every and p % two_device_every == 0 else 1
@@ -248,7 +248,7 @@ def seed_people(
             identifier = f"{kind}-{next_id:08d}-" + "x" * (140 if kind == "token" else 12)
             keys = None
             if web_every and next_id % web_every == 0:
-                kind, platform, keys = "webpush", "web", browser_keys[next_id % len(browser_keys)]
+                kind, platform, keys = "webpush", "web", key_pool[next_id % len(key_pool)]
                 identifier = f"{web_base}/push/{next_id:08d}-" + "x" * 140  # as long as a real endpoint
             row = DeviceRow(next_id, p, identifier, kind, platform, keys)
             devices_of[p].append(row)
@@ -297,7 +297,7 @@ def seed_people(
     return locale_of, devices_of
 
 
-def _browser_keys(n: int) -> list[tuple[str, str]]:
+def browser_keys(n: int) -> list[tuple[str, str]]:
     """(p256dh, auth) of n browser subscriptions, made as a browser makes them."""
     import base64
     import secrets

@@ -90,6 +90,30 @@ def run_once_subprocess(url: str, sink: Sink, work: Path, pushes: int) -> dict[s
     }
 
 
+def web_sender_alone(sink: Sink, messages: list[Any]) -> dict[str, Any]:
+    """The Web Push sender without a database: the same pushes as browsers' (encrypted,
+    VAPID-signed), sent in chunks of 500 as the dispatcher hands them over."""
+    from dataclasses import replace
+
+    from companion.push.factory import build_web_sender
+
+    keys = common.browser_keys(64)
+    web = [
+        replace(m, identifier=f"{sink.url}/push/{i:08d}-" + "x" * 140, identifier_kind="webpush", keys=keys[i % 64])
+        for i, m in enumerate(messages)
+    ]
+    sender = build_web_sender(sink.webpush_settings())
+    try:
+        sender.send(_warmup(web[:1], sink))
+        meter = send_paths.Meter().start()
+        sent = sum(
+            r.outcome == "sent" for first in range(0, len(web), 500) for r in sender.send(web[first : first + 500])
+        )
+        return meter.stop(sent)
+    finally:
+        sender.close()  # type: ignore[attr-defined]
+
+
 def _warmup(messages: list[Any], sink: Sink) -> list[Any]:
     """One push of each kind in the backlog, to identifiers the real rows do not use."""
     from dataclasses import replace
@@ -121,6 +145,9 @@ def measure(scheme: str, args: Any, n: int, work: Path) -> dict[str, dict[str, A
         results["sink"] = {"rate": capacity(sink, seconds=2 if args.quick else 4)}
         common.note(f"{scheme}: sink answers {results['sink']['rate']:,.0f} requests/s; ceiling ...")
         results["ceiling"] = send_paths.ceiling(sink, messages)
+        if args.webpush:
+            common.note(f"{scheme}: Web Push sender alone ...")
+            results["web_sender"] = web_sender_alone(sink, messages[: args.web_n])
         common.note(f"{scheme}: raw send_each ...")
         results["raw"] = send_paths.raw_send_each(sink, messages)
         common.note(f"{scheme}: naive APScheduler ...")
@@ -151,6 +178,7 @@ LABELS = {
     "raw": "raw: firebase-admin send_each, no DB",
     "naive": "naive: APScheduler job per reminder (best case)",
     "naive_defaults": "naive with library defaults (10 threads, 1 s grace)",
+    "web_sender": "Web Push sender alone: encrypted, VAPID-signed, no DB",
 }
 
 

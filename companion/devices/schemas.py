@@ -2,10 +2,16 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+_P256DH = "Not a P-256 public key (65 bytes) in URL-safe base64."
+_AUTH = "Not a 16-byte auth secret in URL-safe base64."
+_ENDPOINT = "Not a valid URL: a push endpoint is an https URL with a path."
+
 
 class SubscriptionKeysSchema(Schema):
-    p256dh = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    auth = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    """URL-safe base64: a 65-byte P-256 public key and a 16-byte secret (padding optional)."""
+
+    p256dh = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{87}=?$", error=_P256DH))
+    auth = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{22}(==)?$", error=_AUTH))
 
 
 class SubscriptionSchema(Schema):
@@ -14,7 +20,10 @@ class SubscriptionSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    endpoint = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    endpoint = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=1024), validate.Regexp(r"^https?://[^/?#@]+/", error=_ENDPOINT)],
+    )
     keys = fields.Nested(SubscriptionKeysSchema, required=True)
 
 
@@ -23,7 +32,13 @@ class DeviceCreateSchema(Schema):
     a browser sends its Web Push `subscription` (platform `web`)."""
 
     class Meta:
-        openapi = {"oneOf": [{"required": ["fid"]}, {"required": ["token"]}, {"required": ["subscription"]}]}
+        openapi = {
+            "oneOf": [
+                {"required": ["fid"]},
+                {"required": ["token"]},
+                {"required": ["subscription"], "properties": {"platform": {"type": "string", "enum": ["web"]}}},
+            ]
+        }
 
     fid = fields.String(validate=validate.Length(min=1, max=512))
     token = fields.String(validate=validate.Length(min=1, max=512))
