@@ -10,7 +10,11 @@ _ENDPOINT = "Not a valid URL: a push endpoint is an https URL with a path."
 class SubscriptionKeysSchema(Schema):
     """URL-safe base64: a 65-byte P-256 public key and a 16-byte secret (padding optional)."""
 
-    p256dh = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{87}=?$", error=_P256DH))
+    p256dh = fields.String(
+        required=True,
+        metadata={"description": "The browser's P-256 public key (uncompressed point; 422 if not on the curve)"},
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{87}=?$", error=_P256DH),
+    )
     auth = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{22}(==)?$", error=_AUTH))
 
 
@@ -22,6 +26,10 @@ class SubscriptionSchema(Schema):
 
     endpoint = fields.String(
         required=True,
+        metadata={
+            "description": "The push service URL the browser chose: https on a known push service "
+            "(Google, Mozilla, Apple, Microsoft; COMPANION_WEBPUSH_ALLOWED_HOSTS), 422 otherwise"
+        },
         validate=[validate.Length(min=1, max=1024), validate.Regexp(r"^https?://[^/?#@]+/", error=_ENDPOINT)],
     )
     keys = fields.Nested(SubscriptionKeysSchema, required=True)
