@@ -153,9 +153,3 @@ def test_the_development_setting_is_announced_at_start(make_app, caplog):
         make_app(WEBPUSH_ALLOW_PRIVATE=True)
 
     assert any("WEBPUSH_ALLOW_PRIVATE" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
-
-
-def test_native_registrations_are_unchanged(client, me):
-    response = client.post("/v1/me/devices", json={"fid": "fid-native-1", "platform": "ios"}, headers=me)
-
-    assert response.status_code == 201 and response.get_json()["kind"] == "fid"

@@ -194,3 +194,17 @@ def test_only_a_registered_subscription_is_ever_contacted(
     assert fake_push.requests_for(refused.endpoint) == 0
     assert fake_push.requests_for(accepted.endpoint) == 1
     assert [p.payload["url"] for p in fake_push.delivered] == [f"/app/reminders/{row.id}"]
+
+
+def test_with_nothing_configured_a_browser_push_goes_to_the_log(ctx, make_dispatcher, fake_push, webpush_config):
+    """`make run` needs no VAPID contact: browser pushes are logged and recorded, never sent."""
+    person = rows.patient(rows.clinic())
+    _, subscription = browser_of(person, fake_push, webpush_config)
+    row = rows.reminder(person)
+    sender = build_sender({"PUSH_BACKEND": "log"})
+
+    stats = make_dispatcher(sender).run_pass()
+
+    assert stats.sent == 1 and fake_push.requests == 0
+    [delivery] = rows.deliveries(row.id)
+    assert (delivery.backend, delivery.outcome) == ("log", "sent")
