@@ -42,9 +42,13 @@ class DeviceCreateSchema(Schema):
     class Meta:
         openapi = {
             "oneOf": [
-                {"required": ["fid"]},
-                {"required": ["token"]},
-                {"required": ["subscription"], "properties": {"platform": {"type": "string", "enum": ["web"]}}},
+                {"required": ["fid"], "not": {"required": ["subscription"]}},
+                {"required": ["token"], "not": {"required": ["subscription"]}},
+                {
+                    "required": ["subscription"],
+                    "not": {"anyOf": [{"required": ["fid"]}, {"required": ["token"]}]},
+                    "properties": {"platform": {"type": "string", "enum": ["web"]}},
+                },
             ]
         }
 
@@ -71,7 +75,18 @@ class DeviceSchema(Schema):
 
 
 class StaffDeviceCreateSchema(DeviceCreateSchema):
+    """Staff phones run the clinic's app (FCM); browser subscriptions belong to the patient web app,
+    whose notifications lead to its own pages."""
+
+    class Meta:
+        openapi = {"oneOf": [{"required": ["fid"]}, {"required": ["token"]}], "not": {"required": ["subscription"]}}
+
     staff_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+    @validates_schema
+    def _phones_only(self, data, **kwargs):
+        if "subscription" in data:
+            raise ValidationError("Staff devices are phones with the clinic app.", field_name="subscription")
 
 
 class StaffDeviceSchema(DeviceSchema):

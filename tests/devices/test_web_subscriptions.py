@@ -153,3 +153,12 @@ def test_the_development_setting_is_announced_at_start(make_app, caplog):
         make_app(WEBPUSH_ALLOW_PRIVATE=True)
 
     assert any("WEBPUSH_ALLOW_PRIVATE" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+
+
+def test_staff_devices_stay_phones(app, client):
+    clinic = create_clinic(app)
+    body = {"platform": "web", "subscription": subscription("https://fcm.googleapis.com/fcm/send/staff")}
+
+    response = client.post("/v1/clinic/devices", json=body, headers=clinic["headers"])
+
+    assert response.status_code == 422 and "subscription" in response.get_json()["error"]["fields"]
