@@ -91,19 +91,31 @@ def test_keys_that_are_not_a_browser_key_pair_are_refused(client, me, keys, fiel
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("body", "fields"),
     [
-        {"platform": "android", "subscription": subscription("https://fcm.googleapis.com/fcm/send/x")},
-        {"platform": "web", "subscription": {"endpoint": "https://fcm.googleapis.com/fcm/send/x"}},
-        {"platform": "web", "fid": "abc", "subscription": subscription("https://fcm.googleapis.com/fcm/send/x")},
-        {"platform": "web", "subscription": "https://fcm.googleapis.com/fcm/send/x"},
+        (
+            {"platform": "android", "subscription": subscription("https://fcm.googleapis.com/fcm/send/x")},
+            {"platform": ["A push subscription comes from a browser: platform 'web'."]},
+        ),
+        (
+            {"platform": "web", "subscription": {"endpoint": "https://fcm.googleapis.com/fcm/send/x"}},
+            {"subscription": {"keys": ["Missing data for required field."]}},
+        ),
+        (
+            {"platform": "web", "fid": "abc", "subscription": subscription("https://fcm.googleapis.com/fcm/send/x")},
+            {"fid": ["Send exactly one of 'fid', 'token' or 'subscription'."]},
+        ),
+        (
+            {"platform": "web", "subscription": "https://fcm.googleapis.com/fcm/send/x"},
+            {"subscription": {"_schema": ["Invalid input type."]}},
+        ),
     ],
 )
-def test_malformed_registrations_get_a_clear_error(client, me, body):
+def test_malformed_registrations_say_what_is_wrong(client, me, body, fields):
     response = client.post("/v1/me/devices", json=body, headers=me)
 
     assert response.status_code == 422
-    assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+    assert response.get_json()["error"]["fields"] == fields
 
 
 def test_the_allowed_hosts_are_a_setting(app, client, me, monkeypatch):
@@ -161,4 +173,5 @@ def test_staff_devices_stay_phones(app, client):
 
     response = client.post("/v1/clinic/devices", json=body, headers=clinic["headers"])
 
-    assert response.status_code == 422 and "subscription" in response.get_json()["error"]["fields"]
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"subscription": ["Staff devices are phones with the clinic app."]}
