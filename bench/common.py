@@ -237,6 +237,8 @@ def seed_people(
     locale_of = {p: ("es-ES" if p % 3 == 0 else "en") for p in range(1, patients + 1)}
     devices_of: dict[int, list[DeviceRow]] = {}
     device_rows = []
+    from devtools.push_service import browser_keys
+
     key_pool = browser_keys(64) if web_every else []
     next_id = 1
     for p in range(1, patients + 1):
@@ -295,24 +297,6 @@ def seed_people(
             connection.execute(insert(t["devices"]), device_rows[start : start + 5000])
         _fix_sequences(connection, ("clinics", "patients", "devices"))
     return locale_of, devices_of
-
-
-def browser_keys(n: int) -> list[tuple[str, str]]:
-    """(p256dh, auth) of n browser subscriptions, made as a browser makes them."""
-    import base64
-    import secrets
-
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    def b64(raw: bytes) -> str:
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    point = (serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    return [
-        (b64(ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(*point)), b64(secrets.token_bytes(16)))
-        for _ in range(n)
-    ]
 
 
 def seed_backlog(

@@ -90,30 +90,6 @@ def run_once_subprocess(url: str, sink: Sink, work: Path, pushes: int) -> dict[s
     }
 
 
-def web_sender_alone(sink: Sink, messages: list[Any]) -> dict[str, Any]:
-    """The Web Push sender without a database: the same pushes as browsers' (encrypted,
-    VAPID-signed), sent in chunks of 500 as the dispatcher hands them over."""
-    from dataclasses import replace
-
-    from companion.push.factory import build_web_sender
-
-    keys = common.browser_keys(64)
-    web = [
-        replace(m, identifier=f"{sink.url}/push/{i:08d}-" + "x" * 140, identifier_kind="webpush", keys=keys[i % 64])
-        for i, m in enumerate(messages)
-    ]
-    sender = build_web_sender(sink.webpush_settings())
-    try:
-        sender.send(_warmup(web[:1], sink))
-        meter = send_paths.Meter().start()
-        sent = sum(
-            r.outcome == "sent" for first in range(0, len(web), 500) for r in sender.send(web[first : first + 500])
-        )
-        return meter.stop(sent)
-    finally:
-        sender.close()  # type: ignore[attr-defined]
-
-
 def _warmup(messages: list[Any], sink: Sink) -> list[Any]:
     """One push of each kind in the backlog, to identifiers the real rows do not use."""
     from dataclasses import replace
@@ -147,7 +123,7 @@ def measure(scheme: str, args: Any, n: int, work: Path) -> dict[str, dict[str, A
         results["ceiling"] = send_paths.ceiling(sink, messages)
         if args.webpush:
             common.note(f"{scheme}: Web Push sender alone ...")
-            results["web_sender"] = web_sender_alone(sink, messages[: args.web_n])
+            results["web_sender"] = send_paths.web_sender_alone(sink, messages[: args.web_n])
         common.note(f"{scheme}: raw send_each ...")
         results["raw"] = send_paths.raw_send_each(sink, messages)
         common.note(f"{scheme}: naive APScheduler ...")

@@ -39,6 +39,18 @@ def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def browser_keys(n: int) -> list[tuple[str, str]]:
+    """(p256dh, auth) of n subscriptions, made as a browser makes them (benchmarks' devices)."""
+    point = (serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return [
+        (
+            b64url(ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(*point)),
+            b64url(secrets.token_bytes(16)),
+        )
+        for _ in range(n)
+    ]
+
+
 @dataclass
 class BrowserSubscription:
     """What a browser holds: the endpoint, its private key and auth secret; `as_json` is
