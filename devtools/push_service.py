@@ -86,6 +86,7 @@ class Delivered:
 class Answer:
     status: int
     retry_after: str | None = None
+    location: str | None = None
 
 
 @dataclass
@@ -149,9 +150,17 @@ class FakePushService:
             self._state.gone.add(endpoint)
 
     # error injection ---------------------------------------------------------------------
-    def answer_next(self, endpoint: str, status: int, *, retry_after: str | int | None = None, times: int = 1) -> None:
+    def answer_next(
+        self,
+        endpoint: str,
+        status: int,
+        *,
+        retry_after: str | int | None = None,
+        location: str | None = None,
+        times: int = 1,
+    ) -> None:
         """The next `times` pushes to this endpoint get this status (after all checks pass)."""
-        answer = Answer(status, None if retry_after is None else str(retry_after))
+        answer = Answer(status, None if retry_after is None else str(retry_after), location)
         with self._state.lock:
             self._state.scripted.setdefault(endpoint, collections.deque()).extend([answer] * times)
 
@@ -210,6 +219,8 @@ class FakePushService:
             scripted = queue.popleft() if queue else None
         if scripted is not None:
             extra = {"Retry-After": scripted.retry_after} if scripted.retry_after else {}
+            if scripted.location:
+                extra["Location"] = scripted.location
             return scripted.status, extra, "scripted answer"
         with self._state.lock:
             self._state.delivered.append(Delivered(endpoint, dict(headers), payload, claims, time.time()))

@@ -68,9 +68,16 @@ class _Job:
 
 class HttpPool:
     def __init__(
-        self, *, timeout: float, max_in_flight: int, max_connections: int, thread_name: str = "fcm-http"
+        self,
+        *,
+        timeout: float,
+        max_in_flight: int,
+        max_connections: int,
+        thread_name: str = "fcm-http",
+        follow_redirects: bool = True,
     ) -> None:
         self._thread_name = thread_name
+        self._follow_redirects = follow_redirects
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_in_flight = max(1, max_in_flight)
         self._max_connections = max(1, max_connections)
@@ -162,7 +169,9 @@ class HttpPool:
     ) -> Answer | TransportError:
         for attempt in (1, 2):
             try:
-                async with session.post(url, data=body, headers=headers) as response:
+                async with session.post(
+                    url, data=body, headers=headers, allow_redirects=self._follow_redirects
+                ) as response:
                     return Answer(response.status, response.headers, await response.read())
             except aiohttp.ClientConnectorError as error:
                 # Nothing was sent: one more try, as the SDK's transport did.

@@ -67,7 +67,11 @@ class WebPushSender:
         self._hosts, self._allow_private = hosts, allow_private
         self._origins: dict[str, str] = {}  # endpoint prefix -> origin, for prefixes that passed the check
         self._pool = HttpPool(
-            timeout=timeout, max_in_flight=max_in_flight, max_connections=max_connections, thread_name="webpush-http"
+            timeout=timeout,
+            max_in_flight=max_in_flight,
+            max_connections=max_connections,
+            thread_name="webpush-http",
+            follow_redirects=False,  # an endpoint's answer never sends us to another address
         )
 
     @classmethod

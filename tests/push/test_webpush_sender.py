@@ -140,3 +140,13 @@ def test_an_endpoint_the_allowed_hosts_no_longer_admit_is_never_contacted(webpus
 
     assert (result.outcome, result.error_code) == (DEACTIVATE, "ENDPOINT_NOT_ALLOWED")
     assert fake_push.requests == 0
+
+
+def test_a_redirecting_push_service_is_not_followed(sender, fake_push, browser):
+    elsewhere = fake_push.subscribe(sender.signer.key)
+    fake_push.answer_next(browser.endpoint, 307, location=elsewhere.endpoint)
+
+    [result] = sender.send([push(browser)])
+
+    assert (result.outcome, result.error_code) == (FAILED, "WEBPUSH_307")
+    assert fake_push.requests_for(elsewhere.endpoint) == 0
