@@ -169,6 +169,7 @@ class DeviceRow:
     identifier: str
     kind: str
     platform: str
+    keys: tuple[str, str] | None = None  # a browser subscription's (p256dh, auth)
 
 
 @dataclass
@@ -212,19 +213,22 @@ class Backlog:
                         collapse_key=f"reminder-{rid}",
                         thread_id="aftercare",
                         channel_id=channel_id,
+                        keys=device.keys,
                     )
                 )
         return out
 
 
 def seed_people(
-    engine, *, patients: int, two_device_every: int = 4
+    engine, *, patients: int, two_device_every: int = 4, web_every: int = 0, web_base: str | None = None
 ) -> tuple[dict[int, str], dict[int, list[DeviceRow]]]:
     """One clinic, `patients` patients, one device each and a second for every n-th patient.
 
     Devices mix Firebase installation ids and legacy tokens, Android and iOS, as a
-    real install base would. No quiet hours (00:00-00:00), so that late rows are not
-    held for the morning and the figures do not depend on the time of day of the run.
+    real install base would; with `web_every`, every n-th device is a browser subscribed
+    at `web_base` (a push service), with a real P-256 key pair and auth secret. No quiet
+    hours (00:00-00:00), so that late rows are not held for the morning and the figures
+    do not depend on the time of day of the run.
     """
     from sqlalchemy import insert
 
@@ -233,6 +237,9 @@ def seed_people(
     locale_of = {p: ("es-ES" if p % 3 == 0 else "en") for p in range(1, patients + 1)}
     devices_of: dict[int, list[DeviceRow]] = {}
     device_rows = []
+    from devtools.push_service import browser_keys
+
+    key_pool = browser_keys(64) if web_every else []
     next_id = 1
     for p in range(1, patients + 1):
         count = 2 if two_device_every and p % two_device_every == 0 else 1
@@ -241,7 +248,11 @@ def seed_people(
             kind = "token" if next_id % 5 == 0 else "fid"
             platform = "ios" if (p + k) % 3 == 0 else "android"
             identifier = f"{kind}-{next_id:08d}-" + "x" * (140 if kind == "token" else 12)
-            row = DeviceRow(next_id, p, identifier, kind, platform)
+            keys = None
+            if web_every and next_id % web_every == 0:
+                kind, platform, keys = "webpush", "web", key_pool[next_id % len(key_pool)]
+                identifier = f"{web_base}/push/{next_id:08d}-" + "x" * 140  # as long as a real endpoint
+            row = DeviceRow(next_id, p, identifier, kind, platform, keys)
             devices_of[p].append(row)
             device_rows.append(
                 dict(
@@ -249,6 +260,8 @@ def seed_people(
                     identifier=identifier,
                     kind=kind,
                     platform=platform,
+                    p256dh=keys[0] if keys else None,
+                    auth_secret=keys[1] if keys else None,
                     patient_id=p,
                     clinic_id=None,
                     staff_name=None,
@@ -295,13 +308,17 @@ def seed_backlog(
     patients: int | None = None,
     two_device_every: int = 4,
     first_id: int = 1,
+    web_every: int = 0,
+    web_base: str | None = None,
 ) -> Backlog:
     """`count` patient pushes; reminder i falls due at due(i). Core executemany, 5,000 rows a statement."""
     from sqlalchemy import insert
 
     t = tables()
     patients = patients or max(1, count // 4)
-    locale_of, devices_of = seed_people(engine, patients=patients, two_device_every=two_device_every)
+    locale_of, devices_of = seed_people(
+        engine, patients=patients, two_device_every=two_device_every, web_every=web_every, web_base=web_base
+    )
     now = datetime.now(UTC)
     backlog = Backlog([], {}, {}, {}, locale_of, devices_of)
     rows = []
@@ -372,6 +389,15 @@ def duplicate_sends(engine) -> int:
 def status_counts(engine) -> dict[str, int]:
     with engine.connect() as connection:
         return dict(connection.exec_driver_sql("SELECT status, count(*) FROM reminders GROUP BY status").all())
+
+
+def sent_by_backend(engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return dict(
+            connection.exec_driver_sql(
+                "SELECT backend, count(*) FROM deliveries WHERE outcome = 'sent' GROUP BY backend"
+            ).all()
+        )
 
 
 def sent_deliveries(engine) -> int:

@@ -1,7 +1,7 @@
 """Benchmark 1: dispatch throughput, every way side by side, same messages, same sink, one run.
 
     python -m bench.dispatch_throughput [--quick] [--db sqlite|postgres|both] [--scheme http|https|both]
-                                        [--sink nginx|python|fake] [--n N]
+                                        [--sink nginx|python|fake] [--n N] [--web-n N] [--no-webpush]
 
 - raw:     firebase-admin `messaging.send_each` (requests, a thread per message), no database
 - ceiling: a bare aiohttp client posting the same SDK-encoded messages, no database
@@ -9,6 +9,12 @@
 - ours:    `Dispatcher.from_app(app).run_pass(budget_seconds=None)` in process on SQLite and
            PostgreSQL (claim, plan, send, record), and the `dispatcher --once` subprocess
            (start-up included) on the last database, over plain HTTP.
+- web:     the same dispatcher with every device a browser: each push encrypted (aes128gcm) and
+           VAPID-signed, posted to the sink's /push/ (--web-n reminders, at most 6,000 unless
+           given, so the default run stays short; skip with --no-webpush).
+- mixed:   every 5th device a browser, the rest phones on FCM, in one backlog; `over_blend` is
+           the time the FCM-only and web-only rates predict for its pushes over the time it took
+           (1.0: neither kind slows the other; below: they interfere).
 Each way is timed with its CPU (getrusage: this process's threads, or the subprocess;
 PostgreSQL's own server CPU is not counted). The sink is nginx where installed (`make
 bench-deps`), else the Python sink; its capacity is measured first with pipelined requests.
@@ -33,22 +39,24 @@ def run_ours(url: str, sink: Sink, backlog: common.Backlog) -> dict[str, Any]:
     from companion.reminders.dispatch import Dispatcher
     from companion.reminders.dispatch.collector import tuned_for_dispatch
 
-    app = common.make_app(url, **sink.overrides())
+    app = common.make_app(url, **sink.overrides(), **sink.webpush_settings())
     dispatcher = Dispatcher.from_app(app, name="bench-ours")
     engine = dispatcher.engine
     try:
-        dispatcher.sender.send([_warmup(backlog.messages()[0])])  # token + connections, as the others had
+        dispatcher.sender.send(_warmup(backlog.messages(), sink))  # token + connections, as the others had
         with app.app_context(), tuned_for_dispatch():  # as `flask companion dispatcher` runs
             meter = send_paths.Meter().start()
             stats = dispatcher.run_pass(budget_seconds=None)
             result = meter.stop(common.sent_deliveries(engine))
         duplicates = common.duplicate_sends(engine)
         statuses = common.status_counts(engine)
+        by_backend = common.sent_by_backend(engine)
     finally:
         dispatcher.sender.close()  # type: ignore[attr-defined]
         engine.dispose()
     return {
         **result,
+        "by_backend": by_backend,
         "batches": stats.batches,
         "duplicates": duplicates,
         "left": {k: v for k, v in statuses.items() if k != "sent"},
@@ -82,17 +90,22 @@ def run_once_subprocess(url: str, sink: Sink, work: Path, pushes: int) -> dict[s
     }
 
 
-def _warmup(message: Any) -> Any:
+def _warmup(messages: list[Any], sink: Sink) -> list[Any]:
+    """One push of each kind in the backlog, to identifiers the real rows do not use."""
     from dataclasses import replace
 
-    return replace(message, identifier="warmup-" + message.identifier, reminder_id=0)
+    firsts = {m.identifier_kind == "webpush": m for m in reversed(messages)}
+    return [
+        replace(m, identifier=f"{sink.url}/push/warmup" if web else "warmup-" + m.identifier, reminder_id=0)
+        for web, m in firsts.items()
+    ]
 
 
-def _prepare(kind: str, work: Path, args: Any, n: int) -> tuple[str, common.Backlog]:
+def _prepare(kind: str, work: Path, args: Any, n: int, **devices: Any) -> tuple[str, common.Backlog]:
     url = common.fresh_database(kind, work, pg_url=args.pg_url)
     engine = common.engine_for(url)
     due0 = datetime.now(UTC) - timedelta(minutes=1)
-    backlog = common.seed_backlog(engine, n, due=lambda i: due0 + timedelta(microseconds=i))
+    backlog = common.seed_backlog(engine, n, due=lambda i: due0 + timedelta(microseconds=i), **devices)
     engine.dispose()
     return url, backlog
 
@@ -108,6 +121,9 @@ def measure(scheme: str, args: Any, n: int, work: Path) -> dict[str, dict[str, A
         results["sink"] = {"rate": capacity(sink, seconds=2 if args.quick else 4)}
         common.note(f"{scheme}: sink answers {results['sink']['rate']:,.0f} requests/s; ceiling ...")
         results["ceiling"] = send_paths.ceiling(sink, messages)
+        if args.webpush:
+            common.note(f"{scheme}: Web Push sender alone ...")
+            results["web_sender"] = send_paths.web_sender_alone(sink, messages[: args.web_n])
         common.note(f"{scheme}: raw send_each ...")
         results["raw"] = send_paths.raw_send_each(sink, messages)
         common.note(f"{scheme}: naive APScheduler ...")
@@ -119,6 +135,10 @@ def measure(scheme: str, args: Any, n: int, work: Path) -> dict[str, dict[str, A
             common.note(f"{scheme}: ours on {kind} ...")
             url, backlog = prepared if index == 0 else _prepare(kind, work, args, n)
             results[f"ours_{kind}"] = run_ours(url, sink, backlog)
+            for label, every in ((), (("web", 1), ("mixed", 5)))[args.webpush]:
+                common.note(f"{scheme}: ours on {kind}, {label} backlog ...")
+                url, backlog = _prepare(kind, work, args, args.web_n, web_every=every, web_base=sink.url)
+                results[f"ours_{kind}_{label}"] = run_ours(url, sink, backlog)
         if scheme == "http" and not args.no_subprocess:
             common.note(f"http: ours --once subprocess on {kinds[-1]} ...")
             url, _ = _prepare(kinds[-1], work, args, n)
@@ -134,6 +154,7 @@ LABELS = {
     "raw": "raw: firebase-admin send_each, no DB",
     "naive": "naive: APScheduler job per reminder (best case)",
     "naive_defaults": "naive with library defaults (10 threads, 1 s grace)",
+    "web_sender": "Web Push sender alone: encrypted, VAPID-signed, no DB",
 }
 
 
@@ -141,11 +162,13 @@ def _label(key: str, threads: int) -> str:
     if key in LABELS:
         return LABELS[key].replace("best case", f"{threads} threads, no misfire grace")
     db = key.split("_")[1]
-    return (
-        f"ours: dispatcher --once subprocess ({db}, start-up included)"
-        if key.endswith("_once")
-        else f"ours: Dispatcher.run_pass ({db})"
-    )
+    if key.endswith("_once"):
+        return f"ours: dispatcher --once subprocess ({db}, start-up included)"
+    if key.endswith("_web"):
+        return f"ours, Web Push: every device a browser ({db}; encrypted, VAPID-signed)"
+    if key.endswith("_mixed"):
+        return f"ours, mixed: every 5th device a browser, the rest FCM ({db})"
+    return f"ours: Dispatcher.run_pass ({db}, FCM)"
 
 
 def figures_for(scheme: str, results: dict[str, dict[str, Any]], kinds: list[str]) -> dict[str, Any]:
@@ -168,6 +191,16 @@ def figures_for(scheme: str, results: dict[str, dict[str, Any]], kinds: list[str
         if "naive_defaults" in results:
             defaults = results["naive_defaults"]["rate"]  # 0 when it dropped every job
             out[f"{prefix}ours_{kind}_over_naive_defaults"] = round(ours["rate"] / defaults, 2) if defaults else None
+    for kind in kinds:
+        if f"ours_{kind}_mixed" not in results:
+            continue
+        fcm, web, mixed = results[f"ours_{kind}"], results[f"ours_{kind}_web"], results[f"ours_{kind}_mixed"]
+        sent = mixed["by_backend"]
+        predicted = sent.get("fcm", 0) / fcm["rate"] + sent.get("webpush", 0) / web["rate"]
+        out[f"{prefix}ours_{kind}_mixed_fcm_pushes"] = sent.get("fcm", 0)
+        out[f"{prefix}ours_{kind}_mixed_web_pushes"] = sent.get("webpush", 0)
+        out[f"{prefix}ours_{kind}_mixed_over_blend"] = round(predicted / mixed["seconds"], 3)
+        out[f"{prefix}ours_{kind}_web_duplicates"] = web["duplicates"]
     out[f"{prefix}naive_missed_or_errors"] = results["naive"]["missed"] + results["naive"]["errors"]
     if "naive_defaults" in results:
         out["naive_defaults_dropped_jobs"] = results["naive_defaults"]["missed"]
@@ -182,8 +215,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--scheme", choices=("http", "https", "both"), default="both")
     p.add_argument("--sink", choices=("nginx", "python", "fake"), default="nginx" if NGINX else "python")
     p.add_argument("--no-subprocess", action="store_true", help="skip the `--once` subprocess run")
+    p.add_argument("--no-webpush", dest="webpush", action="store_false", help="skip the Web Push and mixed runs")
+    p.add_argument("--web-n", type=int, help="reminders of the Web Push and mixed runs (default: --n, at most 6,000)")
     args = p.parse_args(argv)
     n = args.n or (2_000 if args.quick else 20_000)
+    args.web_n = args.web_n or min(n, 6_000)
     work = common.workdir(args.keep)
     kinds = common.databases(args.db)
     schemes = ["http", "https"] if args.scheme == "both" else [args.scheme]
@@ -223,6 +259,12 @@ def main(argv: list[str] | None = None) -> None:
         "ours_per_s>=3000": all(figures[f"{p}ours_{k}_per_s"] >= 3000 for p in prefixes for k in kinds),
         "ours_over_ceiling>=0.8": all(figures[f"{p}ours_{k}_over_ceiling"] >= 0.8 for p in prefixes for k in kinds),
         "ours_over_naive>=5": all(figures[f"{p}ours_{k}_over_naive"] >= 5 for p in prefixes for k in kinds),
+        "webpush_per_s>=2000": all(
+            figures.get(f"{p}ours_{k}_web_per_s", 2000) >= 2000 for p in prefixes for k in kinds
+        ),
+        "mixed_over_blend>=0.95": all(
+            figures.get(f"{p}ours_{k}_mixed_over_blend", 1) >= 0.95 for p in prefixes for k in kinds
+        ),
         "ours_cpu_us_per_push<=350": all(
             figures[f"{p}ours_{k}_cpu_us_per_push"] <= 350 for p in prefixes for k in kinds
         ),

@@ -7,7 +7,9 @@
   in flight by default (`COMPANION_FCM_MAX_IN_FLIGHT`, 200), each taking the next
   message, building and encoding it with firebase-admin and posting it; no loop-thread
   hand-off, no result mapping, no database. What any dispatcher on this client can at best reach.
-Both are timed from the first message built to the last answer, with CPU from getrusage.
+- `web_sender_alone`: the Web Push sender with the same pushes as browsers' (encrypted,
+  VAPID-signed), no database.
+All are timed from the first message built to the last answer, with CPU from getrusage.
 """
 
 from __future__ import annotations
@@ -152,3 +154,28 @@ def _ssl(sink: Sink) -> Any:
     import ssl
 
     return ssl.create_default_context(cafile=str(sink.certificate)) if sink.certificate else None
+
+
+def web_sender_alone(sink: Sink, messages: list[Any]) -> dict[str, Any]:
+    """The Web Push sender without a database: the same pushes as browsers' (encrypted,
+    VAPID-signed), sent in chunks of 500 as the dispatcher hands them over."""
+    from dataclasses import replace
+
+    from companion.push.factory import build_web_sender
+    from devtools.push_service import browser_keys
+
+    keys = browser_keys(64)
+    web = [
+        replace(m, identifier=f"{sink.url}/push/{i:08d}-" + "x" * 140, identifier_kind="webpush", keys=keys[i % 64])
+        for i, m in enumerate(messages)
+    ]
+    sender = build_web_sender(sink.webpush_settings())
+    try:
+        sender.send([replace(web[0], identifier=f"{sink.url}/push/warmup", reminder_id=0)])
+        meter = Meter().start()
+        sent = sum(
+            r.outcome == "sent" for first in range(0, len(web), 500) for r in sender.send(web[first : first + 500])
+        )
+        return meter.stop(sent)
+    finally:
+        sender.close()  # type: ignore[attr-defined]

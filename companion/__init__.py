@@ -30,6 +30,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             "COMPANION_WEBHOOK_ALLOW_PRIVATE is on: clinic webhooks may reach loopback and private addresses "
             "over plain http. For development and tests only; never in production."
         )
+    if app.config.get("WEBPUSH_ALLOW_PRIVATE"):
+        logging.getLogger("companion").warning(
+            "COMPANION_WEBPUSH_ALLOW_PRIVATE is on: browser push endpoints may be loopback and private addresses "
+            "over plain http. For development and tests only; never in production."
+        )
 
     import companion.models  # noqa: F401  (registers every table)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from companion.push import vapid
 from companion.push.base import DEFAULT_IN_FLIGHT
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +111,11 @@ _CREDENTIALS = Computed(lambda _: firebase_credentials_path(), "`GOOGLE_APPLICAT
 _BACKEND = Computed(lambda _: "fcm" if firebase_credentials_path() else "log", "`fcm` with credentials, else `log`")
 _SCHEDULES = Computed(lambda _: str(PROJECT_ROOT / "schedules"), "`schedules/` in the project")
 _SECRET = Computed(_secret_key, "generated once into `instance/secret_key`")
+_VAPID_KEY = Computed(vapid.instance_private_key, "generated once into `instance/vapid_private_key.pem`")
+_WEBPUSH_BACKEND = Computed(
+    lambda _: "webpush" if _read("VAPID_SUBJECT") else "log",
+    "`webpush` once `COMPANION_VAPID_SUBJECT` is set, else `log`",
+)
 
 # app.config key -> the variable that sets it. Keep to one line of description each; the order is the docs' order.
 SETTINGS: dict[str, Setting] = {
@@ -137,6 +143,30 @@ SETTINGS: dict[str, Setting] = {
     "FCM_MAX_IN_FLIGHT": _int("FCM_MAX_IN_FLIGHT", DEFAULT_IN_FLIGHT, "FCM requests one dispatcher has open at once"),
     "FCM_MAX_CONNECTIONS": _int(
         "FCM_MAX_CONNECTIONS", DEFAULT_IN_FLIGHT, "keep-alive connections a dispatcher holds to FCM"
+    ),
+    "WEBPUSH_BACKEND": _env("WEBPUSH_BACKEND", _WEBPUSH_BACKEND, "browser push sender: `webpush` or `log`"),
+    "VAPID_PRIVATE_KEY": _env(
+        "VAPID_PRIVATE_KEY",
+        _VAPID_KEY,
+        "Web Push signing key (PEM or raw); the same on every host, never casually rotated",
+    ),
+    "VAPID_SUBJECT": _env(
+        "VAPID_SUBJECT", None, "contact for push services (`mailto:` or `https:`); setting it turns Web Push on"
+    ),
+    "WEBPUSH_ALLOWED_HOSTS": _env(
+        "WEBPUSH_ALLOWED_HOSTS",
+        None,
+        "push-service hosts accepted for subscriptions, comma-separated (`*.x` = subdomains)",
+    ),
+    "WEBPUSH_ALLOW_PRIVATE": _bool(
+        "WEBPUSH_ALLOW_PRIVATE", False, "development and tests only: http and loopback push endpoints"
+    ),
+    "WEBPUSH_TIMEOUT_SECONDS": _float("WEBPUSH_TIMEOUT_SECONDS", 10.0, "total time for one Web Push request"),
+    "WEBPUSH_MAX_IN_FLIGHT": _int(
+        "WEBPUSH_MAX_IN_FLIGHT", DEFAULT_IN_FLIGHT, "Web Push requests one dispatcher has open at once"
+    ),
+    "WEBPUSH_MAX_CONNECTIONS": _int(
+        "WEBPUSH_MAX_CONNECTIONS", DEFAULT_IN_FLIGHT, "keep-alive connections a dispatcher holds to push services"
     ),
     "ANDROID_CHANNEL_ID": _env(
         "ANDROID_CHANNEL_ID", "aftercare", "Android notification channel the app makes for reminders"

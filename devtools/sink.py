@@ -1,4 +1,5 @@
-"""An FCM endpoint for benchmarks that only ever says yes, much faster than any client here.
+"""An FCM endpoint (and a browser push service at /push/) for benchmarks that only ever says yes,
+much faster than any client here.
 
 Three servers behind one `Sink` class, each in its own process:
 - `python`: a small asyncio HTTP/1.1 server (`python -m devtools.sink --port N [--record]`)
@@ -91,6 +92,19 @@ class Sink:
         """COMPANION_* settings (without the prefix) that point a dispatcher at this sink."""
         return {"PUSH_BACKEND": "fcm", "FIREBASE_CREDENTIALS": str(self.credentials), "FCM_ENDPOINT": self.url}
 
+    def webpush_settings(self) -> dict[str, Any]:
+        """Settings that send browser pushes for real (encrypted, VAPID-signed) to this sink's /push/."""
+        from py_vapid import Vapid02
+
+        vapid = Vapid02()
+        vapid.generate_keys()
+        return {
+            "WEBPUSH_BACKEND": "webpush",
+            "VAPID_PRIVATE_KEY": vapid.private_pem().decode(),
+            "VAPID_SUBJECT": "mailto:bench@127.0.0.1.invalid",
+            "WEBPUSH_ALLOW_PRIVATE": True,
+        }
+
     def overrides(self) -> dict[str, Any]:
         """The same, as create_app() or FcmSender.from_config() overrides."""
         return dict(self.settings())
@@ -172,6 +186,7 @@ http {{
         listen {listen};
         {tls}
         location = /token {{ return 200 '{{"access_token":"sink","expires_in":3600,"token_type":"Bearer"}}'; }}
+        location /push/ {{ add_header Location /message/$request_id; return 201 ''; }}
         location ~ ^/v1/projects/([^/]+)/messages:send$ {{
             return 200 '{{"name":"projects/$1/messages/0:$request_id"}}';
         }}
@@ -220,6 +235,9 @@ class _SinkProtocol(asyncio.Protocol):
                 state["received"].append((rid, time.time()))
             project = path.split(b"/")[3].decode()
             return self._reply(200, {"name": f"projects/{project}/messages/0:{state['sends']}"})
+        if path.startswith(b"/push/"):  # a browser push service: 201 Created, as RFC 8030 answers
+            state["sends"] += 1
+            return self._reply(201, "", location=b"/message/%d" % state["sends"])
         if path == b"/token":
             state["tokens"] += 1
             return self._reply(
@@ -232,12 +250,13 @@ class _SinkProtocol(asyncio.Protocol):
             return self._reply(200, {})
         return self._reply(404, {"error": {"code": 404, "message": "no such endpoint", "status": "NOT_FOUND"}})
 
-    def _reply(self, status: int, payload: Any) -> None:
+    def _reply(self, status: int, payload: Any, location: bytes = b"") -> None:
         data = json.dumps(payload).encode()
-        reason = b"OK" if status == 200 else b"Not Found"
+        reason = {200: b"OK", 201: b"Created"}.get(status, b"Not Found")
+        extra = b"Location: %s\r\n" % location if location else b""
         self.transport.write(
-            b"HTTP/1.1 %d %s\r\nContent-Type: application/json; charset=UTF-8\r\nContent-Length: %d\r\n\r\n"
-            % (status, reason, len(data))
+            b"HTTP/1.1 %d %s\r\n%sContent-Type: application/json; charset=UTF-8\r\nContent-Length: %d\r\n\r\n"
+            % (status, reason, extra, len(data))
             + data
         )
 

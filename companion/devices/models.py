@@ -11,10 +11,12 @@ from companion.extensions import Model
 
 
 class DeviceKind(StrEnum):
-    """What identifies the app to FCM: a Firebase installation id, or a legacy registration token."""
+    """What identifies the device: a Firebase installation id or a legacy registration token (phone
+    apps, through FCM), or a browser's Web Push subscription endpoint."""
 
     FID = "fid"
     TOKEN = "token"
+    WEBPUSH = "webpush"
 
 
 class DeactivationReason(StrEnum):
@@ -31,8 +33,9 @@ class DeactivationReason(StrEnum):
 class Device(Model):
     """A phone that receives pushes: a patient's app or a clinic staff member's.
 
-    `kind` records what the app sent: a Firebase installation id (`fid`) or a
-    legacy registration `token`; the sender addresses the message accordingly.
+    `kind` records what the app sent: a Firebase installation id (`fid`), a legacy
+    registration `token`, or a browser's push subscription (`webpush`: the endpoint is
+    the identifier, and the message is encrypted to its `p256dh` and `auth_secret` keys).
     """
 
     __tablename__ = "devices"
@@ -44,9 +47,11 @@ class Device(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identifier: Mapped[str] = mapped_column(String(512), unique=True)
+    identifier: Mapped[str] = mapped_column(String(1024), unique=True)
     kind: Mapped[str] = mapped_column(String(8), default=DeviceKind.TOKEN)
     platform: Mapped[str] = mapped_column(String(10))
+    p256dh: Mapped[str | None] = mapped_column(String(100))
+    auth_secret: Mapped[str | None] = mapped_column(String(32))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
     staff_name: Mapped[str | None] = mapped_column(String(200))

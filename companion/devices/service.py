@@ -14,13 +14,14 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from companion.core.clock import utcnow
-from companion.core.errors import Conflict, NotFound
+from companion.core.errors import Conflict, Invalid, NotFound
 from companion.core.pagination import Page, paginate
 from companion.core.transaction import unit_of_work
 from companion.devices.models import DeactivationReason, Device, DeviceKind
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.patients.service import sessions_ended
+from companion.push import webpush_subscription
 
 signals = Namespace()
 device_activated = signals.signal("device-activated", doc="kwargs: patient_id or clinic_id of the new owner")
@@ -39,23 +40,24 @@ def upsert_device(
     owner (409 `device_in_use`, whoever that is); it is free again once its owner removes it,
     signs out on it, or FCM reports it unregistered - then it registers as new (201), exactly
     as an identifier never seen before."""
-    kind = DeviceKind.FID if "fid" in data else DeviceKind.TOKEN
+    kind, identifier, keys = _identity(data)
     if patient_id is not None:  # registrations of one patient take turns, so the cap holds under concurrency
         db.session.execute(db.select(Patient.id).where(Patient.id == patient_id).with_for_update())
     for _ in range(2):
         try:
             with db.session.begin_nested():
-                device = db.session.scalar(db.select(Device).where(Device.identifier == data[kind]))
+                device = db.session.scalar(db.select(Device).where(Device.identifier == identifier))
                 created = device is None or not device.active
                 if device is None:
-                    device = Device(identifier=data[kind])
+                    device = Device(identifier=identifier)
                     db.session.add(device)
                 elif device.active and (device.patient_id, device.clinic_id) != (patient_id, clinic_id):
                     raise Conflict(
                         "This phone is registered to another account; it must be removed or signed out there first.",
                         code="device_in_use",
                     )
-                device.kind, device.platform = kind, data["platform"]
+                device.kind, device.platform = kind, data.get("platform") or "web"
+                device.p256dh, device.auth_secret = keys
                 device.patient_id, device.clinic_id, device.staff_name = patient_id, clinic_id, staff_name
                 device.session_id = session_id
                 device.active, device.deactivated_reason, device.deactivated_at = True, None, None
@@ -81,6 +83,24 @@ def _retire_beyond_cap(patient_id: int, cap: int) -> None:
     for device in extra:
         deactivate(device, DeactivationReason.REPLACED_BY_NEWER)
     db.session.flush()
+
+
+def _identity(data: dict[str, Any]) -> tuple[str, str, tuple[str | None, str | None]]:
+    """(kind, identifier, subscription keys): a browser subscription is checked here, whoever calls,
+    since its endpoint is a URL the dispatcher will contact."""
+    if "subscription" in data:
+        config = current_app.config
+        try:
+            subscription = webpush_subscription.parse(
+                data["subscription"],
+                hosts=webpush_subscription.allowed_hosts(config),
+                allow_private=bool(config.get("WEBPUSH_ALLOW_PRIVATE")),
+            )
+        except webpush_subscription.SubscriptionRejected as error:
+            raise Invalid(str(error), fields=error.fields, code="invalid_subscription") from None
+        return DeviceKind.WEBPUSH, subscription.endpoint, (subscription.p256dh, subscription.auth)
+    kind = DeviceKind.FID if "fid" in data else DeviceKind.TOKEN
+    return kind, data[kind], (None, None)
 
 
 def register_patient_device(

@@ -9,6 +9,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from companion.checkins.symptoms import RED_FLAGS, SYMPTOMS
+from companion.push.vapid import application_server_key
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +59,7 @@ def field_errors(messages: Any, prefix: str = "") -> dict[str, str]:
 
 
 def push_key() -> str | None:
-    """The VAPID public key the browser subscribes with; None while Web Push is not configured."""
-    try:
-        from companion.push.vapid import application_server_key
-    except ImportError:
-        return None
+    """The VAPID public key the browser subscribes with; None when it cannot be read."""
     try:
         key: str = application_server_key()
     except Exception:  # a missing or unreadable key must not take the settings page down

@@ -38,8 +38,8 @@ DEFAULT_IN_FLIGHT = 200
 class PushMessage:
     reminder_id: int
     device_id: int
-    identifier: str  # FCM installation id or legacy registration token
-    identifier_kind: str  # "fid" | "token"
+    identifier: str  # FCM installation id, legacy registration token, or a browser's push endpoint
+    identifier_kind: str  # "fid" | "token" | "webpush"
     platform: str  # "ios" | "android" | "web"
     title: str
     body: str
@@ -51,6 +51,8 @@ class PushMessage:
     channel_id: str = "aftercare"
     # Every reminder this one push carries (a patient's bundle); empty means just `reminder_id`.
     reminder_ids: tuple[int, ...] = ()
+    # A browser subscription's (p256dh, auth) keys, base64url: Web Push encrypts to them.
+    keys: tuple[str, str] | None = None
 
     @property
     def covers(self) -> tuple[int, ...]:
@@ -65,6 +67,7 @@ class PushResult:
     error_code: str | None = None
     retry_after: float | None = None  # seconds, for BACKOFF (and RETRY when the server says)
     detail: str | None = None
+    backend: str | None = None  # the sender that answered, when not the dispatcher's own (a router's)
 
 
 class PushSender(Protocol):

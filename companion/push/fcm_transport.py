@@ -41,12 +41,21 @@ class TransportError:
 
 
 class _Job:
-    """One `submit` call: its bodies, their answers so far, and the future to complete."""
+    """One `submit` call: its bodies, their answers so far, and the future to complete.
 
-    __slots__ = ("url", "headers", "bodies", "answers", "left", "future")
+    `targets` gives each body its own URL and headers (Web Push: one endpoint per browser).
+    """
 
-    def __init__(self, url: str, headers: dict[str, str], bodies: list[bytes]) -> None:
-        self.url, self.headers, self.bodies = url, headers, bodies
+    __slots__ = ("url", "headers", "bodies", "targets", "answers", "left", "future")
+
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str],
+        bodies: list[bytes],
+        targets: list[tuple[str, dict[str, str]]] | None = None,
+    ) -> None:
+        self.url, self.headers, self.bodies, self.targets = url, headers, bodies, targets
         self.answers: list[HttpAnswer | TransportError | None] = [None] * len(bodies)
         self.left = len(bodies)
         self.future: Future[list[HttpAnswer | TransportError]] = Future()
@@ -59,7 +68,17 @@ class _Job:
 
 
 class HttpPool:
-    def __init__(self, *, timeout: float, max_in_flight: int, max_connections: int) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float,
+        max_in_flight: int,
+        max_connections: int,
+        thread_name: str = "fcm-http",
+        follow_redirects: bool = True,
+    ) -> None:
+        self._thread_name = thread_name
+        self._follow_redirects = follow_redirects
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_in_flight = max(1, max_in_flight)
         self._max_connections = max(1, max_connections)
@@ -79,8 +98,17 @@ class HttpPool:
         self, url: str, headers: Mapping[str, str], bodies: list[bytes]
     ) -> Future[list[HttpAnswer | TransportError]]:
         """Start posting now; the answers (one per body, in order) arrive in the future."""
-        job = _Job(url, dict(headers), bodies)
-        if not bodies:
+        return self._start(_Job(url, dict(headers), bodies))
+
+    def submit_each(
+        self, requests: list[tuple[str, dict[str, str], bytes]]
+    ) -> Future[list[HttpAnswer | TransportError]]:
+        """As `submit`, each request with its own URL and headers."""
+        targets = [(url, headers) for url, headers, _ in requests]
+        return self._start(_Job("", {}, [body for _, _, body in requests], targets))
+
+    def _start(self, job: _Job) -> Future[list[HttpAnswer | TransportError]]:
+        if not job.bodies:
             job.future.set_result([])
             return job.future
         self._running_loop().call_soon_threadsafe(self._enqueue, job)
@@ -106,7 +134,7 @@ class HttpPool:
                     [],
                 )  # a forked child cannot use the parent's sockets
                 self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=self._loop.run_forever, name="fcm-http", daemon=True)
+                self._thread = threading.Thread(target=self._loop.run_forever, name=self._thread_name, daemon=True)
                 self._thread.start()
             return self._loop
 
@@ -124,8 +152,9 @@ class HttpPool:
     async def _work(self, session: aiohttp.ClientSession, queue: asyncio.Queue[tuple[_Job, int]]) -> None:
         while True:
             job, index = await queue.get()
+            url, headers = (job.url, job.headers) if job.targets is None else job.targets[index]
             try:
-                answer = await self._post(session, job.url, job.headers, job.bodies[index])
+                answer = await self._post(session, url, headers, job.bodies[index])
             except Exception as error:  # an aiohttp bug must not leave the batch waiting forever
                 answer = TransportError(error, timed_out=False, connect=False)
             job.answer(index, answer)
@@ -139,7 +168,9 @@ class HttpPool:
     ) -> HttpAnswer | TransportError:
         for attempt in (1, 2):
             try:
-                async with session.post(url, data=body, headers=headers) as response:
+                async with session.post(
+                    url, data=body, headers=headers, allow_redirects=self._follow_redirects
+                ) as response:
                     return HttpAnswer(response.status, response.headers, await response.read())
             except aiohttp.ClientConnectorError as error:
                 # Nothing was sent: one more try, as the SDK's transport did.

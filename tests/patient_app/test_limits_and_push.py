@@ -3,8 +3,7 @@ API; and "Turn on reminders" registers the browser's push subscription as a devi
 
 from __future__ import annotations
 
-import pytest
-
+from companion.push import vapid
 from tests.factories import sign_in
 from tests.patient_app.helpers import csrf, enrolled_patient, join, post
 
@@ -33,20 +32,14 @@ def test_check_ins_share_one_limit_across_the_web_app_and_the_api(app, client):
     assert app.test_client().post("/v1/me/checkins", json=body, headers=other).status_code == 201
 
 
-def test_settings_offer_reminders_only_with_the_web_push_key(app, client):
+def test_settings_offer_to_turn_on_reminders(app, client):
     made = enrolled_patient(app, client)
     join(client, made["patient"]["enrollment_code"])
     page = client.get("/app/settings").get_data(as_text=True)
-    try:
-        import companion.push.vapid  # noqa: F401
-    except ImportError:
-        assert 'id="push-on"' not in page and "not available yet" in page
-    else:
-        assert 'id="push-on"' in page
+    assert 'id="push-on"' in page
 
 
 def test_turn_on_reminders_registers_the_browser_subscription(app, client):
-    vapid = pytest.importorskip("companion.push.vapid", reason="needs the Web Push sender (branch webpush)")
     made = enrolled_patient(app, client)
     join(client, made["patient"]["enrollment_code"])
     with app.app_context():

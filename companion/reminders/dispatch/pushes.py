@@ -38,6 +38,8 @@ DEVICE_COLUMNS = (
     devices.c.identifier,
     devices.c.kind,
     devices.c.platform,
+    devices.c.p256dh,
+    devices.c.auth_secret,
 )
 
 
@@ -191,4 +193,5 @@ def _message(group: list[ClaimedReminder], device: Any, title: str, body: str, c
         collapse_key=collapse,
         thread_id="clinic-alerts" if first.channel == STAFF_PUSH else "aftercare",
         channel_id=channel_id,
+        keys=(device.p256dh, device.auth_secret) if device.p256dh and device.auth_secret else None,
     )

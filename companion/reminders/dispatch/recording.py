@@ -178,7 +178,7 @@ def _delivery(
     return {
         "reminder_id": reminder_id,
         "device_id": message.device_id,
-        "backend": backend[:16],
+        "backend": (result.backend or backend)[:16],
         "outcome": DELIVERY_OUTCOME.get(result.outcome, "failed"),
         "message_id": (result.message_id or None) and result.message_id[:200],
         "error_code": (result.error_code or None) and result.error_code[:64],

@@ -111,8 +111,8 @@ class SliceSender:
             ]
             results += answered[: len(part)]
         stats.pushes += len(messages)
-        for outcome, count in Counter(result.outcome for result in results).items():
-            metrics.SENDS.labels(self.sender.name, outcome).inc(count)
+        for (backend, outcome), count in Counter((r.backend or self.sender.name, r.outcome) for r in results).items():
+            metrics.SENDS.labels(backend, outcome).inc(count)
         for result in results:
             if result.error_code in OPERATOR_ERROR_CODES:
                 stats.operator_errors += 1
