@@ -168,6 +168,7 @@ class OneOfBodies(Schema):
     ) -> Any:
         present = [name for name in self.bodies if isinstance(data, dict) and name in data]
         if len(present) != 1:
-            names = " or ".join(f"'{name}'" for name in self.bodies)
+            quoted = [f"'{name}'" for name in self.bodies]
+            names = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 2 else quoted)
             raise ValidationError({next(iter(self.bodies)): [f"Send exactly one of {names}."]})
         return self.bodies[present[0]]().load(data, partial=partial, unknown=unknown)

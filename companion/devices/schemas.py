@@ -59,7 +59,10 @@ class WebDeviceSchema(Schema):
     """A browser's Web Push subscription (the patient web app)."""
 
     subscription = fields.Nested(SubscriptionSchema, required=True)
-    platform = fields.String(required=True, validate=validate.OneOf(["web"]))
+    platform = fields.String(
+        required=True,
+        validate=validate.OneOf(["web"], error="A push subscription comes from a browser: platform 'web'."),
+    )
 
 
 class StaffFidDeviceSchema(FidDeviceSchema):

@@ -100,8 +100,9 @@ def test_text_fields_carry_no_nul_pattern_and_zones_have_no_generator_collisions
 def test_device_body_is_a_choice_of_closed_shapes(document):
     schemas = document["components"]["schemas"]
     choice = schemas["DeviceCreate"]
-    assert [branch["$ref"].rsplit("/", 1)[1] for branch in choice["oneOf"]] == ["FidDevice", "TokenDevice"]
-    for name in ("FidDevice", "TokenDevice"):
+    shapes = ["FidDevice", "TokenDevice", "WebDevice"]  # a phone's FCM id, a legacy token, a browser subscription
+    assert [branch["$ref"].rsplit("/", 1)[1] for branch in choice["oneOf"]] == shapes
+    for name in shapes:
         assert schemas[name]["additionalProperties"] is False
 
 

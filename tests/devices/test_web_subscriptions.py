@@ -174,4 +174,4 @@ def test_staff_devices_stay_phones(app, client):
     response = client.post("/v1/clinic/devices", json=body, headers=clinic["headers"])
 
     assert response.status_code == 422
-    assert response.get_json()["error"]["fields"] == {"subscription": ["Staff devices are phones with the clinic app."]}
+    assert response.get_json()["error"]["fields"] == {"fid": ["Send exactly one of 'fid' or 'token'."]}
