@@ -50,8 +50,19 @@ def own_export(patient: Patient) -> dict[str, Any]:
     return document
 
 
-def _without(row: Any, name: str) -> dict[str, Any]:
-    return {key: value for key, value in vars(row).items() if not key.startswith("_") and key != name}
+class _Blanked:
+    """A row as its patient's own export shows it: one field null (the document keeps its shape),
+    every other field, properties included, read from the row."""
+
+    def __init__(self, row: Any, name: str) -> None:
+        self._row, self._name = row, name
+
+    def __getattr__(self, attr: str) -> Any:
+        return None if attr == self._name else getattr(self._row, attr)
+
+
+def _without(row: Any, name: str) -> _Blanked:
+    return _Blanked(row, name)
 
 
 def export_document(patient: Patient) -> dict[str, Any]:

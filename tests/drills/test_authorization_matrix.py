@@ -29,6 +29,11 @@ MARKERS = {
     "webhook": "https://hooks.zed.test/alerts",
 }
 PUBLIC_ROUTES = {("POST", "/v1/patient-sessions")}
+# Served but left out of the OpenAPI document (deprecated: docs/api.md); who may call each.
+UNDOCUMENTED_ROUTES = {
+    ("DELETE", "/v1/me/devices/{identifier}"): "patient",
+    ("DELETE", "/v1/clinic/devices/{identifier}"): "clinic",
+}
 SHARED_PARAMS = {"key"}  # protocols are the same catalogue for every clinic
 # Bodies valid enough to get past validation, so the ownership check is what answers.
 BODIES: dict[tuple[str, str], Any] = {
@@ -69,6 +74,7 @@ def _routes() -> list[tuple[str, str, str]]:
             kind = "clinic" if schemes == {"clinicKey"} else "patient" if schemes == {"patientToken"} else None
             if kind is None and (method, path) in PUBLIC_ROUTES:
                 kind = "public"
+            kind = kind or UNDOCUMENTED_ROUTES.get((method, path))
             routes.append((method, path, kind or f"undocumented security {sorted(schemes)}"))
     return routes
 
