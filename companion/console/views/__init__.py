@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
+from companion.console import labels
 from companion.console.session import ConsoleSessionInterface, load_staff
 from companion.core.errors import ApiError
 from companion.core.i18n import translate
@@ -65,7 +66,16 @@ def _helpers() -> dict[str, Any]:
         return {}
     staff = g.get("staff")
     locale = staff.locale if staff is not None else request.accept_languages.best_match(["en", "es"]) or "en"
-    return {"_": lambda message, **values: translate(message, locale, **values), "staff": staff, "lang": locale}
+    return {
+        "_": lambda message, **values: translate(message, locale, **values),
+        "staff": staff,
+        "lang": locale,
+        "word": lambda table, code: labels.word(table, code, locale),
+        "work_item": lambda item, alert: labels.work_item(item, alert, locale),
+        "audit_action": lambda action: labels.audit_action(action, locale),
+        "actor": lambda kind, actor_id, names: labels.actor(kind, actor_id, names, locale),
+        "screening_warning": lambda code: labels.screening_warning(code, locale),
+    }
 
 
 def register_console(app: Flask) -> None:

@@ -10,8 +10,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from companion.alerts import service as alerts
+from companion.clinics.models import Clinic
+from companion.console import once
 from companion.console.forms import CsrfForm, checked, form_errors, load, local_time, number, require_csrf, text
-from companion.console.handout import handout
+from companion.console.labels import moment
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
 from companion.core.clock import clock
@@ -39,6 +41,8 @@ ZONES = (
     "America/Los_Angeles",
     "UTC",
 )
+# The session form's first choice for a clinic with no session recorded yet.
+FIRST_CHOICE = "microneedling-face"
 
 
 @bp.route("/patients")
@@ -79,8 +83,12 @@ def enroll() -> ResponseReturnValue:
             except ApiError as err:
                 errors = form_errors(err)
             else:
-                sheet = handout(enrolled.patient, enrolled.enrollment_code, enrolled.enrollment_code_expires_at)
-                return render_template("console/enrolled.html", patient=enrolled, handout=sheet), 201
+                once.keep(
+                    patient_id=enrolled.patient.id,
+                    code=enrolled.enrollment_code,
+                    expires_at=enrolled.enrollment_code_expires_at.isoformat(),
+                )
+                return redirect(url_for("console.enrolled", patient_id=enrolled.patient.id))
     return render_template(
         "console/enroll.html", form=form, errors=errors, values=values, zones=ZONES, contraindications=CONTRAINDICATIONS
     ), 422 if errors else 200
@@ -104,8 +112,15 @@ def patient_page(patient_id: int, booking_errors: dict[str, str] | None = None) 
         kinds=KINDS,
         booking_errors=booking_errors or {},
         values=request.form if booking_errors else {},
-        local=lambda at: at.astimezone(ZoneInfo(patient.timezone)).strftime("%Y-%m-%d %H:%M"),
+        protocol_titles=_protocol_titles(clinic),
+        contraindications=CONTRAINDICATIONS,
+        local=lambda at: moment(at, patient.timezone),
     )
+
+
+def _protocol_titles(clinic: Clinic) -> dict[str, str]:
+    """Each protocol by its title in the reader's language (the protocol files carry every language)."""
+    return {p["key"]: p["title"].get(g.staff.locale) or p["title"]["en"] for p in protocols.list_protocols(clinic)}
 
 
 def _session_data(form: MultiDict[str, str], timezone: str) -> dict[str, Any]:
@@ -146,10 +161,15 @@ def record_session(patient_id: int) -> ResponseReturnValue:
                     + f"#treatment-{treatment.id}"
                 )
     now_local = clock.now().astimezone(ZoneInfo(patient.timezone)).strftime("%Y-%m-%dT%H:%M")
+    usual = treatments.most_used(clinic) or (FIRST_CHOICE, "face")
+    chosen = next((p for p in catalogue if p.key == (request.form.get("protocol") or usual[0])), catalogue[0])
     return render_template(
         "console/session_new.html",
         patient=patient,
         protocols=catalogue,
+        chosen=chosen,
+        default_area=usual[1] if chosen.key == usual[0] else chosen.content["treatment"]["areas"][0],
+        contraindications=CONTRAINDICATIONS,
         form=form,
         errors=errors,
         values=request.form,

@@ -7,6 +7,7 @@ from companion.treatments.service.recording import (
     correct_treatment,
     get_treatment,
     list_patient_treatments,
+    most_used,
     record_treatment,
 )
 
@@ -15,6 +16,7 @@ __all__ = [
     "correct_treatment",
     "get_treatment",
     "list_patient_treatments",
+    "most_used",
     "prefs_of",
     "record_treatment",
     "replan_patient",
