@@ -96,7 +96,8 @@ def test_every_console_page_reads_in_spanish_with_no_code_and_no_english_left(ap
     api = app.test_client()
     screening = {**NO_CONTRAINDICATIONS, "eczema": True}
     marta = enroll(api, clinic, display_name="Marta Gil", locale="es", screening=screening)
-    record_treatment(api, clinic, marta["id"], area="cheeks", combined_with=["hyaluronic_acid"], clearance_confirmed=True)
+    add_on = ["hyaluronic_acid"]
+    record_treatment(api, clinic, marta["id"], area="cheeks", combined_with=add_on, clearance_confirmed=True)
     clock.freeze(clock.now() - timedelta(hours=30))  # Pablo has not signed in for a day: the worklist says so
     pablo = enroll(api, clinic, display_name="Pablo Ruiz", locale="es", external_ref="H-77")
     clock.unfreeze()
