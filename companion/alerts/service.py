@@ -31,8 +31,10 @@ from companion.reminders import service as reminders
 from companion.reminders.service import NewReminder
 
 
-def list_alerts(clinic: Clinic, status: str | None) -> list[Alert]:
+def list_alerts(clinic: Clinic, status: str | None, patient_id: int | None = None) -> list[Alert]:
     query = db.select(Alert).where(Alert.clinic_id == clinic.id)
+    if patient_id is not None:
+        query = query.where(Alert.patient_id == patient_id)
     if status:
         query = query.where(Alert.status == status)
     alerts = list(db.session.scalars(query.order_by(Alert.created_at.desc(), Alert.id.desc())))

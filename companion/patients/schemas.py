@@ -41,6 +41,10 @@ class PatientUpdateSchema(Schema):
     screening = fields.Nested(ScreeningSchema)
 
 
+class PatientEditSchema(PatientUpdateSchema, PatientPrefsSchema):
+    """What the front desk may change: the name and screening, and the zone, language and quiet hours."""
+
+
 class WarningSchema(Schema):
     code = fields.String()
     message = fields.String()

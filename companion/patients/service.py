@@ -135,8 +135,17 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient:
     return patient
 
 
-def list_patients(clinic: Clinic, limit: int, offset: int) -> dict[str, Any]:
+def list_patients(clinic: Clinic, limit: int, offset: int, search: str | None = None) -> dict[str, Any]:
+    """A page of the clinic's patients; `search` finds a part of the name or the clinic's reference."""
     query = db.select(Patient).where(Patient.clinic_id == clinic.id)
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            db.or_(
+                db.func.lower(Patient.display_name).like(pattern, escape="\\"),
+                db.func.lower(Patient.external_ref).like(pattern, escape="\\"),
+            )
+        )
     total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Patient.id).limit(limit).offset(offset)).all()
     audit.record_many([row.id for row in rows])

@@ -79,7 +79,15 @@ def _helpers() -> dict[str, Any]:
 
 
 def register_console(app: Flask) -> None:
-    from companion.console.views import auth, handouts, patients, privacy, settings, worklist  # noqa: F401
+    from companion.console.views import (  # noqa: F401
+        auth,
+        handouts,
+        patient_account,
+        patients,
+        privacy,
+        settings,
+        worklist,
+    )
 
     app.session_interface = ConsoleSessionInterface()
     app.jinja_env.globals["csrf_token"] = generate_csrf

@@ -19,6 +19,7 @@ from companion.console.views import bp
 from companion.core.clock import clock
 from companion.core.errors import ApiError
 from companion.core.fields import PageArgsSchema
+from companion.core.i18n import N_
 from companion.courses import service as courses
 from companion.courses.models import KINDS
 from companion.courses.schemas import AppointmentCreateSchema, AppointmentUpdateSchema
@@ -27,6 +28,7 @@ from companion.patients.schemas import PatientCreateSchema
 from companion.patients.screening import CONTRAINDICATIONS
 from companion.protocols import service as protocols
 from companion.reminders import service as reminders
+from companion.reminders.models import Reminder
 from companion.treatments import service as treatments
 from companion.treatments.schemas import TreatmentCreateSchema
 
@@ -41,6 +43,7 @@ ZONES = (
     "America/Los_Angeles",
     "UTC",
 )
+TODAY, UPCOMING, PAST = N_("Today"), N_("Upcoming"), N_("Past")
 # The session form's first choice for a clinic with no session recorded yet.
 FIRST_CHOICE = "microneedling-face"
 
@@ -50,8 +53,9 @@ FIRST_CHOICE = "microneedling-face"
 def patient_list() -> ResponseReturnValue:
     page, _ = load(PageArgsSchema(), {k: v for k, v in request.args.items() if k in ("limit", "offset")})
     page = page or {"limit": 50, "offset": 0}
-    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"])
-    return render_template("console/patients.html", listing=listing)
+    search = (request.args.get("q") or "").strip()[:200] or None
+    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"], search)
+    return render_template("console/patients.html", listing=listing, search=search or "")
 
 
 def _enrollment_data(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -113,9 +117,22 @@ def patient_page(patient_id: int, booking_errors: dict[str, str] | None = None) 
         booking_errors=booking_errors or {},
         values=request.form if booking_errors else {},
         protocol_titles=_protocol_titles(clinic),
-        contraindications=CONTRAINDICATIONS,
+        alerts=alerts.list_alerts(clinic, None, patient.id),
+        shown=once.take(),
+        timeline=lambda treatment: _grouped(treatment.timeline_reminders, patient.timezone),
         local=lambda at: moment(at, patient.timezone),
     )
+
+
+def _grouped(rows: list[Reminder], timezone: str) -> list[tuple[str, list[Reminder]]]:
+    """A timeline as today / upcoming / past by the patient's calendar, so the desk sees what matters now."""
+    zone = ZoneInfo(timezone)
+    today = clock.now().astimezone(zone).date()
+    groups: dict[str, list[Reminder]] = {TODAY: [], UPCOMING: [], PAST: []}
+    for row in rows:
+        day = row.due_at.astimezone(zone).date()
+        groups[TODAY if day == today else UPCOMING if day > today else PAST].append(row)
+    return [(name, found) for name, found in groups.items() if found]
 
 
 def _protocol_titles(clinic: Clinic) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """Treatments: recording sessions, planning their timelines, and what the patient's app reads."""
 
+from companion.treatments.service.patient_edit import edit_patient
 from companion.treatments.service.patient_timeline import status_for, timeline_for
 from companion.treatments.service.planning import prefs_of, replan_patient
 from companion.treatments.service.recording import (
@@ -14,6 +15,7 @@ from companion.treatments.service.recording import (
 __all__ = [
     "cancel_treatment",
     "correct_treatment",
+    "edit_patient",
     "get_treatment",
     "list_patient_treatments",
     "most_used",
