@@ -12,7 +12,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from companion.core.i18n import N_, translate
+from babel.dates import format_timedelta
+
+from companion.core.clock import utcnow
+from companion.core.i18n import N_, negotiate, translate
 from companion.patients.screening import CLEARANCE_NEEDED, CONTRAINDICATIONS
 
 STATES = {
@@ -266,3 +269,9 @@ def moment(at: datetime | None, timezone: str) -> str:
     if at is None:
         return ""
     return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def ago(at: datetime, locale: str | None) -> str:
+    """How long ago, in the reader's words ("3 hours ago", "hace 3 horas"): a clinic-wide list
+    has no one zone to show a wall time in."""
+    return format_timedelta(at - utcnow(), add_direction=True, locale=negotiate(locale))

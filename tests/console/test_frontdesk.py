@@ -198,3 +198,15 @@ def test_patient_page_shows_local_times_notes_alert_history_and_the_name_to_eras
     assert 'class="button danger"' in page
     erase = client.get(f"/console/patients/{patient['id']}/erase").get_data(as_text=True)
     assert 'id="name-to-type" class="nobreak">Lucía Gómez<' in erase and 'class="danger"' in erase
+
+
+def test_a_refused_booking_names_the_time_beside_its_field_and_keeps_the_kind_and_note(app, client):
+    clinic = _desk(app, client)
+    patient = enroll(app.test_client(), clinic)
+    page = f"/console/patients/{patient['id']}"
+    typed = {"starts_at": "2020-01-01T10:00", "kind": "review", "note": "Traiga la crema"}
+    refused = post(client, f"{page}/appointments", typed, form_page=page)
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert 'id="starts_at-error"' in html and 'aria-describedby="starts_at-error"' in html
+    assert '<option value="review" selected>' in html and 'value="Traiga la crema"' in html

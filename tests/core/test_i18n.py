@@ -132,6 +132,7 @@ def test_every_console_page_reads_in_spanish_with_no_code_and_no_english_left(ap
         assert not _english_left(visible_text(page)), f"{name}: {_english_left(visible_text(page))}"
     worklist = visible_text(pages["worklist"].get_data(as_text=True))
     assert "urgente: fiebre" in worklist and "Inscrito, pero nunca entró en la aplicación" in worklist
+    assert "hace 1 día" in worklist  # how long Pablo has waited, in words; no UTC stamp
     patient = visible_text(pages["patient"].get_data(as_text=True))
     assert "Eccema: hace falta la autorización de un médico" in patient and "ácido hialurónico" in patient
     assert "Microagujas" in patient and "mejillas" in patient

@@ -75,6 +75,7 @@ def _helpers() -> dict[str, Any]:
         "audit_action": lambda action: labels.audit_action(action, locale),
         "actor": lambda kind, actor_id, names: labels.actor(kind, actor_id, names, locale),
         "screening_warning": lambda code: labels.screening_warning(code, locale),
+        "ago": lambda at: labels.ago(at, locale),
     }
 
 
