@@ -210,3 +210,19 @@ def test_a_refused_booking_names_the_time_beside_its_field_and_keeps_the_kind_an
     html = refused.get_data(as_text=True)
     assert 'id="starts_at-error"' in html and 'aria-describedby="starts_at-error"' in html
     assert '<option value="review" selected>' in html and 'value="Traiga la crema"' in html
+
+
+def test_protocol_values_read_as_a_table_with_the_clinics_value_beside_the_default(app, client):
+    clinic = _desk(app, client)
+    override = {"values": {"restrictions": {"makeup": {"hours": 36}}}}
+    assert (
+        client.put("/v1/protocols/microneedling-face/override", json=override, headers=clinic["headers"]).status_code
+        == 200
+    )
+    page = client.get("/console/settings").get_data(as_text=True)
+    section = page[page.index('id="protocol-microneedling-face"') :]
+    section = section[: section.index("</details>")]
+    makeup = section[section.index('<tr><th scope="row">') :].split("</tr>")[0]
+    cells = [cell.strip() for cell in re.findall(r"<td[^>]*>([^<]*)</td>", makeup)]
+    assert cells == ["24 h", "36 h", "36 h"]  # default, the clinic's, as applied
+    assert "{" not in visible_text(page)  # no raw JSON
