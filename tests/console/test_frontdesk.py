@@ -226,3 +226,16 @@ def test_protocol_values_read_as_a_table_with_the_clinics_value_beside_the_defau
     cells = [cell.strip() for cell in re.findall(r"<td[^>]*>([^<]*)</td>", makeup)]
     assert cells == ["24 h", "36 h", "36 h"]  # default, the clinic's, as applied
     assert "{" not in visible_text(page)  # no raw JSON
+
+
+def test_a_one_time_value_crosses_the_redirect_encrypted_and_only_its_own_page_shows_it(app, client):
+    _desk(app, client)
+    created = post(client, "/console/settings/api-keys", {}, form_page="/console/settings")
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    with app.test_request_context():
+        stored = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    key = re.search(r'id="new-api-key">([^<]+)<', client.get(created.headers["Location"]).get_data(as_text=True))
+    assert key and key.group(1) not in str(stored) and key.group(1)[3:12] not in str(stored)
+    again = post(client, "/console/settings/api-keys", {}, form_page="/console/settings")
+    client.get("/console/")  # somewhere else first: the key is not carried on to a later visit
+    assert 'id="new-api-key"' not in client.get(again.headers["Location"]).get_data(as_text=True)

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from companion.console import labels
+from companion.console import labels, once
 from companion.console.session import ConsoleSessionInterface, load_staff
 from companion.core.errors import ApiError
 from companion.core.i18n import translate
@@ -37,6 +37,8 @@ def _who() -> None:
 
 @bp.after_request
 def _no_store(response: Response) -> Response:
+    if request.method == "GET" and request.endpoint != "console.static":
+        once.forget()
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault(

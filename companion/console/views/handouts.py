@@ -15,6 +15,7 @@ from companion.console.handout import handout
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
 from companion.patients import service as patients
+from companion.patients.models import Patient
 
 
 @bp.route("/patients/<int:patient_id>/handout", methods=["POST"])
@@ -22,20 +23,16 @@ from companion.patients import service as patients
 def print_handout(patient_id: int) -> ResponseReturnValue:
     require_csrf()
     issued = patients.reissue_enrollment_code(staff_clinic(), patient_id)
-    once.keep(
-        patient_id=patient_id,
-        code=issued["enrollment_code"],
-        expires_at=issued["enrollment_code_expires_at"].isoformat(),
-    )
-    return redirect(url_for("console.show_handout", patient_id=patient_id))
+    target = url_for("console.show_handout", patient_id=patient_id)
+    once.keep(target, code=issued["enrollment_code"], expires_at=issued["enrollment_code_expires_at"].isoformat())
+    return redirect(target)
 
 
-def _sheet(patient_id: int) -> dict[str, object] | None:
+def _sheet(patient: Patient) -> dict[str, object] | None:
     """The hand-out with the code the POST just made, or None once it has been shown."""
     shown = once.take()
-    if shown.get("patient_id") != patient_id or not shown.get("code"):
+    if not shown.get("code"):
         return None
-    patient = patients.get_patient(staff_clinic(), patient_id)
     return handout(patient, shown["code"], datetime.fromisoformat(shown["expires_at"]))
 
 
@@ -43,7 +40,7 @@ def _sheet(patient_id: int) -> dict[str, object] | None:
 @staff_required
 def show_handout(patient_id: int) -> ResponseReturnValue:
     patient = patients.get_patient(staff_clinic(), patient_id)
-    sheet = _sheet(patient.id)
+    sheet = _sheet(patient)
     return render_template("console/handout.html", patient=patient, handout=sheet, form=CsrfForm())
 
 
@@ -51,5 +48,5 @@ def show_handout(patient_id: int) -> ResponseReturnValue:
 @staff_required
 def enrolled(patient_id: int) -> ResponseReturnValue:
     patient = patients.get_patient(staff_clinic(), patient_id)
-    sheet = _sheet(patient.id)
+    sheet = _sheet(patient)
     return render_template("console/enrolled.html", patient=patient, handout=sheet, form=CsrfForm())

@@ -66,8 +66,7 @@ def edit_patient(patient_id: int) -> ResponseReturnValue:
             except ApiError as err:
                 errors = form_errors(err)
             else:
-                once.keep(saved=patient.id)
-                return redirect(url_for("console.patient_page", patient_id=patient.id))
+                return redirect(once.keep(url_for("console.patient_page", patient_id=patient.id), saved=True))
     return render_template(
         "console/patient_edit.html",
         patient=patient,
@@ -85,5 +84,4 @@ def sign_out_phones(patient_id: int) -> ResponseReturnValue:
     """A lost phone: every app session of the patient ends and their phones stop receiving."""
     require_csrf()
     ended = patients.end_all_sessions(staff_clinic(), patient_id)
-    once.keep(signed_out=ended)
-    return redirect(url_for("console.patient_page", patient_id=patient_id))
+    return redirect(once.keep(url_for("console.patient_page", patient_id=patient_id), signed_out=ended))

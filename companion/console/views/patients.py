@@ -87,12 +87,13 @@ def enroll() -> ResponseReturnValue:
             except ApiError as err:
                 errors = form_errors(err)
             else:
+                target = url_for("console.enrolled", patient_id=enrolled.patient.id)
                 once.keep(
-                    patient_id=enrolled.patient.id,
+                    target,
                     code=enrolled.enrollment_code,
                     expires_at=enrolled.enrollment_code_expires_at.isoformat(),
                 )
-                return redirect(url_for("console.enrolled", patient_id=enrolled.patient.id))
+                return redirect(target)
     return render_template(
         "console/enroll.html", form=form, errors=errors, values=values, zones=ZONES, contraindications=CONTRAINDICATIONS
     ), 422 if errors else 200

@@ -94,8 +94,7 @@ def settings() -> ResponseReturnValue:
 
 def _done(anchor: str = "", **shown: Any) -> ResponseReturnValue:
     """After a settings form did its work: back to the page, with what it shows once."""
-    once.keep(**shown)
-    return redirect(url_for("console.settings") + anchor)
+    return redirect(once.keep(url_for("console.settings"), **shown) + anchor)
 
 
 @bp.route("/settings/clinic", methods=["POST"])
