@@ -113,6 +113,9 @@ def test_every_console_page_reads_in_spanish_with_no_code_and_no_english_left(ap
         {"protocol": "microneedling-face", "performed_at": "", "needle_depth_mm": "1", "area": "face"},
     )
     assert refused.status_code == 422
+    webhook = {"name": "Clínica Luz", "phone": "+34 600 000 000", "webhook_url": "https://10.1.2.3/alertas"}
+    refused_webhook = post(client, "/console/settings/clinic", webhook, form_page="/console/settings")
+    assert refused_webhook.status_code == 422
     pages = {
         "worklist": client.get("/console/"),
         "patients": client.get("/console/patients"),
@@ -124,6 +127,7 @@ def test_every_console_page_reads_in_spanish_with_no_code_and_no_english_left(ap
         "hand-out again": client.get(printed.headers["Location"]),
         "erase": client.get(f"{patient_page}/erase"),
         "settings": client.get("/console/settings"),
+        "settings refused": refused_webhook,
     }
     for name, response in pages.items():
         assert response.status_code in (200, 422), name
@@ -136,5 +140,6 @@ def test_every_console_page_reads_in_spanish_with_no_code_and_no_english_left(ap
     patient = visible_text(pages["patient"].get_data(as_text=True))
     assert "Eccema: hace falta la autorización de un médico" in patient and "ácido hialurónico" in patient
     assert "Microagujas" in patient and "mejillas" in patient
+    assert "Esta dirección no está permitida." in visible_text(refused_webhook.get_data(as_text=True))
     audit = visible_text(pages["settings"].get_data(as_text=True))
     assert f"exportó al paciente #{marta['id']}" in audit and "(administración)" in audit
