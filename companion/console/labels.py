@@ -180,6 +180,7 @@ AUDIT_ACTIONS = {
     "POST /v1/patient-sessions": N_("signed in to the app: patient"),
     "POST /v1/me/checkins": N_("checked in: patient"),
     "patient sign-in": N_("signed in to the app: patient"),
+    "patient erased": N_("erased patient"),
     "console sign-in": N_("signed in to the console"),
     "api key created": N_("created an API key"),
     "api key revoked": N_("revoked an API key"),

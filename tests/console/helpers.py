@@ -20,8 +20,9 @@ def csrf(client, path: str) -> str:
     return found.group(1)
 
 
-def post(client, path: str, data: dict[str, Any], *, form_page: str | None = None):
-    return client.post(path, data={"csrf_token": csrf(client, form_page or path), **data})
+def post(client, path: str, data: dict[str, Any], *, form_page: str | None = None, follow: bool = False):
+    """`follow`: open the page the form redirects to, as a browser does after Post/Redirect/Get."""
+    return client.post(path, data={"csrf_token": csrf(client, form_page or path), **data}, follow_redirects=follow)
 
 
 def make_staff(app, clinic_id: int, email: str, role: str = "admin", *, ready: bool = True) -> str:

@@ -55,7 +55,10 @@ def patient_list() -> ResponseReturnValue:
     page = page or {"limit": 50, "offset": 0}
     search = (request.args.get("q") or "").strip()[:200] or None
     listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"], search)
-    return render_template("console/patients.html", listing=listing, search=search or "")
+    erased = request.args.get("erased", "")
+    return render_template(
+        "console/patients.html", listing=listing, search=search or "", erased=int(erased) if erased.isdigit() else None
+    )
 
 
 def _enrollment_data(form: MultiDict[str, str]) -> dict[str, Any]:
