@@ -29,8 +29,10 @@ from companion.reminders import service as reminders
 from companion.reminders.service import NewReminder
 
 
-def list_alerts(clinic: Clinic, status: str | None, limit: int, offset: int) -> Page:
+def list_alerts(clinic: Clinic, status: str | None, limit: int, offset: int, patient_id: int | None = None) -> Page:
     query = db.select(Alert).where(Alert.clinic_id == clinic.id)
+    if patient_id is not None:
+        query = query.where(Alert.patient_id == patient_id)
     if status:
         query = query.where(Alert.status == status)
     page = paginate(query.order_by(Alert.created_at.desc(), Alert.id.desc()), limit, offset)

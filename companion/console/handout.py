@@ -13,10 +13,8 @@ from typing import Any
 import segno
 from flask import current_app
 
-from companion.clinics.models import Clinic
 from companion.core.i18n import N_, local_moment, negotiate, translate
 from companion.courses.aftercare import aftercare_sheet
-from companion.patients import service as patients
 from companion.patients.models import Patient
 from companion.patients.service import join_url
 
@@ -68,10 +66,3 @@ def handout(patient: Patient, code: str, expires_at: datetime) -> dict[str, Any]
         "serious": sheet["urgent"],
         "clinic": clinic,
     }
-
-
-def reprint(clinic: Clinic, patient_id: int) -> tuple[Patient, dict[str, Any]]:
-    """After the session: a new code (the earlier unused one stops working), the hand-out as things stand."""
-    issued = patients.reissue_enrollment_code(clinic, patient_id)
-    patient = patients.get_patient(clinic, patient_id)
-    return patient, handout(patient, issued["enrollment_code"], issued["enrollment_code_expires_at"])

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from companion.core.i18n import N_
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Sequence[str]]
 
@@ -41,7 +43,7 @@ _EMBEDDING_V4 = (
 )
 
 
-NOT_ALLOWED = "This address is not allowed."
+NOT_ALLOWED = N_("This address is not allowed.")
 DEFAULT_DNS_TIMEOUT = 2.0
 # getaddrinfo cannot be interrupted: lookups run on a few threads and the caller stops waiting.
 _lookups = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
@@ -122,12 +124,12 @@ def check_url(url: str, *, allow_private: bool = False, resolve: Resolver = syst
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".").lower()
     if not host:
-        raise UnsafeTarget("The URL needs a host name.")
+        raise UnsafeTarget(N_("The URL needs a host name."))
     if parts.username is not None or parts.password is not None:
-        raise UnsafeTarget("Credentials in the URL are not allowed; the webhook is signed instead.")
+        raise UnsafeTarget(N_("Credentials in the URL are not allowed; the webhook is signed instead."))
     literal = _ip_literal(host)
     if scheme != "https" and not (scheme == "http" and allow_private):
-        raise UnsafeTarget("The webhook URL must use https.")
+        raise UnsafeTarget(N_("The webhook URL must use https."))
     if literal is None and not allow_private:
         if host in _BLOCKED_NAMES or host.endswith(_BLOCKED_SUFFIXES):
             raise UnsafeTarget(NOT_ALLOWED, f"{host} is an internal name")

@@ -57,6 +57,10 @@ class PatientUpdateSchema(Schema):
     screening = fields.Nested(ScreeningSchema)
 
 
+class PatientEditSchema(PatientUpdateSchema, PatientPrefsSchema):
+    """What the front desk may change: the name and screening, and the zone, language and quiet hours."""
+
+
 class WarningSchema(Schema):
     code = fields.String(validate=validate.OneOf(list(CONTRAINDICATIONS)))
     message = fields.String()

@@ -7,21 +7,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from companion.core.i18n import N_
+
 CONTRAINDICATIONS: dict[str, str] = {
-    "active_infection": "Active skin infection",
-    "keloid_prone": "Keloid-prone skin",
-    "active_severe_acne": "Active severe acne",
-    "eczema": "Eczema",
-    "psoriasis": "Psoriasis",
-    "bleeding_disorder": "Bleeding disorder",
-    "relevant_medications": "Medications that affect healing or bleeding (e.g. isotretinoin, anticoagulants)",
-    "other_serious_skin_condition": "Another serious skin condition in the area to be treated",
+    "active_infection": N_("Active skin infection"),
+    "keloid_prone": N_("Keloid-prone skin"),
+    "active_severe_acne": N_("Active severe acne"),
+    "eczema": N_("Eczema"),
+    "psoriasis": N_("Psoriasis"),
+    "bleeding_disorder": N_("Bleeding disorder"),
+    "relevant_medications": N_("Medications that affect healing or bleeding (e.g. isotretinoin, anticoagulants)"),
+    "other_serious_skin_condition": N_("Another serious skin condition in the area to be treated"),
 }
+
+
+# The warning's text, with the condition's label filled in (the console translates both).
+CLEARANCE_NEEDED = N_("%(condition)s: a doctor's clearance is needed before microneedling.")
 
 
 def screening_warnings(answers: Mapping[str, Any]) -> list[dict[str, str]]:
     return [
-        {"code": key, "message": f"{label}: a doctor's clearance is needed before microneedling."}
+        {"code": key, "message": CLEARANCE_NEEDED % {"condition": label}}
         for key, label in CONTRAINDICATIONS.items()
         if answers.get(key)
     ]

@@ -156,8 +156,18 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient:
     return patient
 
 
-def list_patients(clinic: Clinic, limit: int, offset: int) -> Page:
-    page = paginate(db.select(Patient).where(Patient.clinic_id == clinic.id).order_by(Patient.id), limit, offset)
+def list_patients(clinic: Clinic, limit: int, offset: int, search: str | None = None) -> Page:
+    """A page of the clinic's patients; `search` finds a part of the name or the clinic's reference."""
+    query = db.select(Patient).where(Patient.clinic_id == clinic.id)
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            db.or_(
+                db.func.lower(Patient.display_name).like(pattern, escape="\\"),
+                db.func.lower(Patient.external_ref).like(pattern, escape="\\"),
+            )
+        )
+    page = paginate(query.order_by(Patient.id), limit, offset)
     audit.record_list([row.id for row in page["items"]])
     return page
 

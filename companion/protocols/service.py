@@ -52,10 +52,11 @@ def _require(key: str) -> Protocol:
 
 
 def show_protocol(clinic: Clinic, key: str) -> dict[str, Any]:
-    _require(key)
+    default = _require(key)
     override = _overrides(clinic.id).get(key)
     return {
         "key": key,
+        "default": default.as_dict(),
         "overridden": override is not None,
         "overrides": override.values if override else {},
         "protocol": effective_protocol(clinic.id, key).as_dict(),

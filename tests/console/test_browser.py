@@ -188,3 +188,89 @@ def test_front_desk_story_in_chromium(app, live_server, browser):
     assert "/console/login" in browser.current_url
     shots.take("signed-out")
     assert all(path.stat().st_size > 2000 for path in shots.paths)
+
+
+# How far the page reaches sideways, whether the navigation sits on one row, and how many lines the code takes.
+_LAYOUT = """
+var shown = Array.prototype.filter.call(
+  document.querySelectorAll('header .brand, header nav a, header summary, #sign-out'),
+  function (e) { return e.checkVisibility({visibilityProperty: true}); }  // links folded in a closed menu do not count
+).map(function (e) { return e.getBoundingClientRect(); }).sort(function (a, b) { return a.top - b.top; });
+var rows = 0, bottom = -Infinity;
+shown.forEach(function (box) { if (box.top >= bottom) { rows += 1; } bottom = Math.max(bottom, box.bottom); });
+var code = document.getElementById('enrollment-code'), lines = 0;
+if (code) { var range = document.createRange(); range.selectNodeContents(code); lines = range.getClientRects().length; }
+return [document.documentElement.scrollWidth, window.innerWidth, rows, lines];
+"""
+
+
+def test_every_page_fits_a_phone_in_english_and_spanish_with_no_serious_accessibility_fault(app, live_server, browser):
+    from selenium.webdriver.common.by import By
+
+    from tests.console.helpers import make_staff
+    from tests.factories import NO_CONTRAINDICATIONS, create_clinic, enroll, record_treatment
+    from tests.factories import sign_in as app_sign_in
+    from tests.patient_app.browser import serious_violations, viewport
+
+    clinic = create_clinic(app, "Clínica Luz")
+    make_staff(app, clinic["id"], "desk@luz.example")
+    api = app.test_client()
+    patient = enroll(api, clinic, display_name="Marta Gil", screening={**NO_CONTRAINDICATIONS, "eczema": True})
+    record_treatment(api, clinic, patient["id"], combined_with=["hyaluronic_acid"], clearance_confirmed=True)
+    headers = app_sign_in(api, patient["enrollment_code"])
+    checkin = {"ratings": {"redness": 2}, "red_flags": {"fever": True}, "note": "Me arde la mejilla desde anoche"}
+    assert api.post("/v1/me/checkins", headers=headers, json=checkin).status_code == 201
+    base, page = f"{live_server}/console", f"{live_server}/console/patients/{patient['id']}"
+
+    browser.get(f"{base}/login")
+    browser.find_element(By.ID, "email").send_keys("desk@luz.example")
+    browser.find_element(By.ID, "password").send_keys(STRONG_PASSWORD)
+    browser.find_element(By.ID, "sign-in").click()
+    assert browser.find_element(By.ID, "sign-out")
+    shots = Shots(browser)
+    faults: list[str] = []
+    for language in ("en", "es"):
+        browser.get(f"{base}/settings")
+        browser.find_element(By.CSS_SELECTOR, f"#staff-locale option[value={language}]").click()
+        browser.execute_script("document.getElementById('staff-locale').form.submit()")
+        assert browser.find_element(By.CSS_SELECTOR, f'html[lang="{language}"]')
+        # The two pages a POST leads to: the enrolled patient's code, then a new hand-out for Marta.
+        browser.get(f"{base}/patients/new")
+        browser.find_element(By.ID, "display_name").send_keys(f"Pablo Ruiz {language}")
+        browser.find_element(By.ID, "enroll").click()
+        assert browser.find_element(By.ID, "enrollment-code")
+        pages = {"enrolled": None}
+        pages.update(
+            {
+                "worklist": f"{base}/",
+                "patients": f"{base}/patients",
+                "search": f"{base}/patients?q=marta",
+                "enroll": f"{base}/patients/new",
+                "patient": page,
+                "session": f"{page}/sessions/new",
+                "edit": f"{page}/edit",
+                "erase": f"{page}/erase",
+                "settings": f"{base}/settings",
+                "hand-out": None,
+            }
+        )
+        for name, url in pages.items():
+            if name == "hand-out":
+                browser.get(page)
+                browser.find_element(By.ID, "print-handout").click()
+                assert browser.find_element(By.ID, "enrollment-code")
+            elif url:
+                browser.get(url)
+            for width in (360, 390):
+                viewport(browser, width)
+                wide, room, rows, lines = browser.execute_script(_LAYOUT)
+                if max(wide, room) > width:  # a phone shrinks a too-wide page to fit, so innerWidth grows too
+                    faults.append(f"{language} {name} at {width} px: {wide} px wide")
+                if rows != 1:
+                    faults.append(f"{language} {name} at {width} px: the header on {rows} rows")
+                if name in ("enrolled", "hand-out") and lines != 1:
+                    faults.append(f"{language} {name} at {width} px: the code on {lines} lines")
+            shots.take(f"{language}-{name}-390")
+            faults += [f"{language} {name}: {fault}" for fault in serious_violations(browser)]
+    print("\n".join(faults))
+    assert not faults, faults

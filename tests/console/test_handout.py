@@ -30,7 +30,8 @@ def test_the_qr_code_holds_the_join_link(app, client):
         "timezone": "Europe/Madrid",
         "locale": "es",
     }
-    page = post(client, "/console/patients/new", form, form_page="/console/patients/new").get_data(as_text=True)
+    enrolled = post(client, "/console/patients/new", form, form_page="/console/patients/new")
+    page = client.get(enrolled.headers["Location"]).get_data(as_text=True)
     code = CODE.search(page).group(1)
     link = f"http://127.0.0.1:8000/app/join#{code}"
     assert segno.make(link, error="m").svg_inline(scale=4, border=2) in page
@@ -46,8 +47,8 @@ def test_after_the_session_the_hand_out_lists_restrictions_in_local_time_with_a_
     response = post(
         client, f"/console/patients/{patient['id']}/handout", {}, form_page=f"/console/patients/{patient['id']}"
     )
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
         from companion.treatments.models import Restriction
 

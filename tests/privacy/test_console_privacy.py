@@ -34,7 +34,7 @@ def test_erase_needs_an_admin_and_the_exact_name(app, client):
     assert client.get(f"/v1/patients/{pid}", headers=clinic["headers"]).status_code == 404
 
     settings = admin.get(f"/console/settings?audit_patient={pid}").get_data(as_text=True)
-    assert "patient erased" in settings and "Desk Canary" not in settings
+    assert f"erased patient #{pid}" in settings and "Desk Canary" not in settings
 
 
 def test_another_clinics_patient_cannot_be_exported_or_erased(app, client):

@@ -17,7 +17,7 @@ def test_every_key_records_its_creator(app, client):
     assert (made["created_by_kind"], made["created_by_id"]) == ("api_key", first["id"])
     password = make_staff(app, clinic["id"], "admin@sol.test")
     console_sign_in(client, "admin@sol.test", password)
-    assert post(client, "/console/settings/api-keys", {}, form_page="/console/settings").status_code == 200
+    assert post(client, "/console/settings/api-keys", {}, form_page="/console/settings").status_code == 302
     keys = client.get("/v1/clinic/api-keys", headers=headers).get_json()["items"]
     assert keys[-1]["created_by_kind"] == "staff" and keys[-1]["created_by_id"] is not None
 

@@ -75,7 +75,9 @@ def test_an_admin_signs_a_member_out_everywhere(app):
     member_id = _staff_id(app, "nurse@clinic.example")
     settings = admin.get("/console/settings").get_data(as_text=True)
     assert f"/console/settings/staff/{member_id}/sessions/end" in settings
-    ended = post(admin, f"/console/settings/staff/{member_id}/sessions/end", {}, form_page="/console/settings")
+    ended = post(
+        admin, f"/console/settings/staff/{member_id}/sessions/end", {}, form_page="/console/settings", follow=True
+    )
     assert ended.status_code == 200 and 'id="sessions-ended"' in ended.get_data(as_text=True)
     assert not _works(nurse) and not _works(thief)
     assert _works(admin)

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
+from companion.console import labels, once
 from companion.console.session import ConsoleSessionInterface, load_staff
 from companion.core.errors import ApiError
 from companion.core.i18n import translate
@@ -36,6 +37,8 @@ def _who() -> None:
 
 @bp.after_request
 def _no_store(response: Response) -> Response:
+    if request.method == "GET" and request.endpoint != "console.static":
+        once.forget()
     response.headers.setdefault("Cache-Control", "no-store")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault(
@@ -65,11 +68,29 @@ def _helpers() -> dict[str, Any]:
         return {}
     staff = g.get("staff")
     locale = staff.locale if staff is not None else request.accept_languages.best_match(["en", "es"]) or "en"
-    return {"_": lambda message, **values: translate(message, locale, **values), "staff": staff, "lang": locale}
+    return {
+        "_": lambda message, **values: translate(message, locale, **values),
+        "staff": staff,
+        "lang": locale,
+        "word": lambda table, code: labels.word(table, code, locale),
+        "work_item": lambda item, alert: labels.work_item(item, alert, locale),
+        "audit_action": lambda action: labels.audit_action(action, locale),
+        "actor": lambda kind, actor_id, names: labels.actor(kind, actor_id, names, locale),
+        "screening_warning": lambda code: labels.screening_warning(code, locale),
+        "ago": lambda at: labels.ago(at, locale),
+    }
 
 
 def register_console(app: Flask) -> None:
-    from companion.console.views import auth, handouts, patients, privacy, settings, worklist  # noqa: F401
+    from companion.console.views import (  # noqa: F401
+        auth,
+        handouts,
+        patient_account,
+        patients,
+        privacy,
+        settings,
+        worklist,
+    )
 
     app.session_interface = ConsoleSessionInterface()
     app.jinja_env.globals["csrf_token"] = generate_csrf

@@ -10,13 +10,17 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from companion.alerts import replies
+from companion.alerts import service as alerts
+from companion.clinics.models import Clinic
+from companion.console import once
 from companion.console.forms import CsrfForm, checked, form_errors, load, local_time, number, require_csrf, text
-from companion.console.handout import handout
+from companion.console.labels import moment
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
 from companion.core.clock import clock
 from companion.core.errors import ApiError
-from companion.core.pagination import PageArgsSchema
+from companion.core.i18n import N_
+from companion.core.pagination import MAX_LIMIT, PageArgsSchema
 from companion.courses import service as courses
 from companion.courses.models import KINDS
 from companion.courses.schemas import AppointmentCreateSchema, AppointmentUpdateSchema
@@ -25,6 +29,7 @@ from companion.patients.schemas import PatientCreateSchema
 from companion.patients.screening import CONTRAINDICATIONS
 from companion.protocols import service as protocols
 from companion.reminders import service as reminders
+from companion.reminders.models import Reminder
 from companion.treatments import service as treatments
 from companion.treatments.schemas import TreatmentCreateSchema
 
@@ -39,6 +44,9 @@ ZONES = (
     "America/Los_Angeles",
     "UTC",
 )
+TODAY, UPCOMING, PAST = N_("Today"), N_("Upcoming"), N_("Past")
+# The session form's first choice for a clinic with no session recorded yet.
+FIRST_CHOICE = "microneedling-face"
 
 
 @bp.route("/patients")
@@ -46,8 +54,12 @@ ZONES = (
 def patient_list() -> ResponseReturnValue:
     page, _ = load(PageArgsSchema(), {k: v for k, v in request.args.items() if k in ("limit", "offset")})
     page = page or {"limit": 50, "offset": 0}
-    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"])
-    return render_template("console/patients.html", listing=listing)
+    search = (request.args.get("q") or "").strip()[:200] or None
+    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"], search)
+    erased = request.args.get("erased", "")
+    return render_template(
+        "console/patients.html", listing=listing, search=search or "", erased=int(erased) if erased.isdigit() else None
+    )
 
 
 def _enrollment_data(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -79,8 +91,13 @@ def enroll() -> ResponseReturnValue:
             except ApiError as err:
                 errors = form_errors(err)
             else:
-                sheet = handout(enrolled.patient, enrolled.enrollment_code, enrolled.enrollment_code_expires_at)
-                return render_template("console/enrolled.html", patient=enrolled, handout=sheet), 201
+                target = url_for("console.enrolled", patient_id=enrolled.patient.id)
+                once.keep(
+                    target,
+                    code=enrolled.enrollment_code,
+                    expires_at=enrolled.enrollment_code_expires_at.isoformat(),
+                )
+                return redirect(target)
     return render_template(
         "console/enroll.html", form=form, errors=errors, values=values, zones=ZONES, contraindications=CONTRAINDICATIONS
     ), 422 if errors else 200
@@ -104,8 +121,28 @@ def patient_page(patient_id: int, booking_errors: dict[str, str] | None = None) 
         kinds=KINDS,
         booking_errors=booking_errors or {},
         values=request.form if booking_errors else {},
-        local=lambda at: at.astimezone(ZoneInfo(patient.timezone)).strftime("%Y-%m-%d %H:%M"),
+        protocol_titles=_protocol_titles(clinic),
+        alerts=alerts.list_alerts(clinic, None, MAX_LIMIT, 0, patient_id=patient.id)["items"],
+        shown=once.take(),
+        timeline=lambda treatment: _grouped(treatment.timeline_reminders, patient.timezone),
+        local=lambda at: moment(at, patient.timezone),
     )
+
+
+def _grouped(rows: list[Reminder], timezone: str) -> list[tuple[str, list[Reminder]]]:
+    """A timeline as today / upcoming / past by the patient's calendar, so the desk sees what matters now."""
+    zone = ZoneInfo(timezone)
+    today = clock.now().astimezone(zone).date()
+    groups: dict[str, list[Reminder]] = {TODAY: [], UPCOMING: [], PAST: []}
+    for row in rows:
+        day = row.due_at.astimezone(zone).date()
+        groups[TODAY if day == today else UPCOMING if day > today else PAST].append(row)
+    return [(name, found) for name, found in groups.items() if found]
+
+
+def _protocol_titles(clinic: Clinic) -> dict[str, str]:
+    """Each protocol by its title in the reader's language (the protocol files carry every language)."""
+    return {p["key"]: p["title"].get(g.staff.locale) or p["title"]["en"] for p in protocols.list_protocols(clinic)}
 
 
 def _session_data(form: MultiDict[str, str], timezone: str) -> dict[str, Any]:
@@ -146,10 +183,15 @@ def record_session(patient_id: int) -> ResponseReturnValue:
                     + f"#treatment-{treatment.id}"
                 )
     now_local = clock.now().astimezone(ZoneInfo(patient.timezone)).strftime("%Y-%m-%dT%H:%M")
+    usual = treatments.most_used(clinic) or (FIRST_CHOICE, "face")
+    chosen = next((p for p in catalogue if p.key == (request.form.get("protocol") or usual[0])), catalogue[0])
     return render_template(
         "console/session_new.html",
         patient=patient,
         protocols=catalogue,
+        chosen=chosen,
+        default_area=usual[1] if chosen.key == usual[0] else chosen.content["treatment"]["areas"][0],
+        contraindications=CONTRAINDICATIONS,
         form=form,
         errors=errors,
         values=request.form,

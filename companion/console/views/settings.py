@@ -3,7 +3,6 @@ signed-in member's own language."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import g, redirect, render_template, request, url_for
@@ -12,7 +11,9 @@ from flask.typing import ResponseReturnValue
 from companion.clinics import service as clinics
 from companion.clinics.models import Clinic
 from companion.clinics.schemas import ClinicUpdateSchema
+from companion.console import once
 from companion.console.forms import CsrfForm, checked, form_errors, load, require_csrf, text
+from companion.console.labels import word
 from companion.console.session import admin_required, staff_clinic, staff_required
 from companion.console.views import bp
 from companion.core.errors import ApiError
@@ -29,7 +30,8 @@ from companion.staff.schemas import StaffInviteSchema, StaffRoleSchema
 def _page(**extra: Any) -> str:
     clinic = staff_clinic()
     members = staff.list_staff(clinic.id) if g.staff.is_admin else []
-    overviews = [protocols.show_protocol(clinic, p["key"]) for p in protocols.list_protocols(clinic)]
+    overviews = [_protocol_table(protocols.show_protocol(clinic, p["key"])) for p in protocols.list_protocols(clinic)]
+    names = {m.id: m for m in (members or staff.list_staff(clinic.id))}
     return render_template(
         "console/settings.html",
         clinic=clinic,
@@ -41,11 +43,36 @@ def _page(**extra: Any) -> str:
         sessions_ended=extra.pop("sessions_ended", None),
         locales=SUPPORTED_LOCALES,
         api_keys=clinics.list_api_keys(clinic) if g.staff.is_admin else [],
-        as_json=lambda value: json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True),
+        staff_names={i: f"{m.name or m.email} ({word('role', m.role, g.staff.locale)})" for i, m in names.items()},
         errors=extra.pop("errors", {}),
+        typed=extra.pop("typed", {}),
+        invite=extra.pop("invite", {}),
         audit=_audit(clinic),
         **extra,
     )
+
+
+def _protocol_table(overview: dict[str, Any]) -> dict[str, Any]:
+    """A protocol's windows as rows a person reads: the default, the clinic's own value, what applies."""
+    locale = g.staff.locale
+    own = overview["overrides"].get("restrictions", {})
+    rows = []
+    for key, rule in overview["protocol"]["restrictions"].items():
+        default = overview["default"]["restrictions"].get(key, {})
+        title = rule["title"].get(locale) or rule["title"]["en"]
+        for value in ("hours", "spf"):
+            if value in rule:
+                rows.append(
+                    {
+                        "name": title,
+                        "what": value,
+                        "default": default.get(value),
+                        "clinic": own.get(key, {}).get(value),
+                        "applied": rule[value],
+                    }
+                )
+    title = overview["protocol"]["title"]
+    return {**overview, "title": title.get(locale) or title["en"], "rows": rows}
 
 
 def _audit(clinic: Clinic) -> dict[str, Any]:
@@ -62,7 +89,13 @@ def _audit(clinic: Clinic) -> dict[str, Any]:
 @bp.route("/settings")
 @staff_required
 def settings() -> ResponseReturnValue:
-    return _page()
+    """Every settings form redirects here (Post/Redirect/Get); a one-time secret it made is shown once."""
+    return _page(**once.take())
+
+
+def _done(anchor: str = "", **shown: Any) -> ResponseReturnValue:
+    """After a settings form did its work: back to the page, with what it shows once."""
+    return redirect(once.keep(url_for("console.settings"), **shown) + anchor)
 
 
 @bp.route("/settings/clinic", methods=["POST"])
@@ -80,10 +113,14 @@ def update_clinic() -> ResponseReturnValue:
             "hours": text(request.form, "hours"),
         },
     )
-    if data is None:
-        return _page(errors=errors), 422
-    saved = clinics.update_clinic(staff_clinic(), data)
-    return _page(saved=True, webhook_secret=saved.webhook_secret)
+    if data is not None:
+        try:
+            saved = clinics.update_clinic(staff_clinic(), data)
+        except ApiError as err:
+            errors = form_errors(err)
+        else:
+            return _done(saved=True, webhook_secret=saved.webhook_secret)
+    return _page(errors=errors, typed=request.form), 422
 
 
 @bp.route("/settings/api-keys", methods=["POST"])
@@ -91,9 +128,10 @@ def update_clinic() -> ResponseReturnValue:
 def create_api_key() -> ResponseReturnValue:
     require_csrf()
     try:
-        return _page(new_api_key=clinics.create_api_key(staff_clinic()).key)
+        key = clinics.create_api_key(staff_clinic()).key
     except ApiError as err:
         return _page(errors={"api_keys": err.message}), err.status
+    return _done("#api-keys", new_api_key=key)
 
 
 @bp.route("/settings/api-keys/<int:key_id>/revoke", methods=["POST"])
@@ -108,7 +146,7 @@ def revoke_api_key(key_id: int) -> ResponseReturnValue:
 @admin_required
 def rotate_webhook_secret() -> ResponseReturnValue:
     require_csrf()
-    return _page(webhook_secret=clinics.rotate_webhook_secret(staff_clinic()).webhook_secret)
+    return _done(webhook_secret=clinics.rotate_webhook_secret(staff_clinic()).webhook_secret)
 
 
 @bp.route("/settings/staff", methods=["POST"])
@@ -126,14 +164,16 @@ def invite_staff() -> ResponseReturnValue:
         },
     )
     if data is None:
-        return _page(errors={f"staff.{k}": v for k, v in errors.items()}), 422
+        return _page(errors={f"staff.{k}": v for k, v in errors.items()}, invite=form), 422
     try:
         member, password = staff.create_staff(
             g.staff.clinic_id, data["email"], data["role"], name=data["name"], locale=data["locale"]
         )
     except ApiError as err:
-        return _page(errors=form_errors(err, "staff", whole="staff")), 422
-    return _page(invited=member, invited_password=password)
+        return _page(errors=form_errors(err, "staff", whole="staff"), invite=form), 422
+    until = member.password_expires_at
+    invited = {"email": member.email, "until": until.strftime("%Y-%m-%d %H:%M") if until else "—"}
+    return _done("#staff", invited=invited, invited_password=password)
 
 
 @bp.route("/settings/staff/<int:staff_id>/remove", methods=["POST"])
@@ -148,7 +188,7 @@ def remove_staff(staff_id: int) -> ResponseReturnValue:
 @admin_required
 def end_staff_sessions(staff_id: int) -> ResponseReturnValue:
     require_csrf()
-    return _page(sessions_ended=staff.end_sessions(g.staff.clinic_id, staff_id))
+    return _done("#staff", sessions_ended=staff.end_sessions(g.staff.clinic_id, staff_id))
 
 
 @bp.route("/settings/staff/<int:staff_id>/role", methods=["POST"])

@@ -136,6 +136,19 @@ def patient_treatments_page(clinic: Clinic, patient_id: int, limit: int, offset:
     return paginate(_treatments_of(get_patient(clinic, patient_id)), limit, offset)
 
 
+def most_used(clinic: Clinic) -> tuple[str, str] | None:
+    """The clinic's most recorded (protocol, area): what the session form offers first."""
+    count = db.func.count()
+    row = db.session.execute(
+        db.select(Treatment.protocol_key, Treatment.area)
+        .where(Treatment.clinic_id == clinic.id)
+        .group_by(Treatment.protocol_key, Treatment.area)
+        .order_by(count.desc(), Treatment.protocol_key, Treatment.area)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 @unit_of_work
 def correct_treatment(clinic: Clinic, treatment_id: int, data: dict[str, Any]) -> Treatment:
     """A corrected time, depth, ... re-plans what has not been sent; sent stays history."""
