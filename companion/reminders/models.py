@@ -61,6 +61,23 @@ class Reminder(Model):
             sqlite_where=text("status = 'claimed'"),
             postgresql_where=text("status = 'claimed'"),
         ),
+        # The worklist: check-in prompts sent and maybe unanswered; pushes that found no phone.
+        Index(
+            "ix_reminders_sent_prompts",
+            "clinic_id",
+            "sent_at",
+            sqlite_where=text("status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"),
+            postgresql_where=text("status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"),
+        ),
+        Index(
+            "ix_reminders_undeliverable",
+            "clinic_id",
+            "patient_id",
+            sqlite_where=text("status = 'undeliverable'"),
+            postgresql_where=text("status = 'undeliverable'"),
+        ),
+        # Results: a clinic's reminders over a period.
+        Index("ix_reminders_clinic_due", "clinic_id", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +101,8 @@ class Reminder(Model):
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     sent_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
+    # When the app first fetched the text behind the push: the patient opened it.
+    opened_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
