@@ -69,7 +69,7 @@ def _helpers() -> dict[str, Any]:
 
 
 def register_console(app: Flask) -> None:
-    from companion.console.views import auth, handouts, patients, privacy, settings, worklist  # noqa: F401
+    from companion.console.views import auth, handouts, patients, privacy, results, settings, worklist  # noqa: F401
 
     app.session_interface = ConsoleSessionInterface()
     app.jinja_env.globals["csrf_token"] = generate_csrf
