@@ -37,6 +37,9 @@ PENDING, CLAIMED, SENT = ReminderStatus.PENDING, ReminderStatus.CLAIMED, Reminde
 EXPIRED, UNDELIVERABLE = ReminderStatus.EXPIRED, ReminderStatus.UNDELIVERABLE
 CANCELLED, FAILED, SUPERSEDED = ReminderStatus.CANCELLED, ReminderStatus.FAILED, ReminderStatus.SUPERSEDED
 OPEN_STATES = (PENDING, CLAIMED)
+# Partial indexes' conditions; a query that wants the index repeats them word for word.
+SENT_PROMPTS = "status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"
+UNDELIVERABLE_ROWS = "status = 'undeliverable'"
 
 
 class Reminder(Model):
@@ -66,15 +69,15 @@ class Reminder(Model):
             "ix_reminders_sent_prompts",
             "clinic_id",
             "sent_at",
-            sqlite_where=text("status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"),
-            postgresql_where=text("status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"),
+            sqlite_where=text(SENT_PROMPTS),
+            postgresql_where=text(SENT_PROMPTS),
         ),
         Index(
             "ix_reminders_undeliverable",
             "clinic_id",
             "patient_id",
-            sqlite_where=text("status = 'undeliverable'"),
-            postgresql_where=text("status = 'undeliverable'"),
+            sqlite_where=text(UNDELIVERABLE_ROWS),
+            postgresql_where=text(UNDELIVERABLE_ROWS),
         ),
         # Results: a clinic's reminders over a period.
         Index("ix_reminders_clinic_due", "clinic_id", "due_at"),

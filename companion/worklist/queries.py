@@ -13,7 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, case, cast, exists, false, func, literal, null, or_, select, true
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from companion.alerts.models import Alert, AlertStatus
@@ -27,9 +43,16 @@ from companion.protocols.definition import Protocol
 from companion.reminders import models as r
 from companion.treatments.models import Treatment, TreatmentStatus
 
-# A 24 h / 48 h prompt still unanswered this long after it reached the phone.
+# A 24 h / 48 h prompt still unanswered this long after it reached the phone, during the
+# first week of aftercare (older silence is history, not a call to make now).
 MISSED_AFTER = timedelta(hours=6)
+MISSED_FOR = timedelta(days=7)
+# Enrolled at least a day ago and never signed in, for the first month after enrollment.
 NOT_SIGNED_IN_AFTER = timedelta(hours=24)
+NOT_SIGNED_IN_FOR = timedelta(days=30)
+# A series whose window closed stays "rebooking due" this long, then it has lapsed
+# (the maintenance nudges take over); maintenance is due through its nudges' span.
+LAPSED_AFTER = timedelta(weeks=8)
 # A visit is "unrecorded" once this long has passed without a session recorded.
 UNRECORDED_AFTER = timedelta(hours=4)
 PROMPTS = ("checkin:24h", "checkin:48h")
@@ -54,15 +77,20 @@ class Window:
     series_opens: timedelta
     series_closes: timedelta
     maintenance_months: int
+    maintenance_last_months: int
+    maintenance_grace: timedelta
 
     @classmethod
     def of(cls, protocol: Protocol) -> Window:
         series, maintenance = protocol.content["series"], protocol.content["maintenance"]
+        months = maintenance["nudge_months"] or [maintenance["due_months"]]
         return cls(
             protocol.key,
             timedelta(weeks=series["spacing_weeks_min"]),
             timedelta(weeks=series["spacing_weeks_max"]),
-            min(maintenance["nudge_months"], default=maintenance["due_months"]),
+            min(months),
+            max(months),
+            timedelta(days=maintenance["nudge_expires_after_days"]),
         )
 
 
@@ -90,8 +118,9 @@ def _shape(
     ]
 
 
-def open_alerts(clinic_id: int, now: datetime) -> Select[Any]:
-    """Every alert not yet resolved: acknowledged means someone took it, not that it is done."""
+def open_alerts(clinic_id: int, now: datetime, *, leading: bool) -> Select[Any]:
+    """Every alert not yet resolved: acknowledged means someone took it, not that it is done.
+    `leading`: urgent and contact-the-clinic ones (the list's head); else self-care (its tail)."""
     rank = case(
         (Alert.severity == Severity.URGENT, 0),
         (Alert.severity == Severity.CONTACT_CLINIC, 1),
@@ -101,8 +130,11 @@ def open_alerts(clinic_id: int, now: datetime) -> Select[Any]:
     columns = _shape(
         "open_alert", Alert.patient_id, Alert.created_at, rank=rank, acked=acked, ref_id=Alert.id, detail=Alert.severity
     )
+    needing_the_clinic = Alert.severity.in_((Severity.URGENT, Severity.CONTACT_CLINIC))
     return select(*columns).where(
-        Alert.clinic_id == clinic_id, Alert.status.in_((AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED))
+        Alert.clinic_id == clinic_id,
+        Alert.status.in_((AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)),
+        needing_the_clinic if leading else ~needing_the_clinic,
     )
 
 
@@ -113,10 +145,11 @@ def missed_checkins(clinic_id: int, now: datetime) -> Select[Any]:
     )
     return select(*columns).where(
         r.Reminder.clinic_id == clinic_id,
-        r.Reminder.plan_key.in_(PROMPTS),
-        r.Reminder.status == r.SENT,
+        # Written as the partial index's own condition, with literals: a planner matches it only so.
+        text(r.SENT_PROMPTS),
         r.Reminder.channel == r.PATIENT_PUSH,
         r.Reminder.sent_at <= now - MISSED_AFTER,
+        r.Reminder.sent_at > now - MISSED_FOR,
         r.Reminder.acknowledged_at.is_(None),
         ~answered,
     )
@@ -144,7 +177,7 @@ def undeliverable(clinic_id: int, now: datetime) -> Select[Any]:
         select(*columns)
         .where(
             r.Reminder.clinic_id == clinic_id,
-            r.Reminder.status == r.UNDELIVERABLE,
+            text(r.UNDELIVERABLE_ROWS),
             r.Reminder.channel == r.PATIENT_PUSH,
             r.Reminder.expires_at > now,
         )
@@ -158,6 +191,7 @@ def not_signed_in(clinic_id: int, now: datetime) -> Select[Any]:
     return select(*columns).where(
         Patient.clinic_id == clinic_id,
         Patient.created_at <= now - NOT_SIGNED_IN_AFTER,
+        Patient.created_at > now - NOT_SIGNED_IN_FOR,
         ~signed_in,
     )
 
@@ -187,22 +221,25 @@ def _months_before(now: datetime, months: int) -> datetime:
 
 
 def _maintenance_cutoff(window: Window, now: datetime) -> Any:
+    """From the first maintenance nudge until the last one has expired."""
     return and_(
-        Treatment.protocol_key == window.key, Treatment.performed_at <= _months_before(now, window.maintenance_months)
+        Treatment.protocol_key == window.key,
+        Treatment.performed_at <= _months_before(now, window.maintenance_months),
+        Treatment.performed_at > _months_before(now, window.maintenance_last_months) - window.maintenance_grace,
     )
 
 
 def rebooking_due(clinic_id: int, now: datetime, windows: list[Window]) -> Select[Any]:
     """From the course's state, not from nudge rows: the series' next session window has opened
-    (or closed) and nothing is booked, until maintenance takes over. A session recorded late,
-    or imported, counts as much as one whose nudges went out."""
+    (or closed less than LAPSED_AFTER ago) and nothing is booked. A session recorded late, or
+    imported, counts as much as one whose nudges went out."""
     opened = or_(
         false(),
         *(
             and_(
                 Treatment.protocol_key == w.key,
                 Treatment.performed_at <= now - w.series_opens,
-                Treatment.performed_at > _months_before(now, w.maintenance_months),
+                Treatment.performed_at > now - w.series_closes - LAPSED_AFTER,
             )
             for w in windows
         ),

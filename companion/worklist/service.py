@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, union_all
+from sqlalchemy import Select, case, func, literal, select, union_all
 
 from companion.alerts.models import Alert
 from companion.audit import service as audit
@@ -34,36 +34,70 @@ _REFS = {
 
 
 def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> dict[str, Any]:
-    """One page of `{items, total, limit, offset}`: alerts by severity (unacknowledged first,
-    newest first), then the other reasons oldest first."""
+    """One page of `{items, total, limit, offset}`: urgent and contact-the-clinic alerts
+    (unacknowledged first, newest first), the other reasons oldest first, self-care alerts last.
+
+    Two statements whatever the clinic's size: every segment's count at once, then the page's
+    rows from only the segments it covers, each read in its own order with its own LIMIT.
+    """
     now = utcnow()
     windows = [q.Window.of(p) for p in effective_protocols(clinic.id)]
-    selects = [_select(name, clinic.id, now, windows) for name in ([reason] if reason else REASONS)]
-    union = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery("worklist")
-    total = db.session.scalar(db.select(func.count()).select_from(union)) or 0
-    newest_alert_first = case((union.c.reason == "open_alert", union.c.since)).desc()
-    rows = db.session.execute(
-        db.select(union)
-        .order_by(union.c.rank, union.c.acked, newest_alert_first, union.c.since, union.c.patient_id, union.c.ref_id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    segments = _segments(reason, clinic.id, now, windows)
+    counts = db.session.execute(
+        select(*(select(func.count()).select_from(s.subquery()).scalar_subquery() for s in segments))
+    ).one()
+    parts: list[tuple[int, Select[Any], int, int]] = []  # segment number, query, skip, take
+    skip, room = offset, limit
+    for index, (segment, count) in enumerate(zip(segments, counts, strict=True)):
+        if room == 0:
+            break
+        if skip >= count:
+            skip -= count
+            continue
+        take = min(count - skip, room)
+        parts.append((index, segment, skip, take))
+        skip, room = 0, room - take
+    rows = _page(parts)
     items = _items(rows, {w.key: w for w in windows}, now)
     audit.record_many([item["patient_id"] for item in items])  # names and notes of the patients shown
-    return {"items": items, "total": total, "limit": limit, "offset": offset}
+    return {"items": items, "total": sum(counts), "limit": limit, "offset": offset}
 
 
-def _select(name: str, clinic_id: int, now: datetime, windows: list[q.Window]) -> Select[Any]:
-    finders: dict[str, Callable[[int, datetime], Select[Any]]] = {
-        "open_alert": q.open_alerts,
-        "missed_checkin": q.missed_checkins,
-        "appointment_unrecorded": q.appointments_unrecorded,
-        "undeliverable": q.undeliverable,
-        "not_signed_in": q.not_signed_in,
-        "rebooking_due": lambda c, n: q.rebooking_due(c, n, windows),
-        "maintenance_due": lambda c, n: q.maintenance_due(c, n, windows),
+def _order(columns: Any) -> list[Any]:
+    newest_alert_first = case((columns.reason == "open_alert", columns.since)).desc()
+    return [columns.rank, columns.acked, newest_alert_first, columns.since, columns.patient_id, columns.ref_id]
+
+
+def _page(parts: list[tuple[int, Select[Any], int, int]]) -> Sequence[Any]:
+    """The rows of the segments a page covers, each segment read in its order from `skip`."""
+    if not parts:
+        return []
+    pages = []
+    for index, segment, skip, take in parts:
+        rows = segment.subquery()
+        chosen = select(rows).order_by(*_order(rows.c)).limit(take).offset(skip)
+        picked = chosen.subquery()
+        pages.append(select(literal(index).label("segment"), *picked.c))
+    page = (union_all(*pages) if len(pages) > 1 else pages[0]).subquery("page")
+    return db.session.execute(select(page).order_by(page.c.segment, *_order(page.c))).all()
+
+
+def _segments(reason: str | None, clinic_id: int, now: datetime, windows: list[q.Window]) -> list[Select[Any]]:
+    """The list's parts in its order (a part orders its own rows)."""
+    finders: dict[str, Callable[[], Select[Any]]] = {
+        "missed_checkin": lambda: q.missed_checkins(clinic_id, now),
+        "appointment_unrecorded": lambda: q.appointments_unrecorded(clinic_id, now),
+        "undeliverable": lambda: q.undeliverable(clinic_id, now),
+        "not_signed_in": lambda: q.not_signed_in(clinic_id, now),
+        "rebooking_due": lambda: q.rebooking_due(clinic_id, now, windows),
+        "maintenance_due": lambda: q.maintenance_due(clinic_id, now, windows),
     }
-    return finders[name](clinic_id, now)
+    wanted = [reason] if reason else list(REASONS)
+    segments = [q.open_alerts(clinic_id, now, leading=True)] if "open_alert" in wanted else []
+    segments += [finders[name]() for name in wanted if name != "open_alert"]
+    if "open_alert" in wanted:
+        segments.append(q.open_alerts(clinic_id, now, leading=False))
+    return segments
 
 
 def _items(rows: Sequence[Any], windows: dict[str, q.Window], now: datetime) -> list[dict[str, Any]]:

@@ -122,3 +122,19 @@ def test_the_query_count_does_not_grow_with_the_list(app, client):
     many, shown_many = statements()
     assert shown_many > shown_few >= 6
     assert many == few, f"{few} statements for {shown_few} items, {many} for {shown_many}"
+
+
+def test_old_silence_leaves_the_list_when_it_is_history(app, client):
+    """A never-used app after the first month, a series lapsed 8 weeks past its window: history,
+    not a call to make now (the maintenance nudges take over the lapsed series)."""
+    clock.freeze(DAY0)
+    clinic = create_clinic(app)
+    absent = enroll(client, clinic, display_name="Absent")
+    lapsing = _treated(client, clinic, "Lapsing", DAY0)
+    clock.freeze(DAY0 + timedelta(days=29))
+    reasons = {(item["patient_id"], item["reason"]) for item in _worklist(client, clinic, limit=200)["items"]}
+    assert {(absent["id"], "not_signed_in"), (lapsing["id"], "rebooking_due")} <= reasons
+    clock.freeze(DAY0 + timedelta(weeks=6 + 8, days=1))
+    reasons = {(item["patient_id"], item["reason"]) for item in _worklist(client, clinic, limit=200)["items"]}
+    assert (absent["id"], "not_signed_in") not in reasons
+    assert (lapsing["id"], "rebooking_due") not in reasons
