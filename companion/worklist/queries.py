@@ -29,6 +29,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    tuple_,
 )
 from sqlalchemy.orm import aliased
 
@@ -196,23 +197,29 @@ def not_signed_in(clinic_id: int, now: datetime) -> Select[Any]:
     )
 
 
-def _latest_unbooked(clinic_id: int) -> Any:
-    """Each patient's latest active session, when nothing is booked after it."""
+def _latest_unbooked(clinic_id: int, after: datetime) -> Any:
+    """Each patient's latest active session performed after `after`, when nothing is booked after it.
+    `after` bounds the sessions and bookings compared as well, so both are read by index range."""
     newer = aliased(Treatment)
     later = exists().where(
         newer.patient_id == Treatment.patient_id,
         newer.status == TreatmentStatus.ACTIVE,
-        or_(
-            newer.performed_at > Treatment.performed_at,
-            and_(newer.performed_at == Treatment.performed_at, newer.id > Treatment.id),
-        ),
+        newer.performed_at > after,
+        tuple_(newer.performed_at, newer.id) > tuple_(Treatment.performed_at, Treatment.id),
     )
     booked = exists().where(
         Appointment.patient_id == Treatment.patient_id,
         Appointment.status == BOOKED,
+        Appointment.starts_at > after,
         Appointment.starts_at > Treatment.performed_at,
     )
-    return and_(Treatment.clinic_id == clinic_id, Treatment.status == TreatmentStatus.ACTIVE, ~later, ~booked)
+    return and_(
+        Treatment.clinic_id == clinic_id,
+        Treatment.status == TreatmentStatus.ACTIVE,
+        Treatment.performed_at > after,
+        ~later,
+        ~booked,
+    )
 
 
 def _months_before(now: datetime, months: int) -> datetime:
@@ -252,8 +259,9 @@ def rebooking_due(clinic_id: int, now: datetime, windows: list[Window]) -> Selec
         detail=Treatment.protocol_key,
         n=Treatment.session_number,
     )
+    after = min((now - w.series_closes - LAPSED_AFTER for w in windows), default=now)
     return select(*columns).where(
-        _latest_unbooked(clinic_id), Treatment.session_number < Treatment.planned_sessions, opened
+        _latest_unbooked(clinic_id, after), Treatment.session_number < Treatment.planned_sessions, opened
     )
 
 
@@ -261,4 +269,5 @@ def maintenance_due(clinic_id: int, now: datetime, windows: list[Window]) -> Sel
     """The latest session is old enough for maintenance and nothing is booked since."""
     due = or_(false(), *(_maintenance_cutoff(w, now) for w in windows))
     columns = _shape("maintenance_due", Treatment.patient_id, Treatment.performed_at, ref_id=Treatment.id)
-    return select(*columns).where(_latest_unbooked(clinic_id), due)
+    after = min((_months_before(now, w.maintenance_last_months) - w.maintenance_grace for w in windows), default=now)
+    return select(*columns).where(_latest_unbooked(clinic_id, after), due)
