@@ -182,7 +182,10 @@ def seed(engine, clinic_id: int, plan: Clinic) -> dict[str, int]:
     )  # fmt: skip
     with engine.begin() as connection:
         common._fix_sequences(connection, counts)
-        connection.exec_driver_sql("ANALYZE")
+    # Statistics for the planner and, on PostgreSQL, the visibility map that index-only scans
+    # need (autovacuum does both in service; a bulk load has not waited for it).
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE" if w.sqlite else "VACUUM ANALYZE")
     return counts
 
 

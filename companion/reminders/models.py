@@ -79,8 +79,19 @@ class Reminder(Model):
             sqlite_where=text(UNDELIVERABLE_ROWS),
             postgresql_where=text(UNDELIVERABLE_ROWS),
         ),
-        # Results: a clinic's reminders over a period.
-        Index("ix_reminders_clinic_due", "clinic_id", "due_at"),
+        # Results: a clinic's reminders over a period, read from the index alone.
+        Index(
+            "ix_reminders_clinic_due",
+            "clinic_id",
+            "due_at",
+            "channel",
+            "status",
+            "kind",
+            "patient_id",
+            "sent_at",
+            "opened_at",
+            "acknowledged_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -14,7 +14,7 @@ import statistics
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, select, true
+from sqlalchemy import ColumnElement, case, exists, func, select, text, true
 from sqlalchemy.orm import aliased
 
 from companion.alerts.models import Alert
@@ -108,8 +108,8 @@ def _reminders(scope: _Scope) -> list[dict[str, Any]]:
 
 
 def _checkins(scope: _Scope) -> dict[str, int]:
-    """Check-in prompts that reached the phone, and those the patient answered while the prompt
-    still stood (after it arrived, before it expired)."""
+    """Check-in prompts that reached the phone in the period, and those the patient answered while
+    the prompt still stood (after it arrived, before it expired)."""
     answered = exists().where(
         CheckIn.patient_id == r.Reminder.patient_id,
         CheckIn.created_at >= r.Reminder.sent_at,
@@ -117,7 +117,12 @@ def _checkins(scope: _Scope) -> dict[str, int]:
     )
     row = db.session.execute(
         select(func.count(), _count_if(answered)).where(
-            *_patient_reminders(scope), r.Reminder.plan_key.in_(PROMPTS), r.Reminder.sent_at.is_not(None)
+            r.Reminder.clinic_id == scope.clinic_id,
+            text(r.SENT_PROMPTS),  # the partial index's own condition (worklist/queries.py)
+            r.Reminder.channel.in_(_PATIENT_CHANNELS),
+            r.Reminder.sent_at >= scope.since,
+            r.Reminder.sent_at < scope.until,
+            scope.patients(r.Reminder.patient_id),
         )
     ).one()
     return {"prompts_sent": row[0], "answered": row[1]}

@@ -22,6 +22,9 @@ depends_on = None
 
 _PROMPTS = "status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"
 _UNDELIVERABLE = "status = 'undeliverable'"
+_RESULTS_COLUMNS = [
+    "clinic_id", "due_at", "channel", "status", "kind", "patient_id", "sent_at", "opened_at", "acknowledged_at"
+]  # fmt: skip
 
 
 def upgrade():
@@ -41,7 +44,21 @@ def upgrade():
             sqlite_where=sa.text(_UNDELIVERABLE),
             postgresql_where=sa.text(_UNDELIVERABLE),
         )
-        batch_op.create_index("ix_reminders_clinic_due", ["clinic_id", "due_at"], unique=False)
+        batch_op.create_index(
+            "ix_reminders_clinic_due",
+            [
+                "clinic_id",
+                "due_at",
+                "channel",
+                "status",
+                "kind",
+                "patient_id",
+                "sent_at",
+                "opened_at",
+                "acknowledged_at",
+            ],
+            unique=False,
+        )
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.create_index("ix_alerts_clinic_status", ["clinic_id", "status", "created_at"], unique=False)
     with op.batch_alter_table("patients", schema=None) as batch_op:
