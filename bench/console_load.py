@@ -14,7 +14,7 @@ home, the patient list, a patient page (a different patient each time), Results 
 request ran, then one JSON line. Targets (issue 20): worklist, home and patient pages
 p95 <= 100 ms, Results <= 300 ms.
 
-    .venv/bin/python -m bench.console_load                       # both databases, ~2-3 min
+    .venv/bin/python -m bench.console_load                       # both databases, ~5 min on 2 busy cores
     .venv/bin/python -m bench.console_load --quick               # 10,000 patients, ~30 s
     .venv/bin/python -m bench.console_load --db postgres --patients 100000 --reminders-per-patient 40
 """
