@@ -57,6 +57,7 @@ def register_blueprints(api: Api) -> None:
     from companion.patients import views as patients
     from companion.privacy import views as privacy
     from companion.protocols import views as protocols
+    from companion.reports import views as reports
     from companion.treatments import views as treatments
     from companion.worklist import views as worklist
 
@@ -74,6 +75,7 @@ def register_blueprints(api: Api) -> None:
         me.blp,
         alerts.blp,
         worklist.blp,
+        reports.blp,
         alerts.history,
         checkins.rules,
         privacy.blp,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -56,3 +58,28 @@ def truncate_all(db) -> None:
         else:
             for name in reversed(tables):
                 conn.exec_driver_sql(f"DELETE FROM {name}")
+
+
+class StatementCounter:
+    """How many SQL statements ran while it was open (`with count_statements(db.engine) as n:`)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements(engine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    sa.event.listen(engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", counter)

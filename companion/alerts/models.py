@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from companion.checkins.models import CheckIn
@@ -23,6 +23,8 @@ class Alert(Model):
     """An off-course check-in, for the clinic to acknowledge and resolve."""
 
     __tablename__ = "alerts"
+
+    __table_args__ = (Index("ix_alerts_clinic_status", "clinic_id", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)

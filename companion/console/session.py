@@ -57,7 +57,7 @@ def load_staff(app: Flask) -> None:
     token = current_token()
     if token is None:
         return
-    member, timed_out = sessions.resume(token)
+    member, timed_out = sessions.resume(token, active=request.headers.get("X-Console-Refresh") != "1")
     if member is None:
         session.clear()
         g.signed_out_idle = timed_out

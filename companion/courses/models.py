@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -31,7 +31,12 @@ class Appointment(IdempotentRow, Model):
     """A booked visit: it stops the course's nudges and gets its own reminder the day before."""
 
     __tablename__ = "appointments"
-    __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "idempotency_key"),
+        # The worklist: anything booked after a session; visits that passed unrecorded.
+        Index("ix_appointments_patient_booked", "patient_id", "status", "starts_at"),
+        Index("ix_appointments_clinic_booked", "clinic_id", "status", "starts_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)

@@ -126,7 +126,7 @@ def status(args: dict[str, Any]) -> object:
 @blp.response(200, ReminderSchema)
 def reminder(reminder_id: int) -> object:
     """The text behind a push (pushes carry only the id)."""
-    return reminders.reminder_for(current_patient(), reminder_id)
+    return reminders.open_reminder(current_patient(), reminder_id)
 
 
 @blp.route("/reminders/<int:reminder_id>/ack", methods=["POST"])

@@ -70,7 +70,7 @@ def timeline(patient: Patient) -> dict[str, Any]:
 
 
 def reminder(patient: Patient, reminder_id: int) -> Any:
-    return reminders.reminder_for(patient, reminder_id)
+    return reminders.open_reminder(patient, reminder_id)
 
 
 def acknowledge(patient: Patient, reminder_id: int) -> Any:

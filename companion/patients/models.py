@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -14,7 +14,11 @@ from companion.patients.screening import screening_warnings
 
 class Patient(IdempotentRow, Model):
     __tablename__ = "patients"
-    __table_args__ = (UniqueConstraint("clinic_id", "external_ref"), UniqueConstraint("clinic_id", "idempotency_key"))
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "external_ref"),
+        UniqueConstraint("clinic_id", "idempotency_key"),
+        Index("ix_patients_clinic_created", "clinic_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)

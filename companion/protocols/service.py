@@ -35,6 +35,19 @@ def effective_protocol(clinic_id: int, key: str) -> Protocol:
         return protocol
 
 
+def effective_protocols(clinic_id: int) -> list[Protocol]:
+    """Every protocol with the clinic's own values applied, in one query."""
+    overrides = _overrides(clinic_id)
+    protocols = []
+    for protocol in get_registry().all():
+        override = overrides.get(protocol.key)
+        try:
+            protocols.append(apply_overrides(protocol, override.values) if override else protocol)
+        except ProtocolOverrideError:  # as in effective_protocol: a protocol file changed since
+            protocols.append(protocol)
+    return protocols
+
+
 def list_protocols(clinic: Clinic) -> list[dict[str, Any]]:
     overridden = _overrides(clinic.id)
     return [{**p.summary(), "overridden": p.key in overridden} for p in get_registry().all()]

@@ -37,6 +37,9 @@ PENDING, CLAIMED, SENT = ReminderStatus.PENDING, ReminderStatus.CLAIMED, Reminde
 EXPIRED, UNDELIVERABLE = ReminderStatus.EXPIRED, ReminderStatus.UNDELIVERABLE
 CANCELLED, FAILED, SUPERSEDED = ReminderStatus.CANCELLED, ReminderStatus.FAILED, ReminderStatus.SUPERSEDED
 OPEN_STATES = (PENDING, CLAIMED)
+# Partial indexes' conditions; a query that wants the index repeats them word for word.
+SENT_PROMPTS = "status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"
+UNDELIVERABLE_ROWS = "status = 'undeliverable'"
 
 
 class Reminder(Model):
@@ -61,6 +64,34 @@ class Reminder(Model):
             sqlite_where=text("status = 'claimed'"),
             postgresql_where=text("status = 'claimed'"),
         ),
+        # The worklist: check-in prompts sent and maybe unanswered; pushes that found no phone.
+        Index(
+            "ix_reminders_sent_prompts",
+            "clinic_id",
+            "sent_at",
+            sqlite_where=text(SENT_PROMPTS),
+            postgresql_where=text(SENT_PROMPTS),
+        ),
+        Index(
+            "ix_reminders_undeliverable",
+            "clinic_id",
+            "patient_id",
+            sqlite_where=text(UNDELIVERABLE_ROWS),
+            postgresql_where=text(UNDELIVERABLE_ROWS),
+        ),
+        # Results: a clinic's reminders over a period, read from the index alone.
+        Index(
+            "ix_reminders_clinic_due",
+            "clinic_id",
+            "due_at",
+            "channel",
+            "status",
+            "kind",
+            "patient_id",
+            "sent_at",
+            "opened_at",
+            "acknowledged_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +115,8 @@ class Reminder(Model):
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     sent_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
+    # When the app first fetched the text behind the push: the patient opened it.
+    opened_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

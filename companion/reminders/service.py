@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from companion.core.clock import utcnow
 from companion.core.errors import NotFound
-from companion.core.transaction import unit_of_work
+from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.devices.models import Device
 from companion.devices.service import device_activated
 from companion.extensions import db
@@ -35,11 +35,31 @@ def reminder_for(patient: Patient, reminder_id: int) -> Reminder:
     return reminder
 
 
+def open_reminder(patient: Patient, reminder_id: int) -> Reminder:
+    """The app reading the text behind a push is the patient opening it: the first time is kept
+    (a read's bookkeeping write, committed on its own)."""
+    reminder = reminder_for(patient, reminder_id)
+    if reminder.opened_at is None:
+        now = utcnow()
+        commit_on_its_own(
+            lambda: db.session.execute(
+                db.update(Reminder)
+                .where(Reminder.id == reminder.id, Reminder.opened_at.is_(None))
+                .values(opened_at=now)
+            )
+        )
+        db.session.refresh(reminder)
+    return reminder
+
+
 @unit_of_work
 def acknowledge(patient: Patient, reminder_id: int) -> Reminder:
     reminder = reminder_for(patient, reminder_id)
+    now = utcnow()
     if reminder.acknowledged_at is None:
-        reminder.acknowledged_at = utcnow()
+        reminder.acknowledged_at = now
+    if reminder.opened_at is None:  # acknowledged from the notification itself
+        reminder.opened_at = now
     return reminder
 
 

@@ -57,9 +57,10 @@ def end(token: str) -> None:
     db.session.execute(statement.values(ended_at=utcnow()))
 
 
-def resume(token: str) -> tuple[StaffMember | None, bool]:
+def resume(token: str, *, active: bool = True) -> tuple[StaffMember | None, bool]:
     """The person a session token signs in, or None; the flag says the session ran out of
-    time (idle or absolute lifetime), so the sign-in page can say why."""
+    time (idle or absolute lifetime), so the sign-in page can say why. A page refreshing
+    itself is not `active`: it does not keep an unattended console signed in."""
     row = db.session.execute(
         db.select(StaffSession, StaffMember)
         .join(StaffMember, StaffMember.id == StaffSession.staff_id)
@@ -78,7 +79,7 @@ def resume(token: str) -> tuple[StaffMember | None, bool]:
         return None, True
     if record.ended_at is not None or not member.active:
         return None, False
-    if now - record.last_seen_at >= _TOUCH_EVERY:
+    if active and now - record.last_seen_at >= _TOUCH_EVERY:
         session_id = record.id
         commit_on_its_own(lambda: _touch(session_id))
     return db.session.get(StaffMember, member.id), False

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Select, String, Text, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Index, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, load_only, mapped_column, relationship, selectinload, with_parent
 
 from companion.core.clock import utcnow
@@ -20,7 +20,12 @@ class TreatmentStatus(StrEnum):
 
 class Treatment(IdempotentRow, Model):
     __tablename__ = "treatments"
-    __table_args__ = (UniqueConstraint("clinic_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "idempotency_key"),
+        # The worklist's course reasons: each patient's latest active session.
+        Index("ix_treatments_clinic_latest", "clinic_id", "status", "performed_at"),
+        Index("ix_treatments_patient_latest", "patient_id", "status", "performed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))

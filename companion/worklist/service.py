@@ -1,220 +1,156 @@
 """What needs a person at the clinic, gathered from real data, most urgent first.
 
-Each reason is one query over the clinic's own rows; nothing is stored, so the list
-is never stale and nothing needs closing twice (resolve the alert, book the visit,
-record the session, and the item goes away by itself).
+Each reason is one query over the clinic's own rows (worklist/queries.py); the database
+unions, counts, orders and pages them, and labels are made for the page alone. Nothing
+is stored, so the list is never stale and nothing needs closing twice (resolve the alert,
+book the visit, record the session, and the item goes away by itself).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
 
-from companion.alerts.models import Alert, AlertStatus
+from sqlalchemy import Select, case, func, literal, select, union_all
+
+from companion.alerts.models import Alert
 from companion.audit import service as audit
-from companion.checkins.models import CheckIn
-from companion.checkins.triage_rules import Severity
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
-from companion.core.pagination import Page, paginate_list
-from companion.courses.models import BOOKED, Appointment
-from companion.courses.planner import MAINTENANCE, NEXT_SESSION
+from companion.core.pagination import Page
 from companion.extensions import db
-from companion.patients.models import Patient, PatientToken
-from companion.reminders import models as r
-from companion.treatments.models import Treatment, TreatmentStatus
+from companion.patients.models import Patient
+from companion.protocols.service import effective_protocols
+from companion.worklist import queries as q
 
-REASONS = (
-    "open_alert",
-    "missed_checkin",
-    "appointment_unrecorded",
-    "undeliverable",
-    "not_signed_in",
-    "rebooking_due",
-    "maintenance_due",
-)
-# A 24 h / 48 h prompt still unanswered this long after it reached the phone.
-MISSED_AFTER = timedelta(hours=6)
-NOT_SIGNED_IN_AFTER = timedelta(hours=24)
-# A visit is "unrecorded" once this long has passed without a session recorded.
-UNRECORDED_AFTER = timedelta(hours=4)
-_PROMPTS = ("checkin:24h", "checkin:48h")
-# Alerts that need the clinic lead the list, most severe first; the rest follow every other item.
-_ALERT_LAST_RANK = 8
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    reason: str
-    patient_id: int
-    since: datetime
-    label: str
-    rank: int
-    ref: dict[str, int]
+REASONS = tuple(q.RANKS)
+_REFS = {
+    "open_alert": "alert_id",
+    "missed_checkin": "reminder_id",
+    "appointment_unrecorded": "appointment_id",
+    "rebooking_due": "treatment_id",
+    "maintenance_due": "treatment_id",
+}
 
 
 def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Page:
+    """One page of `{items, total, limit, offset}`: urgent and contact-the-clinic alerts
+    (unacknowledged first, newest first), the other reasons oldest first, self-care alerts last.
+
+    Two statements whatever the clinic's size: every segment's count at once, then the page's
+    rows from only the segments it covers, each read in its own order with its own LIMIT.
+    """
     now = utcnow()
+    windows = [q.Window.of(p) for p in effective_protocols(clinic.id)]
+    segments = _segments(reason, clinic.id, now, windows)
+    counts = db.session.execute(
+        select(*(select(func.count()).select_from(s.subquery()).scalar_subquery() for s in segments))
+    ).one()
+    parts: list[tuple[int, Select[Any], int, int]] = []  # segment number, query, skip, take
+    skip, room = offset, limit
+    for index, (segment, count) in enumerate(zip(segments, counts, strict=True)):
+        if room == 0:
+            break
+        if skip >= count:
+            skip -= count
+            continue
+        take = min(count - skip, room)
+        parts.append((index, segment, skip, take))
+        skip, room = 0, room - take
+    rows = _page(parts)
+    items = _items(rows, {w.key: w for w in windows}, now)
+    audit.record_list([item["patient_id"] for item in items])  # names and notes of the patients shown
+    return Page(items=items, total=sum(counts), limit=limit, offset=offset)
+
+
+def _order(columns: Any) -> list[Any]:
+    newest_alert_first = case((columns.reason == "open_alert", columns.since)).desc()
+    return [columns.rank, columns.acked, newest_alert_first, columns.since, columns.patient_id, columns.ref_id]
+
+
+def _page(parts: list[tuple[int, Select[Any], int, int]]) -> Sequence[Any]:
+    """The rows of the segments a page covers, each segment read in its order from `skip`."""
+    if not parts:
+        return []
+    pages = []
+    for index, segment, skip, take in parts:
+        rows = segment.subquery()
+        chosen = select(rows).order_by(*_order(rows.c)).limit(take).offset(skip)
+        picked = chosen.subquery()
+        pages.append(select(literal(index).label("segment"), *picked.c))
+    page = (union_all(*pages) if len(pages) > 1 else pages[0]).subquery("page")
+    return db.session.execute(select(page).order_by(page.c.segment, *_order(page.c))).all()
+
+
+def _segments(reason: str | None, clinic_id: int, now: datetime, windows: list[q.Window]) -> list[Select[Any]]:
+    """The list's parts in its order (a part orders its own rows)."""
+    finders: dict[str, Callable[[], Select[Any]]] = {
+        "missed_checkin": lambda: q.missed_checkins(clinic_id, now),
+        "appointment_unrecorded": lambda: q.appointments_unrecorded(clinic_id, now),
+        "undeliverable": lambda: q.undeliverable(clinic_id, now),
+        "not_signed_in": lambda: q.not_signed_in(clinic_id, now),
+        "rebooking_due": lambda: q.rebooking_due(clinic_id, now, windows),
+        "maintenance_due": lambda: q.maintenance_due(clinic_id, now, windows),
+    }
     wanted = [reason] if reason else list(REASONS)
-    items: list[WorkItem] = []
-    for name in wanted:
-        items += _FINDERS[name](clinic.id, now)
-    items.sort(key=lambda item: (item.rank, item.since, item.patient_id))
-    page = paginate_list(items, limit, offset)
-    shown = {item.patient_id for item in page["items"]}
-    query = db.select(Patient.id, Patient.display_name).where(Patient.id.in_(shown))
-    names = dict(db.session.execute(query).all()) if shown else {}
-    page["items"] = [{**item.__dict__, "patient_name": names.get(item.patient_id)} for item in page["items"]]
-    audit.record_list([item["patient_id"] for item in page["items"]])  # names and notes of the patients shown
-    return page
+    segments = [q.open_alerts(clinic_id, now, leading=True)] if "open_alert" in wanted else []
+    segments += [finders[name]() for name in wanted if name != "open_alert"]
+    if "open_alert" in wanted:
+        segments.append(q.open_alerts(clinic_id, now, leading=False))
+    return segments
 
 
-def _open_alerts(clinic_id: int, now: datetime) -> list[WorkItem]:
-    """Every alert not yet resolved: acknowledged means someone took it, not that it is done."""
-    alerts = db.session.scalars(
-        db.select(Alert).where(
-            Alert.clinic_id == clinic_id, Alert.status.in_((AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED))
+def _items(rows: Sequence[Any], windows: dict[str, q.Window], now: datetime) -> list[dict[str, Any]]:
+    """Labels and names for one page: two queries whatever the page holds."""
+    names = _by_id(Patient.id, Patient.display_name, {row.patient_id for row in rows})
+    alert_ids = {row.ref_id for row in rows if row.reason == "open_alert"}
+    alerts = {
+        row.id: row
+        for row in db.session.execute(
+            db.select(Alert.id, Alert.severity, Alert.reasons, Alert.checkin_count).where(Alert.id.in_(alert_ids))
         )
-    )
-    return [
-        WorkItem(
-            "open_alert",
-            a.patient_id,
-            a.created_at,
-            f"{a.severity.replace('_', ' ')}: {', '.join(a.reasons) or 'check-in'}"
-            + (f" ({a.checkin_count} check-ins)" if a.checkin_count > 1 else "")
-            + (" · acknowledged" if a.status == AlertStatus.ACKNOWLEDGED else ""),
-            _alert_rank(Severity(a.severity)),
-            {"alert_id": a.id},
+    }
+    items = []
+    for row in rows:
+        key = _REFS.get(row.reason)
+        items.append(
+            {
+                "reason": row.reason,
+                "patient_id": row.patient_id,
+                "patient_name": names.get(row.patient_id),
+                "since": row.since,
+                "label": _label(row, alerts.get(row.ref_id), windows.get(row.detail), now),
+                "rank": row.rank,
+                "ref": {key: row.ref_id} if key and row.ref_id is not None else {},
+            }
         )
-        for a in alerts
-    ]
+    return items
 
 
-def _alert_rank(severity: Severity) -> int:
-    """Urgent 0, contact the clinic 1; a self-care alert after everything else."""
-    if severity.rank >= Severity.CONTACT_CLINIC.rank:
-        return Severity.URGENT.rank - severity.rank
-    return _ALERT_LAST_RANK
+def _by_id(id_column: Any, value: Any, ids: set[int]) -> dict[int, Any]:
+    if not ids:
+        return {}
+    return {row[0]: row[1] for row in db.session.execute(db.select(id_column, value).where(id_column.in_(ids)))}
 
 
-def _missed_checkins(clinic_id: int, now: datetime) -> list[WorkItem]:
-    answered = db.exists().where(CheckIn.patient_id == r.Reminder.patient_id, CheckIn.created_at >= r.Reminder.sent_at)
-    rows = db.session.scalars(
-        db.select(r.Reminder).where(
-            r.Reminder.clinic_id == clinic_id,
-            r.Reminder.channel == r.PATIENT_PUSH,
-            r.Reminder.plan_key.in_(_PROMPTS),
-            r.Reminder.status == r.SENT,
-            r.Reminder.sent_at <= now - MISSED_AFTER,
-            ~answered,
-            r.Reminder.acknowledged_at.is_(None),
+def _label(row: Any, alert: Any, window: q.Window | None, now: datetime) -> str:
+    if row.reason == "open_alert" and alert is not None:
+        return (
+            f"{alert.severity.replace('_', ' ')}: {', '.join(alert.reasons) or 'check-in'}"
+            + (f" ({alert.checkin_count} check-ins)" if alert.checkin_count > 1 else "")
+            + (" · acknowledged" if row.acked else "")
         )
-    )
-    return [
-        WorkItem(
-            "missed_checkin",
-            row.patient_id,
-            row.sent_at,
-            f"no answer to the {row.plan_key[8:]} check-in",
-            2,
-            {"reminder_id": row.id},
-        )
-        for row in rows
-    ]
-
-
-def _appointments_unrecorded(clinic_id: int, now: datetime) -> list[WorkItem]:
-    rows = db.session.scalars(
-        db.select(Appointment).where(
-            Appointment.clinic_id == clinic_id,
-            Appointment.status == BOOKED,
-            Appointment.starts_at <= now - UNRECORDED_AFTER,
-        )
-    )
-    return [
-        WorkItem(
-            "appointment_unrecorded",
-            a.patient_id,
-            a.starts_at,
-            f"{a.kind} visit passed without a session",
-            3,
-            {"appointment_id": a.id},
-        )
-        for a in rows
-    ]
-
-
-def _undeliverable(clinic_id: int, now: datetime) -> list[WorkItem]:
-    rows = db.session.execute(
-        db.select(r.Reminder.patient_id, db.func.min(r.Reminder.updated_at), db.func.count())
-        .where(
-            r.Reminder.clinic_id == clinic_id,
-            r.Reminder.channel == r.PATIENT_PUSH,
-            r.Reminder.status == r.UNDELIVERABLE,
-            r.Reminder.expires_at > now,
-        )
-        .group_by(r.Reminder.patient_id)
-    ).all()
-    return [
-        WorkItem("undeliverable", patient_id, since, f"{count} reminders found no phone", 4, {})
-        for patient_id, since, count in rows
-    ]
-
-
-def _not_signed_in(clinic_id: int, now: datetime) -> list[WorkItem]:
-    signed_in = db.exists().where(PatientToken.patient_id == Patient.id)
-    rows = db.session.scalars(
-        db.select(Patient).where(
-            Patient.clinic_id == clinic_id,
-            Patient.created_at <= now - NOT_SIGNED_IN_AFTER,
-            ~signed_in,
-        )
-    )
-    label = "enrolled but never signed in to the app"
-    return [WorkItem("not_signed_in", p.id, p.created_at, label, 5, {}) for p in rows]
-
-
-def _nudged(kind: str, reason: str, rank: int, label: str) -> Callable[[int, datetime], list[WorkItem]]:
-    """Patients whose course nudge (about their latest session) fell due and nothing is booked since."""
-
-    def find(clinic_id: int, now: datetime) -> list[WorkItem]:
-        latest = (
-            db.select(Treatment.patient_id, db.func.max(Treatment.performed_at).label("performed_at"))
-            .where(Treatment.clinic_id == clinic_id, Treatment.status == TreatmentStatus.ACTIVE)
-            .group_by(Treatment.patient_id)
-            .subquery()
-        )
-        booked = db.exists().where(
-            Appointment.patient_id == latest.c.patient_id,
-            Appointment.status == BOOKED,
-            Appointment.starts_at > latest.c.performed_at,
-        )
-        rows = db.session.execute(
-            db.select(r.Reminder.patient_id, db.func.min(r.Reminder.due_at))
-            .join(latest, latest.c.patient_id == r.Reminder.patient_id)
-            .where(
-                r.Reminder.clinic_id == clinic_id,
-                r.Reminder.kind == kind,
-                r.Reminder.due_at <= now,
-                r.Reminder.due_at > latest.c.performed_at,
-                r.Reminder.status.in_((r.SENT, r.UNDELIVERABLE, r.EXPIRED)),
-                ~booked,
-            )
-            .group_by(r.Reminder.patient_id)
-        ).all()
-        return [WorkItem(reason, patient_id, since, label, rank, {}) for patient_id, since in rows]
-
-    return find
-
-
-_FINDERS = {
-    "open_alert": _open_alerts,
-    "missed_checkin": _missed_checkins,
-    "appointment_unrecorded": _appointments_unrecorded,
-    "undeliverable": _undeliverable,
-    "not_signed_in": _not_signed_in,
-    "rebooking_due": _nudged(NEXT_SESSION, "rebooking_due", 6, "next session of the series not booked"),
-    "maintenance_due": _nudged(MAINTENANCE, "maintenance_due", 7, "maintenance session not booked"),
-}
+    if row.reason == "missed_checkin":
+        return f"no answer to the {row.detail[8:]} check-in"
+    if row.reason == "appointment_unrecorded":
+        return f"{row.detail} visit passed without a session"
+    if row.reason == "undeliverable":
+        return f"{row.n} reminders found no phone"
+    if row.reason == "not_signed_in":
+        return "enrolled but never signed in to the app"
+    if row.reason == "rebooking_due":
+        if window is not None and row.since + window.series_closes <= now:
+            return f"series window closed after session {row.n}, nothing booked"
+        return "next session of the series not booked"
+    return "maintenance session not booked"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.console.helpers import STRONG_PASSWORD
+from tests.console.helpers import STRONG_PASSWORD, make_staff
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -274,3 +274,54 @@ def test_every_page_fits_a_phone_in_english_and_spanish_with_no_serious_accessib
             faults += [f"{language} {name}: {fault}" for fault in serious_violations(browser)]
     print("\n".join(faults))
     assert not faults, faults
+
+
+def test_the_worklist_refreshes_itself_and_keeps_a_note_being_typed(app, live_server, browser):
+    from selenium.webdriver.common.by import By
+
+    from tests.factories import create_clinic as api_clinic
+    from tests.factories import enroll, record_treatment
+    from tests.factories import sign_in as app_sign_in
+
+    client = app.test_client()
+    clinic = api_clinic(app)
+    password = make_staff(app, clinic["id"], "nurse@clinic.example", "staff")
+    urgent = {"ratings": {"redness": 3}, "red_flags": {"fever": True}}
+
+    def alert_for(name: str) -> int:
+        patient = enroll(client, clinic, display_name=name)
+        record_treatment(client, clinic, patient["id"])
+        reply = client.post("/v1/me/checkins", json=urgent, headers=app_sign_in(client, patient["enrollment_code"]))
+        return int(reply.get_json()["alert_id"])
+
+    def refresh() -> None:
+        """What the page's timer does, now; resolves once the page says it has refreshed."""
+        browser.execute_async_script(
+            "var done = arguments[0];"
+            "document.addEventListener('worklist:refreshed', function () { done(); }, {once: true});"
+            "document.dispatchEvent(new Event('worklist:refresh'));"
+        )
+
+    first = alert_for("Rosa")
+    browser.get(f"{live_server}/console/login")
+    browser.find_element(By.ID, "email").send_keys("nurse@clinic.example")
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.ID, "sign-in").click()
+    assert browser.find_element(By.ID, f"alert-{first}")
+    assert browser.title.startswith("(1) ")
+
+    second = alert_for("Sara")
+    refresh()
+    assert browser.find_element(By.ID, f"alert-{second}") and browser.title.startswith("(2) ")
+
+    note = browser.find_element(By.ID, f"note-{first}")
+    note.send_keys("Called her, coming in at 5")
+    third = alert_for("Tere")
+    browser.execute_script("document.dispatchEvent(new Event('worklist:refresh'));")  # skipped at once: typing
+    assert not browser.find_elements(By.ID, f"alert-{third}")
+    assert browser.find_element(By.ID, f"note-{first}").get_attribute("value") == "Called her, coming in at 5"
+
+    browser.find_element(By.ID, f"note-{first}").clear()
+    browser.find_element(By.TAG_NAME, "h1").click()  # the field loses focus
+    refresh()
+    assert browser.find_element(By.ID, f"alert-{third}") and browser.title.startswith("(3) ")

@@ -88,6 +88,7 @@ def register_console(app: Flask) -> None:
         patient_account,
         patients,
         privacy,
+        results,
         settings,
         worklist,
     )

@@ -14,6 +14,9 @@ from companion.worklist import service as worklist_service
 from companion.worklist.schemas import WorklistArgsSchema
 from companion.worklist.service import REASONS
 
+# The page fetches itself this often (static/worklist.js), keeping any note being typed.
+REFRESH_SECONDS = 45
+
 
 @bp.route("/")
 @staff_required
@@ -32,6 +35,7 @@ def worklist() -> ResponseReturnValue:
         reason=args.get("reason"),
         alerts=alerts.alerts_by_id(clinic, alert_ids),
         form=CsrfForm(),
+        refresh_seconds=REFRESH_SECONDS,
     )
 
 
