@@ -16,6 +16,7 @@ class WorklistRefSchema(Schema):
     alert_id = fields.Integer(metadata={OPTIONAL: True})
     appointment_id = fields.Integer(metadata={OPTIONAL: True})
     reminder_id = fields.Integer(metadata={OPTIONAL: True})
+    treatment_id = fields.Integer(metadata={OPTIONAL: True})
 
 
 class WorklistItemSchema(Schema):
@@ -25,7 +26,7 @@ class WorklistItemSchema(Schema):
     since = UtcDateTime()
     label = fields.String()
     ref = fields.Nested(
-        WorklistRefSchema, metadata={"description": "alert_id, appointment_id or reminder_id when the item has one"}
+        WorklistRefSchema, metadata={"description": "alert_id, appointment_id, reminder_id or treatment_id when the item has one"}
     )
 
 
