@@ -36,7 +36,7 @@ class ClinicWithSecret:
 @unit_of_work
 def create_clinic(name: str) -> tuple[Clinic, str]:
     """A clinic and its first API key; the key is returned once and stored hashed."""
-    clinic = Clinic(name=name)
+    clinic = Clinic(name=name, country=str(current_app.config.get("DEFAULT_COUNTRY") or "ES").upper()[:2])
     db.session.add(clinic)
     db.session.flush()
     raw_key = issue_api_key(clinic)
