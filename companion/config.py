@@ -266,17 +266,6 @@ SETTINGS: dict[str, Setting] = {
     "FORCE_HTTPS": _bool(
         "FORCE_HTTPS", False, "TLS ends here or at a trusted proxy: Secure cookies, HSTS, http redirected to https"
     ),
-}
-
-# Flask and extension settings that are not meant to change per deployment.
-FIXED: dict[str, Any] = {
-    # A pooled connection that died with a database restart is replaced before use,
-    # so the first request after the restart does not fail.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
-    # Clinic console: a signed browser-session cookie (HttpOnly, SameSite=Lax, Secure over https)
-    # holding a random session id; the session itself is a row on the server.
-    "SESSION_COOKIE_NAME": "companion_console",
-    "SESSION_COOKIE_HTTPONLY": True,
     "DEFAULT_COUNTRY": _env(
         "DEFAULT_COUNTRY", "ES", "a new clinic's country (ISO 3166 alpha-2): patients' numbers without + read in it"
     ),
@@ -294,6 +283,17 @@ FIXED: dict[str, Any] = {
     ),
     "TWILIO_BASE_URL": _env("TWILIO_BASE_URL", "https://api.twilio.com", "Twilio API base URL (tests: a local fake)"),
     "SIGN_IN_LINK_TTL_DAYS": _int("SIGN_IN_LINK_TTL_DAYS", 7, "lifetime of a one-time sign-in link sent by SMS/e-mail"),
+}
+
+# Flask and extension settings that are not meant to change per deployment.
+FIXED: dict[str, Any] = {
+    # A pooled connection that died with a database restart is replaced before use,
+    # so the first request after the restart does not fail.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # Clinic console: a signed browser-session cookie (HttpOnly, SameSite=Lax, Secure over https)
+    # holding a random session id; the session itself is a row on the server.
+    "SESSION_COOKIE_NAME": "companion_console",
+    "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session (idle timeout)
     # flask-smorest / OpenAPI
