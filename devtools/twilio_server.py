@@ -81,7 +81,7 @@ class FakeTwilio:
             return self._error(21211, "form body expected", form)
         problem = _problem(form)
         if problem:
-            return 400, {"code": 21604 if "Body" in problem else 21211, "message": problem, "status": 400}
+            return self._error(21604 if "Body" in problem else 21211, problem, form)
         with self._lock:
             injected = self._errors.popleft() if self._errors else None
         if injected is not None:
