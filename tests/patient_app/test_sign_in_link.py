@@ -49,3 +49,11 @@ def test_a_link_spent_in_one_browser_does_not_sign_in_another(app, client, ctx, 
     g.pop("csrf_token", None)  # the test's app context is shared by both clients: no token carried across
     assert post(other, path, {}, form_page="/app/join").status_code == 401
     assert client.get("/app/").status_code == 200  # the first stays signed in
+
+
+def test_the_access_log_never_holds_a_links_token():
+    from companion.ops.access_log import redact
+
+    line = 'GET /app/l/mf-KmTyQK-4TX0PyOHfVqmyb06Gs2loPHEsYo7W84RU HTTP/1.1" 200'
+    assert redact(line) == 'GET /app/l/[redacted] HTTP/1.1" 200'
+    assert redact("POST /app/l/abc_DEF-123/unsubscribe") == "POST /app/l/[redacted]/unsubscribe"
