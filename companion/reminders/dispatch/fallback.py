@@ -11,7 +11,7 @@ clinic's name, a neutral line and a one-time sign-in link (stored hashed), nothi
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -155,11 +155,34 @@ def mark_addresses(
             )
 
 
-def replan_if_unreached(
-    decision: Decision, results: list[push.PushResult], expires_at: datetime, now: datetime
-) -> Decision:
+def replan_unreached(
+    engine: Engine,
+    chunk: Sequence[Any],
+    decisions: dict[int, Decision],
+    results: Mapping[int, list[push.PushResult]],
+    now: datetime,
+) -> dict[int, Decision]:
     """Every device (or the fallback address) died in this attempt and nothing reached the patient:
-    plan again at once, so the next pass takes the fallback channel left (if any)."""
-    if decision.status != UNDELIVERABLE or not any(r.outcome == push.DEACTIVATE for r in results) or now >= expires_at:
-        return decision
-    return Decision(PENDING, decision.attempts + 1, available_at=now, last_error=decision.last_error)
+    if a fallback channel is left, plan the reminder again at once so the next pass takes it.
+
+    Looked up only when such a reminder exists (a dead device is rare), never on the common path."""
+    unreached = {
+        r.id: r.patient_id
+        for item in chunk
+        for r in item.reminders
+        if r.patient_id is not None
+        and decisions[r.id].status == UNDELIVERABLE
+        and any(result.outcome == push.DEACTIVATE for result in results.get(r.id, ()))
+        and now < r.expires_at
+    }
+    if not unreached:
+        return decisions
+    with engine.connect() as connection:
+        still = reach(connection, set(unreached.values()))
+    for reminder_id, patient_id in unreached.items():
+        if patient_id in still:
+            before = decisions[reminder_id]
+            decisions[reminder_id] = Decision(
+                PENDING, before.attempts + 1, available_at=now, last_error=before.last_error
+            )
+    return decisions

@@ -52,8 +52,6 @@ class Outgoing:
     reminders: list[ClaimedReminder]
     messages: list[push.PushMessage]
     sent_before: dict[int, bool]
-    # The patient has a fallback channel: a push whose every device died is planned again (fallback.py).
-    reachable: bool = False
 
 
 # FCM data payloads are limited to 4 KB: a larger backlog leaves in several pushes.
@@ -121,7 +119,8 @@ def plan(
             )
         ):
             delivered[reminder_id].add(device_id)
-        reach = fallback.reach(connection, patient_ids) if links is not None else {}
+        # Only patients with no active device are looked up: the common case costs no query.
+        reach = fallback.reach(connection, patient_ids - set(by_patient)) if links is not None else {}
     items = []
     bundles: dict[int, list[ClaimedReminder]] = defaultdict(list)
     for r in rows:
@@ -150,7 +149,7 @@ def plan(
         if links is not None and patient_id in reach and owed and patient_id not in by_patient:
             messages.append(fallback.message(owed, patient_id, reach[patient_id], links))
         sent = {r.id: bool(delivered[r.id]) for r in group}
-        items.append(Outgoing(group, messages, sent, reachable=patient_id in reach))
+        items.append(Outgoing(group, messages, sent))
     return items
 
 

@@ -21,7 +21,7 @@ from companion.push import base as push
 from companion.push.models import Delivery
 from companion.reminders.dispatch import metrics, pushes
 from companion.reminders.dispatch.claiming import finish, write_transaction
-from companion.reminders.dispatch.fallback import mark_addresses, replan_if_unreached
+from companion.reminders.dispatch.fallback import mark_addresses, replan_unreached
 from companion.reminders.dispatch.outcomes import DELIVERY_OUTCOME, Decision, RetryPolicy, decide, defer
 from companion.reminders.dispatch.stats import PassStats
 from companion.reminders.models import PENDING, SENT
@@ -134,9 +134,7 @@ class OutcomeRecorder:
                         quota_until=quota_until,
                         rng=self.rng,
                     )
-                    if item.reachable:
-                        decisions[r.id] = replan_if_unreached(decisions[r.id], per_reminder[r.id], r.expires_at, now)
-        return decisions
+        return replan_unreached(self.engine, chunk, decisions, per_reminder, now)
 
 
 def _count(
