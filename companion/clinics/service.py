@@ -181,7 +181,7 @@ def update_clinic(clinic: Clinic, data: dict[str, Any]) -> ClinicWithSecret:
         except UnsafeTarget as err:
             raise Invalid("This webhook URL cannot be used.", fields={"webhook_url": [str(err)]}) from err
     url_changed = "webhook_url" in data and data["webhook_url"] != clinic.webhook_url
-    for name in ("name", "descriptive_push", "webhook_url", "phone", "email", "hours"):
+    for name in ("name", "descriptive_push", "webhook_url", "phone", "email", "hours", "country"):
         if name in data:
             setattr(clinic, name, data[name])
     if url_changed:

@@ -51,12 +51,26 @@ class ConsentInputSchema(Schema):
 
 
 class ConsentSchema(Schema):
-    sms = fields.Boolean(required=True)
-    email = fields.Boolean(required=True)
-    sms_given_at = UtcDateTime(allow_none=True, required=True)
-    sms_method = fields.String(allow_none=True, required=True, validate=validate.OneOf(CONSENT_METHODS))
-    email_given_at = UtcDateTime(allow_none=True, required=True)
-    email_method = fields.String(allow_none=True, required=True, validate=validate.OneOf(CONSENT_METHODS))
+    """Consent per channel, and when and how each was given (null while not given)."""
+
+    sms = fields.Boolean(required=True, metadata={"description": "Text messages to `phone` are allowed"})
+    email = fields.Boolean(required=True, metadata={"description": "E-mail to `email` is allowed"})
+    sms_given_at = UtcDateTime(allow_none=True, required=True, metadata={"description": "When SMS consent was given"})
+    sms_method = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(CONSENT_METHODS),
+        metadata={"description": "How SMS consent was given"},
+    )
+    email_given_at = UtcDateTime(
+        allow_none=True, required=True, metadata={"description": "When e-mail consent was given"}
+    )
+    email_method = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(CONSENT_METHODS),
+        metadata={"description": "How e-mail consent was given"},
+    )
 
 
 class ContactInputSchema(Schema):
@@ -121,10 +135,15 @@ class PatientSchema(Schema):
     quiet_hours = fields.Nested(QuietHoursSchema)
     screening = fields.Nested(ScreeningAnswersSchema)
     warnings = fields.List(fields.Nested(WarningSchema))
-    phone = fields.String(allow_none=True, required=True, metadata={"description": "E.164"})
-    email = fields.String(allow_none=True, required=True)
+    phone = fields.String(allow_none=True, required=True, metadata={"description": "Mobile number, E.164"})
+    email = fields.String(allow_none=True, required=True, metadata={"description": "E-mail address"})
     consent = fields.Nested(ConsentSchema, required=True)
-    fallback_channel = fields.String(allow_none=True, required=True, validate=validate.OneOf(CHANNELS))
+    fallback_channel = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(CHANNELS),
+        metadata={"description": "Channel for reminders no app can receive; null: SMS when consented, else e-mail"},
+    )
     created_at = UtcDateTime()
 
 

@@ -85,3 +85,11 @@ def test_unknown_fallback_channel_and_consent_method_are_refused(app, client):
     for body in ({"fallback_channel": "pigeon"}, {"consent": {"sms": True, "method": "telepathy"}}):
         response = client.post("/v1/patients", json=patient_body(**body), headers=clinic["headers"])
         assert response.status_code == 422, body
+
+
+def test_the_clinics_country_decides_how_a_national_number_is_read(app, client):
+    clinic = create_clinic(app)
+    assert client.patch("/v1/clinic", json={"country": "XX"}, headers=clinic["headers"]).status_code == 422
+    changed = client.patch("/v1/clinic", json={"country": "PT"}, headers=clinic["headers"])
+    assert changed.status_code == 200 and changed.get_json()["country"] == "PT"
+    assert enroll(client, clinic, phone="912 345 678")["phone"] == "+351912345678"
