@@ -28,6 +28,9 @@ ENDPOINT_LIMITS = (
     EndpointLimit("me.submit_checkin", "RATELIMIT_CHECKINS", credential_key),
     # The patient web app: the same limits as the app API (its cookie holds a patient token).
     EndpointLimit("patient_join.join", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True),
+    EndpointLimit(
+        "patient_join.spend_sign_in_link", "RATELIMIT_SIGNIN_FAILURES", client_address, count_failures_only=True
+    ),
     EndpointLimit("patient_app.checkin", "RATELIMIT_CHECKINS", credential_key),
     # Sign-out authenticates inside the view of an otherwise open blueprint.
     EndpointLimit("patient_sessions.end_session", "RATELIMIT_PATIENT_WRITES", credential_key),

@@ -266,6 +266,23 @@ SETTINGS: dict[str, Setting] = {
     "FORCE_HTTPS": _bool(
         "FORCE_HTTPS", False, "TLS ends here or at a trusted proxy: Secure cookies, HSTS, http redirected to https"
     ),
+    "DEFAULT_COUNTRY": _env(
+        "DEFAULT_COUNTRY", "ES", "a new clinic's country (ISO 3166 alpha-2): patients' numbers without + read in it"
+    ),
+    "SMTP_URL": _env(
+        "SMTP_URL",
+        None,
+        "e-mail server, `smtp://user:pass@host:587` (STARTTLS) or `smtps://`; unset: e-mail to the log",
+    ),
+    "EMAIL_FROM": _env("EMAIL_FROM", "aftercare@localhost", "sender address of the e-mails to patients"),
+    "TWILIO_ACCOUNT_SID": _env("TWILIO_ACCOUNT_SID", None, "Twilio account SID; with the token it turns SMS on"),
+    "TWILIO_AUTH_TOKEN": _env("TWILIO_AUTH_TOKEN", None, "Twilio auth token (Basic auth of the Messages API)"),
+    "TWILIO_FROM": _env("TWILIO_FROM", None, "Twilio number the SMS come from (E.164)"),
+    "TWILIO_MESSAGING_SERVICE_SID": _env(
+        "TWILIO_MESSAGING_SERVICE_SID", None, "Twilio messaging service to send through instead of one number"
+    ),
+    "TWILIO_BASE_URL": _env("TWILIO_BASE_URL", "https://api.twilio.com", "Twilio API base URL (tests: a local fake)"),
+    "SIGN_IN_LINK_TTL_DAYS": _int("SIGN_IN_LINK_TTL_DAYS", 7, "lifetime of a one-time sign-in link sent by SMS/e-mail"),
 }
 
 # Flask and extension settings that are not meant to change per deployment.

@@ -22,6 +22,8 @@ class Clinic(Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
     hours: Mapped[str | None] = mapped_column(String(500))
+    # ISO 3166 alpha-2: the region a patient's phone number is read in when it has no +country code.
+    country: Mapped[str] = mapped_column(String(2), default="ES", server_default="ES")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The webhook's circuit breaker: failed deliveries in a row, and no attempt before `paused_until`.
     webhook_failures: Mapped[int] = mapped_column(default=0)

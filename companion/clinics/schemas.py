@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
 from marshmallow import Schema, fields, post_dump, validate
 
 from companion.core.fields import Boolean, UtcDateTime, WebUrl
@@ -17,6 +18,10 @@ class ClinicSchema(Schema):
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     hours = fields.String(allow_none=True, metadata={"description": "Opening hours, as patients should read them"})
+    country = fields.String(
+        required=True,
+        metadata={"description": "ISO 3166 alpha-2: patients' phone numbers without +country code are read in it"},
+    )
     created_at = UtcDateTime()
 
 
@@ -50,6 +55,13 @@ class ClinicUpdateSchema(Schema):
         validate=validate.Regexp(r"^\+?[0-9][0-9 ().-]{3,38}$", error="Use a phone number such as +34 912 345 678."),
     )
     email = fields.Email(allow_none=True, validate=validate.Length(max=200))
+    country = fields.String(
+        validate=validate.And(
+            validate.Regexp(r"^[A-Z]{2}$", error="Use the two capital letters of ISO 3166, e.g. ES."),
+            validate.OneOf(sorted(phonenumbers.SUPPORTED_REGIONS), error="Not a country with phone numbers."),
+        ),
+        metadata={"description": "ISO 3166 alpha-2, e.g. ES: patients' numbers without +country code are read in it"},
+    )
     hours = fields.String(
         allow_none=True,
         validate=validate.Length(min=1, max=500),

@@ -36,7 +36,7 @@ class ClinicWithSecret:
 @unit_of_work
 def create_clinic(name: str) -> tuple[Clinic, str]:
     """A clinic and its first API key; the key is returned once and stored hashed."""
-    clinic = Clinic(name=name)
+    clinic = Clinic(name=name, country=str(current_app.config.get("DEFAULT_COUNTRY") or "ES").upper()[:2])
     db.session.add(clinic)
     db.session.flush()
     raw_key = issue_api_key(clinic)
@@ -181,7 +181,7 @@ def update_clinic(clinic: Clinic, data: dict[str, Any]) -> ClinicWithSecret:
         except UnsafeTarget as err:
             raise Invalid("This webhook URL cannot be used.", fields={"webhook_url": [str(err)]}) from err
     url_changed = "webhook_url" in data and data["webhook_url"] != clinic.webhook_url
-    for name in ("name", "descriptive_push", "webhook_url", "phone", "email", "hours"):
+    for name in ("name", "descriptive_push", "webhook_url", "phone", "email", "hours", "country"):
         if name in data:
             setattr(clinic, name, data[name])
     if url_changed:

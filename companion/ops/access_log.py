@@ -2,7 +2,8 @@
 
 The deprecated `DELETE …/devices/{identifier}` form carries an FCM token or installation
 id in its path; an access log keeps it long after the patient is erased. Every path
-segment after `/devices/` that is not a numeric device id is written as `[redacted]`.
+segment after `/devices/` that is not a numeric device id is written as `[redacted]`, and so is
+the token of a sign-in link sent by SMS or e-mail (`/app/l/{token}`): it signs a phone in.
 Used by gunicorn.conf.py (`logger_class`).
 """
 
@@ -24,8 +25,11 @@ _DEVICE_SEGMENT = re.compile(r"(/devices/)(?!\d+(?:[/?\s]|$))[^/?\s]+")
 REDACTED = "[redacted]"
 
 
+_LINK_SEGMENT = re.compile(r"(/app/l/)[^/?\s]+")
+
+
 def redact(text: str) -> str:
-    return _DEVICE_SEGMENT.sub(rf"\g<1>{REDACTED}", text)
+    return _LINK_SEGMENT.sub(rf"\g<1>{REDACTED}", _DEVICE_SEGMENT.sub(rf"\g<1>{REDACTED}", text))
 
 
 class AccessLogger(Logger):

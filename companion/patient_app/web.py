@@ -114,7 +114,7 @@ public.app_context_processor(_helpers)
 
 
 def register_patient_app(app: Flask) -> None:
-    from companion.patient_app import join, views  # noqa: F401  (routes on the blueprints)
+    from companion.patient_app import join, links, views  # noqa: F401  (routes on the blueprints)
 
     app.register_blueprint(public)
     app.register_blueprint(pages)

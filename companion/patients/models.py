@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -30,12 +30,40 @@ class Patient(IdempotentRow, Model):
     quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
     # Contraindication screening answers, as given at enrollment.
     screening: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Contact details for when no app can be reached (docs/channels.md): E.164 and a checked address.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Consent per channel, with when and how it was given (a patient's own words count only so recorded).
+    consent_sms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    consent_sms_at: Mapped[datetime | None]
+    consent_sms_method: Mapped[str | None] = mapped_column(String(16))
+    consent_email: Mapped[bool] = mapped_column(default=False, server_default=false())
+    consent_email_at: Mapped[datetime | None]
+    consent_email_method: Mapped[str | None] = mapped_column(String(16))
+    # "sms" | "email"; None: SMS when consented, else e-mail.
+    fallback_channel: Mapped[str | None] = mapped_column(String(8))
+    # What a provider told us: the number or address cannot receive, or the patient opted out there.
+    phone_invalid_at: Mapped[datetime | None]
+    email_invalid_at: Mapped[datetime | None]
+    sms_opted_out_at: Mapped[datetime | None]
+    email_opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
     def quiet_hours(self) -> dict[str, str]:
         return {"start": self.quiet_start, "end": self.quiet_end}
+
+    @property
+    def consent(self) -> dict[str, Any]:
+        return {
+            "sms": self.consent_sms,
+            "email": self.consent_email,
+            "sms_given_at": self.consent_sms_at,
+            "sms_method": self.consent_sms_method,
+            "email_given_at": self.consent_email_at,
+            "email_method": self.consent_email_method,
+        }
 
     @property
     def warnings(self) -> list[dict[str, str]]:
@@ -66,3 +94,21 @@ class PatientToken(Model):
     # Sliding expiry: a token unused for PATIENT_TOKEN_IDLE_DAYS stops working.
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class SignInLink(Model):
+    """A one-time link sent by SMS or e-mail in place of any health detail; stored hashed.
+
+    Its page only offers Continue: only that POST spends it (previewers and mail scanners fetch pages).
+    """
+
+    __tablename__ = "sign_in_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)
+    # The reminder the link opens; kept when the reminder is gone (the link then opens Today).
+    reminder_id: Mapped[int | None]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName, UtcDateTime
 from companion.core.pagination import page_schema
+from companion.patients.contact import BAD_EMAIL, CHANNELS, CONSENT_METHODS, normalize_email
 from companion.patients.screening import CONTRAINDICATIONS
 
 # Every answer is required: an omitted contraindication must not read as "no".
@@ -26,7 +29,68 @@ ScreeningAnswersSchema = Schema.from_dict(
 )
 
 
-class PatientCreateSchema(Schema):
+class EmailAddress(fields.String):
+    """An address with a real domain part, normalized as the mail system will see it."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return normalize_email(raw)
+        except ValueError:
+            raise ValidationError(BAD_EMAIL) from None
+
+
+class ConsentInputSchema(Schema):
+    sms = fields.Boolean(metadata={"description": "The patient agrees to text messages at `phone`"})
+    email = fields.Boolean(metadata={"description": "The patient agrees to e-mail at `email`"})
+    method = fields.String(
+        load_default="electronic",
+        validate=validate.OneOf(CONSENT_METHODS),
+        metadata={"description": "How the consents given in this request were given"},
+    )
+
+
+class ConsentSchema(Schema):
+    """Consent per channel, and when and how each was given (null while not given)."""
+
+    sms = fields.Boolean(required=True, metadata={"description": "Text messages to `phone` are allowed"})
+    email = fields.Boolean(required=True, metadata={"description": "E-mail to `email` is allowed"})
+    sms_given_at = UtcDateTime(allow_none=True, required=True, metadata={"description": "When SMS consent was given"})
+    sms_method = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(CONSENT_METHODS),
+        metadata={"description": "How SMS consent was given"},
+    )
+    email_given_at = UtcDateTime(
+        allow_none=True, required=True, metadata={"description": "When e-mail consent was given"}
+    )
+    email_method = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(CONSENT_METHODS),
+        metadata={"description": "How e-mail consent was given"},
+    )
+
+
+class ContactInputSchema(Schema):
+    """Contact details and consent; the phone is read in the clinic's country unless it starts with +."""
+
+    phone = fields.String(
+        allow_none=True,
+        validate=validate.Length(min=3, max=40),
+        metadata={"description": "Mobile number; stored in E.164", "example": "+34 612 345 678"},
+    )
+    email = EmailAddress(allow_none=True, validate=validate.Length(max=254), metadata={"example": "lucia@example.com"})
+    consent = fields.Nested(ConsentInputSchema)
+    fallback_channel = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(CHANNELS),
+        metadata={"description": "Channel for reminders no app can receive (default: SMS when consented)"},
+    )
+
+
+class PatientCreateSchema(ContactInputSchema):
     display_name = fields.String(
         required=True, validate=validate.Length(min=1, max=200), metadata={"example": "Lucía Fernández"}
     )
@@ -50,7 +114,7 @@ class PatientPrefsSchema(Schema):
     quiet_hours = fields.Nested(QuietHoursSchema)
 
 
-class PatientUpdateSchema(Schema):
+class PatientUpdateSchema(ContactInputSchema):
     """The screening is restated whole: an omitted answer must not read as "no"."""
 
     display_name = fields.String(validate=validate.Length(min=1, max=200))
@@ -75,6 +139,15 @@ class PatientSchema(Schema):
     quiet_hours = fields.Nested(QuietHoursSchema)
     screening = fields.Nested(ScreeningAnswersSchema)
     warnings = fields.List(fields.Nested(WarningSchema))
+    phone = fields.String(allow_none=True, required=True, metadata={"description": "Mobile number, E.164"})
+    email = fields.String(allow_none=True, required=True, metadata={"description": "E-mail address"})
+    consent = fields.Nested(ConsentSchema, required=True)
+    fallback_channel = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(CHANNELS),
+        metadata={"description": "Channel for reminders no app can receive; null: SMS when consented, else e-mail"},
+    )
     created_at = UtcDateTime()
 
 

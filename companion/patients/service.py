@@ -24,6 +24,7 @@ from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.extensions import db
+from companion.patients.contact import apply_contact
 from companion.patients.models import EnrollmentCode, Patient, PatientToken
 
 signals = Namespace()
@@ -95,7 +96,10 @@ def enroll_patient(clinic: Clinic, data: dict[str, Any], key: str | None = None)
         quiet_start=quiet["start"],
         quiet_end=quiet["end"],
         screening=data["screening"],
+        consent_sms=False,
+        consent_email=False,
     )
+    apply_contact(patient, data, country=clinic.country, now=utcnow(), method="electronic")
     try:
         patient, replayed = idempotency.insert_once(patient, scope, key, print_)
     except IntegrityError:
@@ -146,6 +150,7 @@ def update_patient(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> Pat
         patient.display_name = data["display_name"].strip()
     if "screening" in data:
         patient.screening = data["screening"]
+    apply_contact(patient, data, country=clinic.country, now=utcnow(), method="electronic")
     db.session.flush()
     return patient
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from companion.alerts.schemas import AlertSchema, CheckInSchema
 from companion.audit.schemas import AuditEntrySchema
@@ -15,6 +15,10 @@ from companion.treatments.schemas import TreatmentSchema
 
 class ExportDeliverySchema(Schema):
     outcome = fields.String(metadata={"description": "sent, retry, deactivated, failed or backoff"})
+    channel = fields.String(
+        validate=validate.OneOf(["push", "sms", "email"]),
+        metadata={"description": "push (a device), sms or email (the patient's number or address)"},
+    )
     at = UtcDateTime()
     platform = fields.String(allow_none=True)
     device = fields.String(allow_none=True, metadata={"description": "The phone's identifier, masked to its end"})

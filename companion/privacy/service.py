@@ -22,7 +22,7 @@ from companion.courses.models import Appointment
 from companion.devices.models import Device
 from companion.extensions import db
 from companion.patients import service as patients
-from companion.patients.models import EnrollmentCode, Patient, PatientToken
+from companion.patients.models import EnrollmentCode, Patient, PatientToken, SignInLink
 from companion.push.models import Delivery
 from companion.reminders import service as reminders
 from companion.reminders.models import Reminder
@@ -147,6 +147,7 @@ def erase_patient(clinic: Clinic, patient_id: int) -> None:
         db.delete(Device).where(Device.patient_id == pid),
         db.delete(PatientToken).where(PatientToken.patient_id == pid),
         db.delete(EnrollmentCode).where(EnrollmentCode.patient_id == pid),
+        db.delete(SignInLink).where(SignInLink.patient_id == pid),
         db.delete(Patient).where(Patient.id == pid),
     ):
         db.session.execute(statement.execution_options(synchronize_session=False))

@@ -34,12 +34,19 @@ MAX_BATCH = 500
 DEFAULT_IN_FLIGHT = 200
 
 
+# SMS and e-mail go to the patient's number or address, not to a device.
+NO_DEVICE = 0
+SMS_KIND, EMAIL_KIND = "sms", "email"
+CONTACT_KINDS = (SMS_KIND, EMAIL_KIND)
+INVALID, OPTED_OUT = "invalid", "opted_out"
+
+
 @dataclass(frozen=True)
 class PushMessage:
     reminder_id: int
     device_id: int
     identifier: str  # FCM installation id, legacy registration token, or a browser's push endpoint
-    identifier_kind: str  # "fid" | "token" | "webpush"
+    identifier_kind: str  # "fid" | "token" | "webpush" | "sms" | "email" (then device_id is NO_DEVICE)
     platform: str  # "ios" | "android" | "web"
     title: str
     body: str
@@ -68,6 +75,8 @@ class PushResult:
     retry_after: float | None = None  # seconds, for BACKOFF (and RETRY when the server says)
     detail: str | None = None
     backend: str | None = None  # the sender that answered, when not the dispatcher's own (a router's)
+    # SMS and e-mail with DEACTIVATE: what the provider said of the address ("invalid" | "opted_out").
+    mark: str | None = None
 
 
 class PushSender(Protocol):

@@ -1,4 +1,4 @@
-"""Pick the push senders from configuration: a native one for phones, one for browsers."""
+"""Pick the senders from configuration: a native one for phones, one for browsers, SMS and e-mail."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from companion.push.base import PushSender
 def build_sender(config: Mapping[str, Any]) -> PushSender:
     from companion.push.router import PushRouter
 
-    return PushRouter(build_native_sender(config), build_web_sender(config))
+    return PushRouter(build_native_sender(config), build_web_sender(config), build_contact_senders(config))
 
 
 def build_native_sender(config: Mapping[str, Any]) -> PushSender:
@@ -39,3 +39,20 @@ def build_web_sender(config: Mapping[str, Any]) -> PushSender:
 
         return WebPushSender.from_config(config)
     raise ValueError(f"COMPANION_WEBPUSH_BACKEND must be 'webpush' or 'log', not {backend!r}")
+
+
+def build_contact_senders(config: Mapping[str, Any]) -> dict[str, PushSender]:
+    """Twilio once its account SID and token are set, SMTP once its URL is; the log otherwise."""
+    from companion.push.base import EMAIL_KIND, SMS_KIND
+    from companion.push.log import LogSender
+
+    senders: dict[str, PushSender] = {SMS_KIND: LogSender(), EMAIL_KIND: LogSender()}
+    if config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN"):
+        from companion.push.sms import TwilioSender
+
+        senders[SMS_KIND] = TwilioSender.from_config(config)
+    if config.get("SMTP_URL"):
+        from companion.push.email import SmtpSender
+
+        senders[EMAIL_KIND] = SmtpSender.from_config(config)
+    return senders

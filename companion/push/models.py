@@ -18,6 +18,8 @@ class Delivery(Model):
     reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"), index=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"), index=True)
     backend: Mapped[str] = mapped_column(String(16))
+    # push (a device) | sms | email (the patient's number or address; no device)
+    channel: Mapped[str] = mapped_column(String(8), default="push", server_default="push")
     # sent | retry | deactivated | failed | backoff
     outcome: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str | None] = mapped_column(String(200))

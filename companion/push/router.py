@@ -1,23 +1,25 @@
-"""One sender for the dispatcher, two underneath: browser subscriptions go to Web Push,
-phones to the configured native sender (fcm or log).
+"""One sender for the dispatcher, several underneath: browser subscriptions go to Web Push,
+SMS and e-mail to their senders, phones to the configured native sender (fcm or log).
 
-Both parts are put on the wire before either is waited for, so web pushes and FCM
-pushes travel side by side. Results keep the order of the messages; each web result
-names its backend, so delivery rows say which service answered.
+Every part is put on the wire before any is waited for, so the channels travel side by
+side. Results keep the order of the messages; each result not from the native sender names
+its backend, so delivery rows say which service answered.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from companion.push.base import PushMessage, PushResult, PushSender, start
+from companion.push.base import PushMessage, PushResult, PushSender, Results, start
 from companion.push.webpush_subscription import WEBPUSH_KIND
 
 
 class PushRouter:
-    def __init__(self, native: PushSender, web: PushSender) -> None:
+    def __init__(self, native: PushSender, web: PushSender, contact: Mapping[str, PushSender] | None = None) -> None:
         self.native, self.web = native, web
+        # identifier kind -> sender, for every kind that is not a phone
+        self.lanes: dict[str, PushSender] = {WEBPUSH_KIND: web, **(contact or {})}
         self.name = native.name
 
     @property
@@ -25,7 +27,7 @@ class PushRouter:
         return bool(getattr(self.native, "trust_env", False))
 
     def close(self) -> None:
-        for sender in (self.native, self.web):
+        for sender in {id(s): s for s in (self.native, *self.lanes.values())}.values():
             close = getattr(sender, "close", None)
             if close is not None:
                 close()
@@ -34,22 +36,25 @@ class PushRouter:
         return self.start(messages)()
 
     def start(self, messages: list[PushMessage]) -> Callable[[], list[PushResult]]:
-        web = [i for i, m in enumerate(messages) if m.identifier_kind == WEBPUSH_KIND]
-        if not web:
+        parts: dict[str, list[int]] = {}
+        for index, message in enumerate(messages):
+            lane = message.identifier_kind if message.identifier_kind in self.lanes else ""
+            parts.setdefault(lane, []).append(index)
+        if set(parts) <= {""}:
             return start(self.native, messages)
-        native = [i for i, m in enumerate(messages) if m.identifier_kind != WEBPUSH_KIND]
-        # Phones first: FCM's requests are on the wire while the browsers' pushes are encrypted.
-        native_results = start(self.native, [messages[i] for i in native]) if native else None
-        web_results = start(self.web, [messages[i] for i in web])
-        backend = self.web.name
+        # Phones first: FCM's requests are on the wire while the others are prepared.
+        started: list[tuple[list[int], Results, str | None]] = []
+        for lane in sorted(parts, key=bool):
+            sender = self.lanes[lane] if lane else self.native
+            started.append(
+                (parts[lane], start(sender, [messages[i] for i in parts[lane]]), sender.name if lane else None)
+            )
 
         def collect() -> list[PushResult]:
             merged: list[PushResult | None] = [None] * len(messages)
-            if native_results is not None:
-                for index, result in zip(native, native_results(), strict=True):
-                    merged[index] = result
-            for index, result in zip(web, web_results(), strict=True):
-                merged[index] = dataclasses.replace(result, backend=backend)
+            for indexes, results, backend in started:
+                for index, result in zip(indexes, results(), strict=True):
+                    merged[index] = dataclasses.replace(result, backend=backend) if backend else result
             return [r for r in merged if r is not None]
 
         return collect

@@ -91,7 +91,14 @@ def deliveries_of(reminder_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     if not reminder_ids:
         return grouped
     rows = db.session.execute(
-        db.select(Delivery.reminder_id, Delivery.outcome, Delivery.created_at, Device.identifier, Device.platform)
+        db.select(
+            Delivery.reminder_id,
+            Delivery.outcome,
+            Delivery.channel,
+            Delivery.created_at,
+            Device.identifier,
+            Device.platform,
+        )
         .outerjoin(Device, Delivery.device_id == Device.id)
         .where(Delivery.reminder_id.in_(reminder_ids))
         .order_by(Delivery.created_at.desc(), Delivery.id.desc())
@@ -100,6 +107,7 @@ def deliveries_of(reminder_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
         grouped[row.reminder_id].append(
             {
                 "outcome": row.outcome,
+                "channel": row.channel,
                 "at": row.created_at,
                 "platform": row.platform,
                 "device": f"…{row.identifier[-6:]}" if row.identifier else None,

@@ -26,7 +26,8 @@ class WorklistItemSchema(Schema):
     since = UtcDateTime()
     label = fields.String()
     ref = fields.Nested(
-        WorklistRefSchema, metadata={"description": "alert_id, appointment_id, reminder_id or treatment_id when the item has one"}
+        WorklistRefSchema,
+        metadata={"description": "alert_id, appointment_id, reminder_id or treatment_id when the item has one"},
     )
 
 

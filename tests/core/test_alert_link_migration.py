@@ -12,7 +12,6 @@ from flask_migrate import upgrade
 
 from companion.extensions import db
 from tests import dbutil
-from tests.factories import create_clinic
 
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
@@ -89,7 +88,7 @@ def test_existing_alerts_keep_every_checkin_they_gathered(make_app, fresh_url):
     app = make_app(SQLALCHEMY_DATABASE_URI=fresh_url)
     with app.app_context():
         upgrade(revision="0007_secapi")  # the revision before the move
-        clinic = create_clinic(app)["id"]
+        clinic = _insert("clinics", name="Clinica Sol", descriptive_push=False, created_at=T0, webhook_failures=0)
         ana = _patient(clinic, "Ana", "Europe/Madrid")
         ben = _patient(clinic, "Ben", "Europe/London")
         opened = _checkin(ana, "contact_clinic", 0)

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.push import base as push
-from companion.reminders.dispatch import bundling, heartbeat, metrics, pushes, quiet
+from companion.reminders.dispatch import bundling, fallback, heartbeat, metrics, pushes, quiet
 from companion.reminders.dispatch.channels import (
     PUSH_CHANNELS,
     ChannelHandler,
@@ -191,7 +191,12 @@ class Dispatcher:
         now = clock.now()
         rows = quiet.hold(self.engine, rows, stats, claimer=self.name, now=now)
         rows = bundling.hold(self.engine, rows, stats, claimer=self.name, now=now, window=self.settings.bundle_window)
-        return pushes.plan(self.engine, rows, channel_id=self.settings.channel_id, window=self.settings.bundle_window)
+        links = fallback.Links(public_url=self.settings.public_url, ttl=self.settings.link_ttl, now=now)
+        items = pushes.plan(
+            self.engine, rows, channel_id=self.settings.channel_id, window=self.settings.bundle_window, links=links
+        )
+        links.save(self.engine)
+        return items
 
     def _release(self, items: list[pushes.Outgoing]) -> int:
         ids = [r.id for item in items for r in item.reminders]

@@ -23,6 +23,7 @@ from companion.patients.models import Patient
 from companion.push import base as push
 from companion.push import texts
 from companion.push.models import Delivery
+from companion.reminders.dispatch import fallback
 from companion.reminders.dispatch.claiming import ClaimedReminder
 from companion.reminders.models import CLAIMED, PATIENT_PUSH, STAFF_PUSH, Reminder
 
@@ -63,8 +64,10 @@ def plan(
     *,
     channel_id: str,
     window: timedelta = timedelta(0),
+    links: fallback.Links | None = None,
 ) -> list[Outgoing]:
-    """One message per (reminder, active device) that has not already received it."""
+    """One message per (reminder, active device) that has not already received it; with `links`,
+    a patient with no active device gets one SMS or e-mail instead (fallback.py)."""
     ids = [r.id for r in rows]
     patient_ids = {r.patient_id for r in rows if r.channel == PATIENT_PUSH and r.patient_id is not None}
     staff_clinics = {r.clinic_id for r in rows if r.channel == STAFF_PUSH}
@@ -116,6 +119,8 @@ def plan(
             )
         ):
             delivered[reminder_id].add(device_id)
+        # Only patients with no active device are looked up: the common case costs no query.
+        reach = fallback.reach(connection, patient_ids - set(by_patient)) if links is not None else {}
     items = []
     bundles: dict[int, list[ClaimedReminder]] = defaultdict(list)
     for r in rows:
@@ -140,7 +145,11 @@ def plan(
             if owed:
                 title, body = _text(owed[0], locale, clear) if len(owed) == 1 else _bundle_text(owed, locale, clear)
                 messages.append(_message(owed, device, title, body, channel_id))
-        items.append(Outgoing(group, messages, {r.id: bool(delivered[r.id]) for r in group}))
+        owed = [r for r in group if not delivered[r.id] and r.id in still_claimed]
+        if links is not None and patient_id in reach and owed and patient_id not in by_patient:
+            messages.append(fallback.message(owed, patient_id, reach[patient_id], links))
+        sent = {r.id: bool(delivered[r.id]) for r in group}
+        items.append(Outgoing(group, messages, sent))
     return items
 
 

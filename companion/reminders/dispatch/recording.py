@@ -21,6 +21,7 @@ from companion.push import base as push
 from companion.push.models import Delivery
 from companion.reminders.dispatch import metrics, pushes
 from companion.reminders.dispatch.claiming import finish, write_transaction
+from companion.reminders.dispatch.fallback import mark_addresses, replan_unreached
 from companion.reminders.dispatch.outcomes import DELIVERY_OUTCOME, Decision, RetryPolicy, decide, defer
 from companion.reminders.dispatch.stats import PassStats
 from companion.reminders.models import PENDING, SENT
@@ -65,7 +66,11 @@ class OutcomeRecorder:
         groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for reminder_id, decision in decisions.items():
             groups[tuple(sorted(_values(decision, now).items()))].append(reminder_id)
-        dead = {r.device_id: r.error_code for r in results if r.outcome == push.DEACTIVATE}
+        dead = {
+            r.device_id: r.error_code
+            for m, r in zip(messages, results, strict=True)
+            if r.outcome == push.DEACTIVATE and m.identifier_kind not in push.CONTACT_KINDS
+        }
         with write_transaction(self.engine) as connection:
             if messages:  # one record per reminder a push carried
                 insert_rows(
@@ -88,6 +93,7 @@ class OutcomeRecorder:
                         updated_at=now,
                     )
                 ).rowcount
+            mark_addresses(connection, messages, results, now)
             held: set[int] = set()
             for key, ids in groups.items():
                 held |= finish(connection, claimer=self.claimer, ids=ids, values=dict(key))
@@ -128,7 +134,7 @@ class OutcomeRecorder:
                         quota_until=quota_until,
                         rng=self.rng,
                     )
-        return decisions
+        return replan_unreached(self.engine, chunk, decisions, per_reminder, now)
 
 
 def _count(
@@ -175,9 +181,11 @@ def _delivery(
     backend: str,
     now: datetime,
 ) -> dict[str, Any]:
+    contact = message.identifier_kind in push.CONTACT_KINDS
     return {
         "reminder_id": reminder_id,
-        "device_id": message.device_id,
+        "device_id": None if contact else message.device_id,
+        "channel": message.identifier_kind if contact else "push",
         "backend": (result.backend or backend)[:16],
         "outcome": DELIVERY_OUTCOME.get(result.outcome, "failed"),
         "message_id": (result.message_id or None) and result.message_id[:200],

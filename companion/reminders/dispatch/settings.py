@@ -24,6 +24,9 @@ class DispatchSettings:
     pass_budget_seconds: float = 5.0
     # A patient's reminders due within this window go out as one push; zero sends each alone.
     bundle_window: timedelta = timedelta(minutes=10)
+    # Sign-in links in SMS and e-mail: where patients reach the web app, and how long a link works.
+    public_url: str = "http://127.0.0.1:8000"
+    link_ttl: timedelta = timedelta(days=7)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, batch: int | None = None) -> DispatchSettings:
@@ -38,6 +41,8 @@ class DispatchSettings:
             channel_id=str(config.get("ANDROID_CHANNEL_ID") or "aftercare"),
             pass_budget_seconds=float(config.get("DISPATCH_PASS_BUDGET_SECONDS", 5.0)),
             bundle_window=timedelta(minutes=float(config.get("PUSH_BUNDLE_WINDOW_MINUTES", 10))),
+            public_url=str(config.get("PUBLIC_URL") or "http://127.0.0.1:8000"),
+            link_ttl=timedelta(days=int(config.get("SIGN_IN_LINK_TTL_DAYS", 7))),
         )
 
 

@@ -1,0 +1,57 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it accepts.
+
+`refuse(address, code)` makes it answer RCPT TO for that address with `code` (550: no such
+mailbox, 450: try later), as a mail server does.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+class _Handler:
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_RCPT(self, smtp: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        code = self.server.refusals.get(address.lower())
+        if code is not None:
+            return f"{code} {'5.1.1 no such mailbox' if code >= 500 else '4.2.1 try again later'}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.server.received.append((list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], EmailMessage]] = []
+        self.refusals: dict[str, int] = {}
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def refuse(self, address: str, code: int) -> None:
+        self.refusals[address.lower()] = code
+
+    def __enter__(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._controller.stop()
