@@ -34,3 +34,23 @@ def spend_sign_in_link(token: str) -> ResponseReturnValue:
     else:
         target = url_for("patient_app.today")
     return session.set_sign_in(redirect(target, 303), signed_in.token)
+
+
+@public.get("/l/<token>/unsubscribe")
+def unsubscribe_page(token: str) -> ResponseReturnValue:
+    """The e-mail's unsubscribe link, opened in a browser: a page with one button (a GET changes nothing)."""
+    clinic = links.link_clinic(token)
+    return render_template("patient_app/unsubscribe.html", token=token, clinic=clinic, done=False), (
+        200 if clinic else 404
+    )
+
+
+@public.post("/l/<token>/unsubscribe")
+def unsubscribe(token: str) -> ResponseReturnValue:
+    """RFC 8058 one-click: a mail client POSTs `List-Unsubscribe=One-Click` with no sign-in and no
+    CSRF token (none can exist), so none is asked for: the URL's secret names the patient, and the
+    only thing it can do is stop e-mails."""
+    clinic = links.unsubscribe_email(token)
+    return render_template("patient_app/unsubscribe.html", token=token, clinic=clinic, done=True), (
+        200 if clinic else 404
+    )

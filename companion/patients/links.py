@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, update
 
 from companion.audit import service as audit
 from companion.audit.models import PATIENT as PATIENT_SESSION
+from companion.clinics.models import Clinic
 from companion.core.auth import hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Unauthorized
@@ -59,3 +60,27 @@ def spend(raw: str) -> LinkSignIn:
     audit.set_actor(PATIENT_SESSION, session.id, patient.clinic_id)
     audit.record(patient.id, "patient sign-in", target=f"sign_in_link_id={row.id}")
     return LinkSignIn(token, row.reminder_id)
+
+
+@unit_of_work
+def unsubscribe_email(raw: str) -> str | None:
+    """RFC 8058 one-click unsubscribe: the link's patient gets no more e-mail, at once. Any link
+    ever sent works (spent or expired too: an old e-mail's unsubscribe must still work); the link
+    only names the patient, it signs nothing in. Returns the clinic's name, None for no such link."""
+    row = db.session.scalar(db.select(SignInLink).where(SignInLink.token_hash == hash_secret(raw)))
+    if row is None:
+        return None
+    patient = db.session.get_one(Patient, row.patient_id)
+    if patient.email_opted_out_at is None:
+        patient.email_opted_out_at = utcnow()
+    return clinic_name(patient)
+
+
+def link_clinic(raw: str) -> str | None:
+    """The clinic's name for the unsubscribe page (which changes nothing), None for no such link."""
+    row = db.session.scalar(db.select(SignInLink).where(SignInLink.token_hash == hash_secret(raw)))
+    return None if row is None else clinic_name(db.session.get_one(Patient, row.patient_id))
+
+
+def clinic_name(patient: Patient) -> str:
+    return db.session.get_one(Clinic, patient.clinic_id).name

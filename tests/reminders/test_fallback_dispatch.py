@@ -225,3 +225,25 @@ def test_a_refused_mailbox_marks_the_address_invalid_and_a_busy_one_is_retried(a
     assert rows.fresh(Reminder, busy_row.id).status == models.PENDING
     dispatch.run_pass()
     assert rows.fresh(Reminder, gone_row.id).status == models.UNDELIVERABLE
+
+
+def test_one_click_unsubscribe_stops_emails_without_a_sign_in(app, client, dispatch, smtp):
+    """RFC 8058: the mail client POSTs the List-Unsubscribe URL with `List-Unsubscribe=One-Click`,
+    no cookie and no CSRF token; the next reminder sends no e-mail. Opening the URL in a browser
+    only shows a button (a GET changes nothing)."""
+    person = patient(client, app, email="ana@example.org", consent={"email": True})
+    rows.reminder(person)
+    dispatch.run_pass()
+    [(_, mail)] = smtp.received
+    url = mail["List-Unsubscribe"].strip("<>").removeprefix(PUBLIC)
+    page = app.test_client().get(url)
+    assert page.status_code == 200 and 'id="unsubscribe"' in page.get_data(as_text=True)
+    assert rows.fresh(Patient, person.id).email_opted_out_at is None
+    done = app.test_client().post(url, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and 'id="unsubscribe' in done.get_data(as_text=True)
+    assert rows.fresh(Patient, person.id).email_opted_out_at is not None
+    later = rows.reminder(person)
+    dispatch.run_pass()
+    assert len(smtp.received) == 1
+    assert rows.fresh(Reminder, later.id).status == models.UNDELIVERABLE
+    assert app.test_client().post("/app/l/not-a-link/unsubscribe").status_code == 404
