@@ -15,7 +15,12 @@ class EngagementArgsSchema(Schema):
         data_key="from",
         metadata={"description": f"First day (UTC), inclusive; {DEFAULT_DAYS} days before `to` by default"},
     )
-    to = fields.Date(metadata={"description": "Last day (UTC), inclusive; today by default"})
+    to = fields.Date(
+        metadata={
+            "description": f"Last day (UTC), inclusive; today by default. Not before `from`, and at most "
+            f"{MAX_DAYS} days after it (422 otherwise)"
+        }
+    )
     protocol = fields.String(
         validate=lambda key: key in protocol_keys() or _unknown(key),
         metadata={"description": "Only patients with a session of this protocol", "enum_from": protocol_keys},
