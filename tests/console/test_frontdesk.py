@@ -239,3 +239,12 @@ def test_a_one_time_value_crosses_the_redirect_encrypted_and_only_its_own_page_s
     again = post(client, "/console/settings/api-keys", {}, form_page="/console/settings")
     client.get("/console/")  # somewhere else first: the key is not carried on to a later visit
     assert 'id="new-api-key"' not in client.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_patient_page_title_is_the_patients_name_alone(app, client):
+    """The browser tab and bookmarks show the name, not the page's tables."""
+    clinic = _desk(app, client)
+    patient = enroll(app.test_client(), clinic, display_name="Marta Gil")
+    page = client.get(f"/console/patients/{patient['id']}").get_data(as_text=True)
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "Marta Gil" in title and "<" not in title[len("<title>") :]

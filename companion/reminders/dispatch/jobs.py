@@ -79,33 +79,15 @@ class DispatcherService:
         logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         scheduler = BlockingScheduler(timezone="UTC")
         now = clock.now()
-        scheduler.add_job(
-            self.dispatch_job,
-            "interval",
-            seconds=self.interval,
-            id="dispatch",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=now,
+        jobs = (
+            ("dispatch", self.dispatch_job, self.interval),
+            ("channels", self.channels_job, self.interval),
+            ("housekeeping", self.housekeeping_job, self.housekeeping_interval),
         )
-        scheduler.add_job(
-            self.channels_job,
-            "interval",
-            seconds=self.interval,
-            id="channels",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=now,
-        )
-        scheduler.add_job(
-            self.housekeeping_job,
-            "interval",
-            seconds=self.housekeeping_interval,
-            id="housekeeping",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=now,
-        )
+        for name, job, every in jobs:
+            scheduler.add_job(
+                job, "interval", seconds=every, id=name, max_instances=1, coalesce=True, next_run_time=now
+            )
         self._scheduler = scheduler
         log.info(
             "dispatcher %s started: interval=%ss batch=%d sender=%s",
