@@ -206,7 +206,7 @@ def _unreachable(scope: _Scope) -> int:
     reached = func.sum(case((r.Reminder.sent_at.is_not(None), 1), else_=0))
     per_patient = (
         select(r.Reminder.patient_id)
-        .where(*_patient_reminders(scope), r.Reminder.status.not_in(r.OPEN_STATES))
+        .where(*_patient_reminders(scope), r.Reminder.status.not_in((*r.OPEN_STATES, r.SKIPPED)))
         .group_by(r.Reminder.patient_id)
         .having(reached == 0)
         .subquery()
