@@ -216,7 +216,9 @@ def add_reminders(
                 "available_at": item.due_at,
                 "category": item.category,
                 "must_see": item.must_see,
-                **({"status": SKIPPED, "skip_reason": MUTED} if item.category in off else {"status": PENDING}),
+                # Every row names the same columns: one executemany statement takes the first row's.
+                "status": SKIPPED if item.category in off else PENDING,
+                "skip_reason": MUTED if item.category in off else None,
             }
             for item in items
         ],
