@@ -14,7 +14,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from marshmallow.types import StrSequenceOrSet, UnknownOption
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
-from companion.patients.categories import CATEGORIES
+from companion.core.fields import Boolean
+from companion.patients.categories import CARE_INSTRUCTIONS, CATEGORIES
 from companion.protocols.file_fields import (
     HHMM,
     MAX_HOURS,
@@ -81,7 +82,7 @@ class PromptSchema(_Strict):
     expires_after_hours = hours_field(required=True)
     priority = fields.String(load_default="normal", validate=OneOf(PRIORITIES))
     # Unopened after the push: an SMS or e-mail follows (COMPANION_FALLBACK_AFTER_MINUTES).
-    must_see = fields.Boolean(load_default=False)
+    must_see = Boolean(load_default=False)
 
 
 class CheckinsSchema(MessageSchema):
@@ -114,7 +115,7 @@ class SeriesSchema(MessageSchema):
     spacing_weeks_min = fields.Integer(strict=True, required=True, validate=Range(min=1, max=26))
     spacing_weeks_max = fields.Integer(strict=True, required=True, validate=Range(min=1, max=52))
     closing_nudge_days_before = fields.Integer(strict=True, load_default=7, validate=Range(min=0, max=60))
-    closing_nudge_must_see = fields.Boolean(load_default=False)
+    closing_nudge_must_see = Boolean(load_default=False)
     at = fields.String(required=True, validate=HHMM)
 
     @validates_schema
@@ -149,7 +150,7 @@ class AppointmentsSchema(MessageSchema):
     remind_days_before = fields.Integer(strict=True, required=True, validate=Range(min=0, max=7))
     at = fields.String(required=True, validate=HHMM)
     note = LocalizedText(required=True)
-    must_see = fields.Boolean(load_default=False)
+    must_see = Boolean(load_default=False)
 
 
 class DepthRowSchema(_Strict):
@@ -233,6 +234,8 @@ class ProtocolSchema(_Strict):
         uncategorized = [kind for kind in (*PLANNED_KINDS, *daily) if kind not in data["categories"]]
         if uncategorized:
             raise ValidationError(f"Missing a category for: {', '.join(uncategorized)}.", "categories")
+        if data["categories"]["restriction_ended"] != CARE_INSTRUCTIONS:  # what keeps the skin safe is never muted
+            raise ValidationError({"restriction_ended": [f"Must be {CARE_INSTRUCTIONS}."]}, "categories")
         missing = [kind for kind in REQUIRED_RESTRICTIONS if kind not in data.get("restrictions", {})]
         if missing:
             raise ValidationError(f"Missing required restriction(s): {', '.join(missing)}.", "restrictions")

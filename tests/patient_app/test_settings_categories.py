@@ -47,6 +47,7 @@ def test_turning_off_care_tips_and_on_offers_is_saved_and_skips_the_tips(phone, 
     assert saved.status_code == 303
     page = client.get("/app/settings").get_data(as_text=True)
     assert "checked" not in _switch(page, "care_tips") and "checked" in _switch(page, "promotional")
+    assert "Muted in your settings" in client.get("/app/timeline").get_data(as_text=True)
     with app.app_context():
         patient = db.session.get_one(Patient, phone["patient"]["id"])
         assert patient.categories["care_tips"] is False and patient.categories["care_instructions"] is True
