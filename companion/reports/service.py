@@ -29,7 +29,8 @@ from companion.reminders import models as r
 from companion.treatments.models import Treatment, TreatmentStatus
 
 PROMPTS = ("checkin:24h", "checkin:48h")
-_NOT_PLANNED = (r.SUPERSEDED, r.CANCELLED)
+# Not meant to be sent: replaced, cancelled, or of a category the patient muted.
+_NOT_PLANNED = (r.SUPERSEDED, r.CANCELLED, r.SKIPPED)
 _PATIENT_CHANNELS = (r.PATIENT_PUSH,)
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -206,7 +207,7 @@ def _unreachable(scope: _Scope) -> int:
     reached = func.sum(case((r.Reminder.sent_at.is_not(None), 1), else_=0))
     per_patient = (
         select(r.Reminder.patient_id)
-        .where(*_patient_reminders(scope), r.Reminder.status.not_in((*r.OPEN_STATES, r.SKIPPED)))
+        .where(*_patient_reminders(scope), r.Reminder.status.not_in(r.OPEN_STATES))
         .group_by(r.Reminder.patient_id)
         .having(reached == 0)
         .subquery()
