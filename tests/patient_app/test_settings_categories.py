@@ -24,7 +24,7 @@ def phone(app):
 
 
 def _switch(page: str, name: str) -> str:
-    found = re.search(rf'<input type="checkbox" role="switch" id="category-{name}"[^>]*>', page, re.S)
+    found = re.search(rf'<input type="checkbox" id="category-{name}"[^>]*>', page, re.S)
     assert found, name
     return found.group(0)
 
