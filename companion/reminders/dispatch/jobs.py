@@ -90,7 +90,8 @@ class DispatcherService:
         jobs = (
             ("dispatch", self.dispatch_job, self.interval),
             ("channels", self.channels_job, self.interval),
-            ("must_see", self.must_see_job, self.interval),
+            # Due two hours after a push: a few seconds late is nothing, a write each second would be.
+            ("must_see", self.must_see_job, self.housekeeping_interval),
             ("housekeeping", self.housekeeping_job, self.housekeeping_interval),
         )
         for name, job, every in jobs:

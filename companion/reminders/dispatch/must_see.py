@@ -42,6 +42,9 @@ def claim_owed(engine: Engine, *, now: datetime, lease: timedelta, limit: int) -
     """Take up to `limit` rows whose fallback is due; returns them and the lease they now hold."""
     held_until = now + lease
     due = select(c.id).where(c.fallback_due_at <= now).order_by(c.fallback_due_at).limit(limit)
+    with engine.connect() as connection:  # usually nothing is owed: a read, not SQLite's write lock
+        if connection.execute(due.limit(1)).first() is None:
+            return [], held_until
     with write_transaction(engine) as connection:
         if connection.dialect.name == "postgresql":
             locked = due.with_for_update(skip_locked=True).cte("owed").prefix_with("MATERIALIZED")
