@@ -47,7 +47,7 @@ def open_reminder(patient: Patient, reminder_id: int) -> Reminder:
             lambda: db.session.execute(
                 db.update(Reminder)
                 .where(Reminder.id == reminder.id, Reminder.opened_at.is_(None))
-                .values(opened_at=now)
+                .values(opened_at=now, fallback_due_at=None)  # seen: no SMS or e-mail owed
             )
         )
         db.session.refresh(reminder)
@@ -62,6 +62,7 @@ def acknowledge(patient: Patient, reminder_id: int) -> Reminder:
         reminder.acknowledged_at = now
     if reminder.opened_at is None:  # acknowledged from the notification itself
         reminder.opened_at = now
+    reminder.fallback_due_at = None
     return reminder
 
 
