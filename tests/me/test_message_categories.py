@@ -135,3 +135,13 @@ def test_an_unknown_category_is_refused_by_name_and_nothing_is_written(app, clie
 def test_a_category_choice_must_be_a_boolean(app, client, ctx):
     world = treated_patient(app, client)
     _unchanged_after(client, world, {"categories": {"care_tips": "off"}}, "care_tips")
+
+
+def test_the_patients_own_export_names_each_reminders_category_and_why_it_was_skipped(app, client):
+    world = treated_patient(app, client)
+    muted = client.patch("/v1/me", json={"categories": {"care_tips": False}}, headers=world["headers"])
+    assert muted.status_code == 200
+    document = client.get("/v1/me/export", headers=world["headers"]).get_json()
+    tips = [r for r in document["reminders"] if r["category"] == "care_tips" and r["state"] != "superseded"]
+    assert tips and {(r["state"], r["skip_reason"]) for r in tips} == {("skipped", "muted")}
+    assert document["patient"]["categories"]["care_tips"] is False
