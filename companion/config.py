@@ -231,6 +231,11 @@ SETTINGS: dict[str, Setting] = {
     "SIGN_IN_LINK_TTL_DAYS": integer(
         "SIGN_IN_LINK_TTL_DAYS", 7, "lifetime of a one-time sign-in link sent by SMS/e-mail"
     ),
+    "FALLBACK_AFTER_MINUTES": number(
+        "FALLBACK_AFTER_MINUTES",
+        120.0,
+        "a must-see push still unopened this long after sending is followed by SMS/e-mail",
+    ),
 }
 
 # Flask and extension settings that are not meant to change per deployment.

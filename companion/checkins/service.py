@@ -21,6 +21,7 @@ from companion.core.i18n import N_, translate
 from companion.core.pagination import Page, paginate, paginate_list
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
+from companion.patients.categories import CHECKIN_PROMPTS
 from companion.patients.models import Patient
 from companion.patients.service import get_patient
 from companion.reminders import service as reminders
@@ -160,7 +161,9 @@ def _schedule_followup(checkin: CheckIn, patient: Patient, treatment: Treatment 
         checkin.created_at,
         {"title": _FOLLOW_UP_TITLE, "body": _FOLLOW_UP_BODY},
     )
-    placed = Placer(quiet_hours(prefs), checkin.created_at).place(draft, lambda text: translate(text, patient.locale))
+    placed = Placer(quiet_hours(prefs), checkin.created_at).place(
+        draft, lambda text: translate(text, patient.locale), CHECKIN_PROMPTS
+    )
     if placed is None:
         return
     reminders.add_reminders(

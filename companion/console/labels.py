@@ -26,6 +26,7 @@ STATES = {
     "undeliverable": N_("undeliverable"),
     "cancelled": N_("cancelled"),
     "superseded": N_("replaced"),
+    "skipped": N_("skipped: muted by the patient"),
     "failed": N_("failed"),
     "acknowledged": N_("acknowledged"),
     "open": N_("open"),
@@ -192,6 +193,17 @@ AUDIT_ACTIONS = {
     "staff removed": N_("removed a staff member"),
     "protocol override set": N_("changed the clinic's protocol values"),
     "protocol override cleared": N_("restored a protocol's default values"),
+    "message categories changed": N_("changed which messages they receive"),
+}
+# The patient's message categories (companion/patients/categories.py).
+CATEGORIES = {
+    "care_instructions": N_("care instructions"),
+    "care_tips": N_("care tips"),
+    "checkin_prompts": N_("check-in questions"),
+    "appointments": N_("appointment reminders"),
+    "progress": N_("progress photos"),
+    "maintenance": N_("next-session and maintenance nudges"),
+    "promotional": N_("offers"),
 }
 METHOD_VERBS = {
     "GET": N_("read"),
@@ -214,6 +226,7 @@ TABLES: Mapping[str, Mapping[str, str]] = {
     "add_on": ADD_ONS,
     "area": AREAS,
     "outcome": OUTCOMES,
+    "category": CATEGORIES,
 }
 
 MESSAGES = (

@@ -10,7 +10,7 @@ duplicates, and what already reached the patient is never planned again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -96,7 +96,16 @@ class _CoursePlanner(PlanBase):
         if days:
             again = self.at(local_date(closes, self.zone) - timedelta(days=days), rule["at"])
             if again > opens:
-                yield Draft(f"{step}:closing", NEXT_SESSION, again, closes, performed, rule, values=values)
+                yield Draft(
+                    f"{step}:closing",
+                    NEXT_SESSION,
+                    again,
+                    closes,
+                    performed,
+                    rule,
+                    values=values,
+                    must_see=rule["closing_nudge_must_see"],
+                )
 
     def _maintenance(
         self, latest: Session, day0: date, performed: datetime, values: Mapping[str, Any]
@@ -134,6 +143,7 @@ class _CoursePlanner(PlanBase):
             self.now,
             message,
             values={"when": wall.strftime("%Y-%m-%d %H:%M"), "note": booking.note or ""},
+            must_see=rule["must_see"],
         )
 
 
@@ -168,7 +178,7 @@ def plan_course(
     for draft in drafts:
         if draft.plan_key in history.delivered_keys:
             continue
-        item = placer.place(draft, planner.text)
+        item = placer.place(draft, planner.text, planner.category(draft.kind))
         if item is None or item.expires_at <= planner.now:
             continue
         if item.kind == PROGRESS:
@@ -186,4 +196,4 @@ def _rekey(item: PlannedReminder, key: str) -> PlannedReminder:
     """Quiet hours may move a progress check-in into another month: its key follows it."""
     if item.plan_key == key:
         return item
-    return PlannedReminder(key, item.kind, item.due_at, item.expires_at, item.title, item.body, item.priority)
+    return replace(item, plan_key=key)

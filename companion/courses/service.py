@@ -94,9 +94,11 @@ def _course_state(patient: Patient) -> tuple[planner.History, list[Row[Any]]]:
             r.Reminder.body,
             r.Reminder.priority,
             r.Reminder.treatment_id,
+            r.Reminder.category,
+            r.Reminder.must_see,
         ).where(
             r.Reminder.patient_id == patient.id,
-            db.or_(delivered, r.Reminder.status.in_(r.OPEN_STATES)),
+            db.or_(delivered, r.Reminder.status.in_(r.PLANNED_STATES)),
             db.or_(_course_rows(), r.Reminder.kind == planner.PROGRESS),
         )
     ).all()
@@ -110,7 +112,7 @@ def _course_state(patient: Patient) -> tuple[planner.History, list[Row[Any]]]:
                 keys.add(row.plan_key)
             if row.kind == planner.PROGRESS and row.status == r.SENT:
                 months.add(planner.month_of(row.sent_at or row.due_at, zone))
-        if course_row and row.status in r.OPEN_STATES:
+        if course_row and row.status in r.PLANNED_STATES:
             open_rows.append(row)
     return planner.History(delivered_keys=frozenset(keys), progress_months=frozenset(months)), open_rows
 
@@ -167,14 +169,9 @@ def _forget_timelines(sessions: list[Row[Any]]) -> None:
 
 def _unchanged(row: Row[Any], item: PlannedReminder, owner: int | None, now: datetime) -> bool:
     same_due = row.due_at == item.due_at or (row.due_at <= now and item.due_at <= now)
-    return same_due and (row.kind, row.expires_at, row.title, row.body, row.priority, row.treatment_id) == (
-        item.kind,
-        item.expires_at,
-        item.title,
-        item.body,
-        item.priority,
-        owner,
-    )
+    compared = ("kind", "expires_at", "title", "body", "priority", "category", "must_see")
+    same = all(getattr(row, name) == getattr(item, name) for name in compared)
+    return same_due and same and row.treatment_id == owner
 
 
 def _on_sessions_changed(patient: Patient) -> None:

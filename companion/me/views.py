@@ -28,7 +28,7 @@ from companion.devices import service as devices
 from companion.devices.schemas import DeviceCreateSchema, DeviceSchema
 from companion.me import service
 from companion.me.schemas import AftercareSheetSchema
-from companion.patients.schemas import PatientPrefsSchema, PatientSchema
+from companion.patients.schemas import MePrefsSchema, PatientSchema
 from companion.patients.service import current_patient, current_session_id, require_patient
 from companion.privacy import service as privacy
 from companion.privacy.schemas import PatientExportSchema
@@ -50,10 +50,11 @@ class Me(MethodView):
         return current_patient()
 
     @blp.doc(operationId="updateMe", security=PATIENT_SECURITY)
-    @blp.arguments(PatientPrefsSchema)
+    @blp.arguments(MePrefsSchema)
     @blp.response(200, PatientSchema)
     def patch(self, data: dict[str, Any]) -> object:
-        """Change time zone, locale or quiet hours; pending reminders are re-planned."""
+        """Change time zone, locale, quiet hours or the message categories received; pending
+        reminders are re-planned (a muted category's are skipped, never silently dropped)."""
         return service.update_preferences(current_patient(), data)
 
 

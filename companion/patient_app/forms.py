@@ -9,6 +9,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from companion.checkins.symptoms import RED_FLAGS, SYMPTOMS
+from companion.patients.categories import ALWAYS_ON, CATEGORIES
 from companion.push.vapid import application_server_key
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ def settings_data(form: MultiDict[str, str]) -> dict[str, Any]:
     start, end = (form.get("quiet_start") or "").strip(), (form.get("quiet_end") or "").strip()
     if start or end:
         data["quiet_hours"] = {"start": start, "end": end}
+    if form.get("categories_shown"):  # an unticked box sends nothing: only a form that showed them decides
+        data["categories"] = {
+            name: form.get(f"categories.{name}") == "on" for name in CATEGORIES if name not in ALWAYS_ON
+        }
     return data
 
 

@@ -53,3 +53,18 @@ MESSAGES = (
     N_("Too many tries. Wait a minute and try again."),
     N_("Something went wrong. Please try again."),
 )
+
+# The settings page's switches, one per message category (companion/patients/categories.py).
+CATEGORY_NAMES = {
+    "care_instructions": N_("Care instructions"),
+    "care_tips": N_("Care tips: sun protection and hydration"),
+    "checkin_prompts": N_("Questions about how your skin is healing"),
+    "appointments": N_("Appointment reminders"),
+    "progress": N_("Progress photos"),
+    "maintenance": N_("Booking your next session and maintenance"),
+    "promotional": N_("Offers and news from your clinic"),
+}
+CATEGORY_HINTS = {
+    "care_instructions": N_("What to avoid and when it is fine again. Always on: it keeps your skin safe."),
+    "promotional": N_("Off until you turn it on."),
+}

@@ -18,7 +18,7 @@ from companion.patient_app.forms import checkin_data, field_errors, push_key, se
 from companion.patient_app.schemas import WebSubscriptionSchema
 from companion.patient_app.web import pages
 from companion.patients import service as patients
-from companion.patients.schemas import PatientPrefsSchema
+from companion.patients.schemas import MePrefsSchema
 
 
 class WebPushUnavailable(Conflict):
@@ -84,7 +84,12 @@ def appointments() -> ResponseReturnValue:
 
 def _settings(errors: dict[str, str], saved: bool = False, status: int = 200) -> tuple[str, int]:
     return render_template(
-        "patient_app/settings.html", errors=errors, saved=saved, push_key=push_key(), values=request.form
+        "patient_app/settings.html",
+        errors=errors,
+        saved=saved,
+        push_key=push_key(),
+        values=request.form,
+        labels=labels,
     ), status
 
 
@@ -97,7 +102,7 @@ def settings() -> ResponseReturnValue:
 def save_settings() -> ResponseReturnValue:
     session.require_csrf()
     try:
-        data = PatientPrefsSchema().load(settings_data(request.form))
+        data = MePrefsSchema().load(settings_data(request.form))
     except ValidationError as err:
         return _settings(field_errors(err.messages), status=422)
     service.save_settings(session.current(), data)

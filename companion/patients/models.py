@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from companion.core.clock import utcnow
 from companion.core.idempotency import IdempotentRow
 from companion.extensions import Model
+from companion.patients.categories import choices
 from companion.patients.screening import screening_warnings
 
 
@@ -47,8 +48,15 @@ class Patient(IdempotentRow, Model):
     email_invalid_at: Mapped[datetime | None]
     sms_opted_out_at: Mapped[datetime | None]
     email_opted_out_at: Mapped[datetime | None]
+    # The choices the patient made per message category ({"care_tips": false}); the rest are defaults.
+    message_categories: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def categories(self) -> dict[str, bool]:
+        """Every message category and whether the patient receives it."""
+        return choices(self.message_categories)
 
     @property
     def quiet_hours(self) -> dict[str, str]:

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName, UtcDateTime
 from companion.core.pagination import page_schema
+from companion.patients.categories import ALWAYS_ON, CATEGORIES, OFF_UNTIL_CHOSEN
 from companion.patients.contact import BAD_EMAIL, CHANNELS, CONSENT_METHODS, normalize_email
 from companion.patients.screening import CONTRAINDICATIONS
 
@@ -114,6 +115,52 @@ class PatientPrefsSchema(Schema):
     quiet_hours = fields.Nested(QuietHoursSchema)
 
 
+_CATEGORY_TEXT = {
+    "care_instructions": "Restrictions and when they end (always on)",
+    "care_tips": "Sun protection and hydration tips",
+    "checkin_prompts": "Asking how the skin is healing",
+    "appointments": "Reminders of booked appointments",
+    "progress": "Progress photo check-ins",
+    "maintenance": "Next-session and maintenance nudges",
+    "promotional": "Offers from the clinic (off until chosen)",
+}
+ALWAYS_ON_ERROR = "Care instructions are always on: they keep your skin safe while it heals."
+
+
+def _always_on(value: bool) -> None:
+    if value is not True:
+        raise ValidationError(ALWAYS_ON_ERROR)
+
+
+# Every category and whether the patient receives it.
+CategoriesSchema = Schema.from_dict(
+    {name: fields.Boolean(required=True, metadata={"description": _CATEGORY_TEXT[name]}) for name in CATEGORIES},
+    name="MessageCategories",
+)
+# The categories a patient turns on or off; unknown names and muting care instructions are refused.
+CategoryChoicesSchema = Schema.from_dict(
+    {
+        name: Boolean(
+            validate=_always_on if name in ALWAYS_ON else None,
+            metadata={
+                "description": _CATEGORY_TEXT[name] + ("; default off" if name in OFF_UNTIL_CHOSEN else "; default on")
+            },
+        )
+        for name in CATEGORIES
+    },
+    name="MessageCategoryChoices",
+)
+
+
+class MePrefsSchema(PatientPrefsSchema):
+    """What the patient changes in the app's settings: also which messages they receive."""
+
+    categories = fields.Nested(
+        CategoryChoicesSchema,
+        metadata={"description": "Message categories to receive (true) or mute (false); muted reminders are skipped"},
+    )
+
+
 class PatientUpdateSchema(ContactInputSchema):
     """The screening is restated whole: an omitted answer must not read as "no"."""
 
@@ -147,6 +194,9 @@ class PatientSchema(Schema):
         required=True,
         validate=validate.OneOf(CHANNELS),
         metadata={"description": "Channel for reminders no app can receive; null: SMS when consented, else e-mail"},
+    )
+    categories = fields.Nested(
+        CategoriesSchema, required=True, metadata={"description": "The message categories the patient receives"}
     )
     created_at = UtcDateTime()
 

@@ -177,19 +177,6 @@ def list_patients(clinic: Clinic, limit: int, offset: int, search: str | None = 
     return page
 
 
-def set_preferences(patient: Patient, data: dict[str, Any]) -> bool:
-    """Zone, locale or quiet hours; returns whether anything that plans reminders changed."""
-    if "timezone" in data:
-        patient.timezone = data["timezone"]
-    if "locale" in data:
-        patient.locale = data["locale"]
-    if "quiet_hours" in data:
-        patient.quiet_start = data["quiet_hours"]["start"]
-        patient.quiet_end = data["quiet_hours"]["end"]
-    db.session.flush()
-    return bool(data)
-
-
 # -- the app's sign-in ------------------------------------------------------------------
 
 

@@ -120,6 +120,9 @@ def _reminder(r: Reminder) -> dict[str, Any]:
         "state",
         "sent_at",
         "acknowledged_at",
+        "category",
+        "must_see",
+        "skip_reason",
     )
     return {name: getattr(r, name, None) for name in names}
 

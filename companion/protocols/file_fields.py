@@ -20,6 +20,17 @@ PLACEHOLDERS = frozenset(
     | {"weeks_min", "weeks_max", "due_months", "until_months", "when", "note"}
 )
 PRIORITIES = ("normal", "high")
+# The reminder kinds the planners write besides a restriction's own daily reminder:
+# each needs a message category in the protocol's [categories] table.
+PLANNED_KINDS = (
+    "restriction_ended",
+    "hydration",
+    "checkin_prompt",
+    "progress_checkin",
+    "next_session",
+    "maintenance",
+    "appointment",
+)
 
 LOCALE = Regexp(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$", error="Must be a lower-case locale such as 'es' or 'es-mx'.")
 NAME = Regexp(r"^[a-z][a-z0-9_]{0,29}$", error="Must be lower_snake_case, at most 30 characters.")

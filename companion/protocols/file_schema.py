@@ -14,10 +14,13 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 from marshmallow.types import StrSequenceOrSet, UnknownOption
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
+from companion.core.fields import Boolean
+from companion.patients.categories import CARE_INSTRUCTIONS, CATEGORIES
 from companion.protocols.file_fields import (
     HHMM,
     MAX_HOURS,
     NAME,
+    PLANNED_KINDS,
     PRIORITIES,
     REQUIRED_RESTRICTIONS,
     KeyedTable,
@@ -78,6 +81,8 @@ class PromptSchema(_Strict):
     after_hours = hours_field(required=True)
     expires_after_hours = hours_field(required=True)
     priority = fields.String(load_default="normal", validate=OneOf(PRIORITIES))
+    # Unopened after the push: an SMS or e-mail follows (COMPANION_FALLBACK_AFTER_MINUTES).
+    must_see = Boolean(load_default=False)
 
 
 class CheckinsSchema(MessageSchema):
@@ -110,6 +115,7 @@ class SeriesSchema(MessageSchema):
     spacing_weeks_min = fields.Integer(strict=True, required=True, validate=Range(min=1, max=26))
     spacing_weeks_max = fields.Integer(strict=True, required=True, validate=Range(min=1, max=52))
     closing_nudge_days_before = fields.Integer(strict=True, load_default=7, validate=Range(min=0, max=60))
+    closing_nudge_must_see = Boolean(load_default=False)
     at = fields.String(required=True, validate=HHMM)
 
     @validates_schema
@@ -144,6 +150,7 @@ class AppointmentsSchema(MessageSchema):
     remind_days_before = fields.Integer(strict=True, required=True, validate=Range(min=0, max=7))
     at = fields.String(required=True, validate=HHMM)
     note = LocalizedText(required=True)
+    must_see = Boolean(load_default=False)
 
 
 class DepthRowSchema(_Strict):
@@ -212,11 +219,23 @@ class ProtocolSchema(_Strict):
     expected_course = fields.Nested(ExpectedCourseSchema, required=True)
     warning_signs = fields.List(fields.Nested(WarningSignSchema), required=True, validate=Length(min=1))
     serious_signs = fields.Nested(MessageSchema, required=True)
+    # Reminder kind -> the patient's switch that governs it.
+    categories = fields.Dict(
+        keys=fields.String(validate=NAME),
+        values=fields.String(validate=OneOf(CATEGORIES)),
+        required=True,
+    )
 
     @validates_schema
     def _complete(self, data: dict[str, Any], partial: Any = None, **_: Any) -> None:
         if partial:
             return
+        daily = [r["daily_reminder"]["kind"] for r in data["restrictions"].values() if r.get("daily_reminder")]
+        uncategorized = [kind for kind in (*PLANNED_KINDS, *daily) if kind not in data["categories"]]
+        if uncategorized:
+            raise ValidationError(f"Missing a category for: {', '.join(uncategorized)}.", "categories")
+        if data["categories"]["restriction_ended"] != CARE_INSTRUCTIONS:  # what keeps the skin safe is never muted
+            raise ValidationError({"restriction_ended": [f"Must be {CARE_INSTRUCTIONS}."]}, "categories")
         missing = [kind for kind in REQUIRED_RESTRICTIONS if kind not in data.get("restrictions", {})]
         if missing:
             raise ValidationError(f"Missing required restriction(s): {', '.join(missing)}.", "restrictions")

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -29,6 +29,8 @@ class ReminderStatus(StrEnum):
     FAILED = "failed"
     # Replaced by a newer plan of the same treatment: kept for audit, hidden from the timeline.
     SUPERSEDED = "superseded"
+    # Planned but not sent: the patient muted its category (`skip_reason`); unmuting brings it back.
+    SKIPPED = "skipped"
 
 
 # The short names the outbox code reads (the members themselves).
@@ -36,10 +38,14 @@ PATIENT_PUSH, STAFF_PUSH, WEBHOOK = Channel.PATIENT_PUSH, Channel.STAFF_PUSH, Ch
 PENDING, CLAIMED, SENT = ReminderStatus.PENDING, ReminderStatus.CLAIMED, ReminderStatus.SENT
 EXPIRED, UNDELIVERABLE = ReminderStatus.EXPIRED, ReminderStatus.UNDELIVERABLE
 CANCELLED, FAILED, SUPERSEDED = ReminderStatus.CANCELLED, ReminderStatus.FAILED, ReminderStatus.SUPERSEDED
+SKIPPED = ReminderStatus.SKIPPED
 OPEN_STATES = (PENDING, CLAIMED)
+# What a re-plan may replace: open rows and rows planned as skipped (still the plan, just muted).
+PLANNED_STATES = (PENDING, CLAIMED, SKIPPED)
 # Partial indexes' conditions; a query that wants the index repeats them word for word.
 SENT_PROMPTS = "status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"
 UNDELIVERABLE_ROWS = "status = 'undeliverable'"
+FALLBACK_OWED = "fallback_due_at IS NOT NULL"
 
 
 class Reminder(Model):
@@ -78,6 +84,13 @@ class Reminder(Model):
             "patient_id",
             sqlite_where=text(UNDELIVERABLE_ROWS),
             postgresql_where=text(UNDELIVERABLE_ROWS),
+        ),
+        # Must-see reminders pushed and maybe not opened: only rows that still owe a fallback.
+        Index(
+            "ix_reminders_fallback_due",
+            "fallback_due_at",
+            sqlite_where=text(FALLBACK_OWED),
+            postgresql_where=text(FALLBACK_OWED),
         ),
         # Results: a clinic's reminders over a period, read from the index alone.
         Index(
@@ -118,6 +131,15 @@ class Reminder(Model):
     # When the app first fetched the text behind the push: the patient opened it.
     opened_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # The patient's switch that governs it (companion/patients/categories.py); None for staff rows.
+    category: Mapped[str | None] = mapped_column(String(24))
+    # Written when the row was planned, from the protocol: a later protocol edit does not change
+    # what was promised, and the dispatcher needs no protocol to know it.
+    must_see: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A must-see reminder pushed to an app: when an SMS or e-mail follows if it is still unopened
+    # (also its lease while a dispatcher sends it). None once nothing is owed.
+    fallback_due_at: Mapped[datetime | None]
+    skip_reason: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -14,12 +14,14 @@ from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.devices.models import Device
 from companion.devices.service import device_activated
 from companion.extensions import db
+from companion.patients.categories import MUTED, muted
 from companion.patients.models import Patient
 from companion.push.models import Delivery
 from companion.reminders.models import (
-    OPEN_STATES,
     PATIENT_PUSH,
     PENDING,
+    PLANNED_STATES,
+    SKIPPED,
     STAFF_PUSH,
     SUPERSEDED,
     UNDELIVERABLE,
@@ -45,7 +47,7 @@ def open_reminder(patient: Patient, reminder_id: int) -> Reminder:
             lambda: db.session.execute(
                 db.update(Reminder)
                 .where(Reminder.id == reminder.id, Reminder.opened_at.is_(None))
-                .values(opened_at=now)
+                .values(opened_at=now, fallback_due_at=None)  # seen: no SMS or e-mail owed
             )
         )
         db.session.refresh(reminder)
@@ -60,6 +62,7 @@ def acknowledge(patient: Patient, reminder_id: int) -> Reminder:
         reminder.acknowledged_at = now
     if reminder.opened_at is None:  # acknowledged from the notification itself
         reminder.opened_at = now
+    reminder.fallback_due_at = None
     return reminder
 
 
@@ -125,7 +128,7 @@ def supersede(reminder_ids: list[int], now: datetime) -> None:
         return
     db.session.execute(
         db.update(Reminder)
-        .where(Reminder.id.in_(reminder_ids), Reminder.status.in_(OPEN_STATES))
+        .where(Reminder.id.in_(reminder_ids), Reminder.status.in_(PLANNED_STATES))
         .values(status=SUPERSEDED, lease_until=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -148,6 +151,10 @@ class PlannedRow(Protocol):
     def body(self) -> str: ...
     @property
     def priority(self) -> str: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def must_see(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,8 @@ class NewReminder:
     expires_at: datetime
     priority: str = "normal"
     plan_key: str | None = None
+    category: str | None = None
+    must_see: bool = False
 
 
 def add_reminders(
@@ -180,9 +189,14 @@ def add_reminders(
     Recording a session writes some forty rows: one ORM object and identity-map entry
     per row was most of the request's time. Nothing reads them back within the request
     but the timeline relationship, which the planners expire.
+
+    A reminder of a category the patient muted is written as skipped, so the clinic and
+    the patient see what was left out and unmuting can bring it back.
     """
     if not items:
         return
+    patient = db.session.get(Patient, patient_id) if patient_id is not None and channel == PATIENT_PUSH else None
+    off = muted(patient.message_categories) if patient is not None else frozenset()
     db.session.execute(
         db.insert(Reminder.__table__),
         [
@@ -201,7 +215,41 @@ def add_reminders(
                 "due_at": item.due_at,
                 "expires_at": item.expires_at,
                 "available_at": item.due_at,
+                "category": item.category,
+                "must_see": item.must_see,
+                # Every row names the same columns: one executemany statement takes the first row's.
+                "status": SKIPPED if item.category in off else PENDING,
+                "skip_reason": MUTED if item.category in off else None,
             }
             for item in items
         ],
+    )
+
+
+def apply_categories(patient: Patient, now: datetime) -> None:
+    """The patient changed which categories they receive: their future reminders follow.
+
+    Pending rows of a muted category become skipped; rows skipped as muted whose category
+    is on again become pending, if still due in the future and not expired. Claimed rows
+    are in flight and left to finish. Runs in the caller's transaction."""
+    off = muted(patient.message_categories)
+    mine = (Reminder.patient_id == patient.id, Reminder.channel == PATIENT_PUSH)
+    db.session.execute(
+        db.update(Reminder)
+        .where(*mine, Reminder.status == PENDING, Reminder.category.in_(off))
+        .values(status=SKIPPED, skip_reason=MUTED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        db.update(Reminder)
+        .where(
+            *mine,
+            Reminder.status == SKIPPED,
+            Reminder.skip_reason == MUTED,
+            Reminder.category.not_in(off),
+            Reminder.due_at > now,
+            Reminder.expires_at > now,
+        )
+        .values(status=PENDING, skip_reason=None, available_at=Reminder.due_at, updated_at=now)
+        .execution_options(synchronize_session=False)
     )

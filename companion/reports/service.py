@@ -29,7 +29,8 @@ from companion.reminders import models as r
 from companion.treatments.models import Treatment, TreatmentStatus
 
 PROMPTS = ("checkin:24h", "checkin:48h")
-_NOT_PLANNED = (r.SUPERSEDED, r.CANCELLED)
+# Not meant to be sent: replaced, cancelled, or of a category the patient muted.
+_NOT_PLANNED = (r.SUPERSEDED, r.CANCELLED, r.SKIPPED)
 _PATIENT_CHANNELS = (r.PATIENT_PUSH,)
 MAX_DAYS = 366
 DEFAULT_DAYS = 30

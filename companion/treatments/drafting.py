@@ -36,6 +36,7 @@ class Draft:
     message: Mapping[str, Any]
     priority: str = "normal"
     values: Mapping[str, Any] | None = None  # placeholders specific to this reminder
+    must_see: bool = False
 
 
 def number(value: float) -> int | float:
@@ -68,6 +69,11 @@ class PlanBase:
     def text(self, message: Mapping[str, str], **extra: Any) -> str:
         return localize(message, self.locale).format_map({**self.values, **extra})
 
+    def category(self, kind: str) -> str:
+        """The protocol's category for a kind of reminder (every kind has one: file_schema.py)."""
+        category: str = self.content["categories"][kind]
+        return category
+
     def at(self, day: date, clock: str) -> datetime:
         return wall_to_utc(day, parse_hhmm(clock), self.zone)
 
@@ -83,7 +89,7 @@ class Placer:
         self.quiet = quiet
         self.floor = floor
 
-    def place(self, draft: Draft, text: Callable[..., str]) -> PlannedReminder | None:
+    def place(self, draft: Draft, text: Callable[..., str], category: str | None = None) -> PlannedReminder | None:
         due = self.settle(draft)
         if due is None:
             return None
@@ -101,6 +107,8 @@ class Placer:
             title=text(draft.message["title"], **extra),
             body=text(draft.message["body"], **extra),
             priority=draft.priority,
+            category=category,
+            must_see=draft.must_see,
         )
 
     def settle(self, draft: Draft) -> datetime | None:

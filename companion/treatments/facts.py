@@ -52,6 +52,8 @@ class PlannedReminder:
     title: str
     body: str
     priority: str = "normal"  # "high" for time-critical ones
+    category: str | None = None  # the patient's switch that governs it (patients/categories.py)
+    must_see: bool = False  # unopened after its push: an SMS or e-mail follows
 
 
 @dataclass(frozen=True)

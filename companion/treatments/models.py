@@ -98,6 +98,9 @@ _TIMELINE_COLUMNS = (
     Reminder.status,
     Reminder.sent_at,
     Reminder.acknowledged_at,
+    Reminder.category,
+    Reminder.must_see,
+    Reminder.skip_reason,
 )
 WITH_TIMELINE = selectinload(Treatment.timeline_reminders).load_only(*_TIMELINE_COLUMNS)
 

@@ -162,10 +162,11 @@ class _Planner(PlanBase):
                 self.performed,
                 rule,
                 prompt["priority"],
+                must_see=prompt["must_see"],
             )
 
     def place(self, draft: Draft) -> PlannedReminder | None:
-        return Placer(self.quiet, self.performed).place(draft, self.text)
+        return Placer(self.quiet, self.performed).place(draft, self.text, self.category(draft.kind))
 
 
 def plan_timeline(protocol: Protocol, facts: TreatmentFacts, prefs: PatientPrefs) -> TimelinePlan:

@@ -6,14 +6,17 @@ import signal
 import time
 import urllib.request
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from companion.core.clock import clock
 from companion.extensions import db
 from companion.reminders import models
 from companion.reminders.models import DispatcherHeartbeat, Reminder
 from devtools import processes
+from devtools.twilio_server import FakeTwilio
 from tests.reminders import rows
 
 pytestmark = pytest.mark.slow
@@ -166,3 +169,27 @@ def test_the_api_process_never_starts_a_scheduler():
         check=True,
     ).stdout
     assert out.strip() == "[] []"
+
+
+def test_once_also_sends_the_fallback_of_a_must_see_push_nobody_opened(ctx, database_url):
+    person = rows.patient(rows.clinic(name="Clinica Sol"))
+    person.phone, person.consent_sms = "+34612345678", True
+    db.session.commit()
+    rows.device(of=person)
+    now = clock.now()
+    rows.reminder(
+        person,
+        status=models.SENT,
+        sent_at=now - timedelta(hours=3),
+        must_see=True,
+        fallback_due_at=now - timedelta(hours=1),
+        lasts=timedelta(hours=12),
+    )
+    with FakeTwilio() as twilio:
+        summary = processes.run_once(
+            database_url, "--name", "cron-2", **twilio.config(PUBLIC_URL="https://care.example")
+        )
+        assert summary["must_see"] == {"claimed": 1, "sent": 1, "deferred": 0, "not_owed": 0}
+        [sms] = twilio.messages
+    assert sms["To"] == "+34612345678" and sms["Body"].startswith("Clinica Sol: ")
+    assert processes.run_once(database_url)["must_see"]["claimed"] == 0

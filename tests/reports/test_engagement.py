@@ -96,3 +96,16 @@ def test_the_last_thirty_days_by_default(client, march):
     body = response.get_json()
     assert (body["from"], body["to"]) == ("2026-03-01", "2026-03-30")
     assert body["checkins"] == {"prompts_sent": 2, "answered": 1}
+
+
+def test_reminders_skipped_because_the_patient_muted_them_are_not_counted_as_planned(app, client):
+    clock.freeze(at(2))
+    clinic = create_clinic(app)
+    patient = enroll(client, clinic, display_name="Quiet one")
+    with app.app_context():
+        row = reminder_row(clinic["id"], patient["id"], "hydration", at(2), r.SKIPPED)
+        row.skip_reason = "muted"
+        db.session.add(row)
+        db.session.commit()
+    body = _report(client, clinic)
+    assert body["reminders"] == [] and body["unreachable_patients"] == 0

@@ -47,6 +47,7 @@ class ClaimedReminder:
     due_at: datetime
     expires_at: datetime
     attempts: int
+    must_see: bool = False
 
 
 CLAIM_COLUMNS = (
@@ -63,6 +64,7 @@ CLAIM_COLUMNS = (
     c.due_at,
     c.expires_at,
     c.attempts,
+    c.must_see,
 )
 
 

@@ -54,6 +54,12 @@ class DispatcherService:
             if not self.dispatcher.stop.is_set():
                 self.dispatcher.run_pass(lanes=OTHER_LANE)
 
+    def must_see_job(self) -> None:
+        """Shares the push lane's lock: one sender, one user at a time."""
+        with self._in_flight, self.app.app_context():
+            if not self.dispatcher.stop.is_set():
+                self.dispatcher.follow_unopened()
+
     def housekeeping_job(self) -> None:
         with self._in_flight, self.app.app_context():
             if not self.dispatcher.stop.is_set():
@@ -66,12 +72,14 @@ class DispatcherService:
         with handle_signals(self._stop_once), self.app.app_context():
             housekeeping = self.dispatcher.housekeeping()
             stats = self.dispatcher.run_pass(budget_seconds=None)
+            unopened = self.dispatcher.follow_unopened()
             released = self.dispatcher.release_all()
         return {
             "name": self.dispatcher.name,
             **stats.as_dict(),
             "released": stats.released + released,
             "housekeeping": housekeeping,
+            "must_see": unopened,
         }
 
     def run_forever(self) -> int:
@@ -82,6 +90,8 @@ class DispatcherService:
         jobs = (
             ("dispatch", self.dispatch_job, self.interval),
             ("channels", self.channels_job, self.interval),
+            # Due two hours after a push: a few seconds late is nothing, a write each second would be.
+            ("must_see", self.must_see_job, self.housekeeping_interval),
             ("housekeeping", self.housekeeping_job, self.housekeeping_interval),
         )
         for name, job, every in jobs:

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.push import base as push
-from companion.reminders.dispatch import bundling, fallback, heartbeat, metrics, pushes, quiet
+from companion.reminders.dispatch import bundling, fallback, heartbeat, metrics, must_see, pushes, quiet
 from companion.reminders.dispatch.channels import (
     PUSH_CHANNELS,
     ChannelHandler,
@@ -73,6 +73,7 @@ class Dispatcher:
             backend=sender.name,
             policy=settings.policy,
             rng=self.rng,
+            fallback_after=settings.fallback_after,
         )
         self.wire = SliceSender(sender, settings, self.recorder, self.stop, self._release)
 
@@ -180,6 +181,10 @@ class Dispatcher:
             except Exception:  # one domain's failure must not stop dispatching
                 log.exception("housekeeping task %s failed", name)
         return report
+
+    def follow_unopened(self) -> dict[str, int]:
+        """Must-see pushes unopened past COMPANION_FALLBACK_AFTER_MINUTES: their SMS or e-mail (must_see.py)."""
+        return must_see.run_pass(self.engine, self.sender, self.settings, now=clock.now(), limit=self.slice_size)
 
     def release_all(self) -> int:
         """Give back whatever this dispatcher still holds (shutdown)."""

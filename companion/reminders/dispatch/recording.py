@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, Table, update
@@ -31,8 +31,18 @@ deliveries: Table = Delivery.__table__
 
 
 class OutcomeRecorder:
-    def __init__(self, engine: Engine, *, claimer: str, backend: str, policy: RetryPolicy, rng: random.Random) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        claimer: str,
+        backend: str,
+        policy: RetryPolicy,
+        rng: random.Random,
+        fallback_after: timedelta = timedelta(minutes=120),
+    ) -> None:
         self.engine = engine
+        self.fallback_after = fallback_after
         self.claimer = claimer
         self.backend = backend
         self.policy = policy
@@ -63,9 +73,13 @@ class OutcomeRecorder:
         """Deliveries, dead devices and the rows' next states, in one transaction."""
         now = clock.now()
         decisions = self._decide(chunk, messages, results, now, quota_until, deferred_until)
+        watch = _must_see_pushed(chunk, messages)
         groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for reminder_id, decision in decisions.items():
-            groups[tuple(sorted(_values(decision, now).items()))].append(reminder_id)
+            values = _values(decision, now)
+            if decision.status == SENT and reminder_id in watch:
+                values["fallback_due_at"] = now + self.fallback_after  # must_see.py takes it from there
+            groups[tuple(sorted(values.items()))].append(reminder_id)
         dead = {
             r.device_id: r.error_code
             for m, r in zip(messages, results, strict=True)
@@ -77,7 +91,7 @@ class OutcomeRecorder:
                     connection,
                     deliveries,
                     [
-                        _delivery(reminder_id, message, result, self.backend, now)
+                        delivery_row(reminder_id, message, result, self.backend, now)
                         for message, result in zip(messages, results, strict=True)
                         for reminder_id in message.covers
                     ],
@@ -160,6 +174,18 @@ def _count(
         metrics.REMINDERS.labels(status).inc(count)
 
 
+def _must_see_pushed(chunk: list[pushes.Outgoing], messages: list[push.PushMessage]) -> set[int]:
+    """Must-see reminders that reached the patient by push, not by SMS or e-mail: their
+    fallback is owed if the push is not opened in time."""
+    by_contact = {
+        reminder_id
+        for message in messages
+        if message.identifier_kind in push.CONTACT_KINDS
+        for reminder_id in message.covers
+    }
+    return {r.id for item in chunk for r in item.reminders if r.must_see and r.id not in by_contact}
+
+
 def _values(decision: Decision, now: datetime) -> dict[str, Any]:
     values: dict[str, Any] = {
         "status": decision.status,
@@ -174,7 +200,7 @@ def _values(decision: Decision, now: datetime) -> dict[str, Any]:
     return values
 
 
-def _delivery(
+def delivery_row(
     reminder_id: int,
     message: push.PushMessage,
     result: push.PushResult,

@@ -27,6 +27,8 @@ class DispatchSettings:
     # Sign-in links in SMS and e-mail: where patients reach the web app, and how long a link works.
     public_url: str = "http://127.0.0.1:8000"
     link_ttl: timedelta = timedelta(days=7)
+    # A must-see reminder's push unopened this long: one SMS or e-mail follows.
+    fallback_after: timedelta = timedelta(minutes=120)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, batch: int | None = None) -> DispatchSettings:
@@ -43,6 +45,7 @@ class DispatchSettings:
             bundle_window=timedelta(minutes=float(config.get("PUSH_BUNDLE_WINDOW_MINUTES", 10))),
             public_url=str(config.get("PUBLIC_URL") or "http://127.0.0.1:8000"),
             link_ttl=timedelta(days=int(config.get("SIGN_IN_LINK_TTL_DAYS", 7))),
+            fallback_after=timedelta(minutes=float(config.get("FALLBACK_AFTER_MINUTES", 120))),
         )
 
 

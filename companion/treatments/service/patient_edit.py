@@ -7,6 +7,7 @@ from typing import Any
 
 from companion.clinics.models import Clinic
 from companion.core.transaction import unit_of_work
+from companion.patients import preferences
 from companion.patients import service as patients
 from companion.patients.models import Patient
 from companion.treatments.service.planning import replan_patient
@@ -27,6 +28,6 @@ def edit_patient(clinic: Clinic, patient_id: int, data: dict[str, Any]) -> Patie
     patient = patients.update_patient(
         clinic, patient_id, {key: data[key] for key in ("display_name", "screening") if key in data}
     )
-    if patients.set_preferences(patient, _changed_preferences(patient, data)):
+    if preferences.set_preferences(patient, _changed_preferences(patient, data)):
         replan_patient(patient)
     return patient

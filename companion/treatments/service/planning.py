@@ -85,7 +85,7 @@ def apply_plan(treatment: Treatment, patient: Patient, protocol: Protocol) -> No
         row.plan_key: row
         for row in db.session.scalars(
             db.select(r.Reminder).where(
-                r.Reminder.treatment_id == treatment.id, r.Reminder.status.in_(r.OPEN_STATES), planned
+                r.Reminder.treatment_id == treatment.id, r.Reminder.status.in_(r.PLANNED_STATES), planned
             )
         )
     }
@@ -129,13 +129,15 @@ def with_timeline(treatment: Treatment) -> Treatment:
 
 
 def _unchanged(row: r.Reminder, item: PlannedReminder) -> bool:
-    return (row.kind, row.due_at, row.expires_at, row.title, row.body, row.priority) == (
+    return (row.kind, row.due_at, row.expires_at, row.title, row.body, row.priority, row.category, row.must_see) == (
         item.kind,
         item.due_at,
         item.expires_at,
         item.title,
         item.body,
         item.priority,
+        item.category,
+        item.must_see,
     )
 
 
@@ -146,7 +148,7 @@ def cancel_open_reminders(treatment: Treatment) -> None:
         db.update(r.Reminder)
         .where(
             r.Reminder.treatment_id == treatment.id,
-            r.Reminder.status.in_(r.OPEN_STATES),
+            r.Reminder.status.in_(r.PLANNED_STATES),
             db.not_(key.startswith(COURSE_KEY_PREFIX)),
         )
         .values(status=r.CANCELLED, lease_until=None, updated_at=utcnow())
