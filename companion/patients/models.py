@@ -18,6 +18,8 @@ class Patient(IdempotentRow, Model):
         UniqueConstraint("clinic_id", "external_ref"),
         UniqueConstraint("clinic_id", "idempotency_key"),
         Index("ix_patients_clinic_created", "clinic_id", "created_at"),
+        # The console's list, newest activity first (read backwards).
+        Index("ix_patients_clinic_activity", "clinic_id", "last_activity_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +51,8 @@ class Patient(IdempotentRow, Model):
     email_opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The latest of the patient's activity (patients/activity.py says what counts).
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def quiet_hours(self) -> dict[str, str]:

@@ -13,7 +13,17 @@ from companion.alerts import replies
 from companion.alerts import service as alerts
 from companion.clinics.models import Clinic
 from companion.console import once
-from companion.console.forms import CsrfForm, checked, form_errors, load, local_time, number, require_csrf, text
+from companion.console.forms import (
+    CsrfForm,
+    checked,
+    contact,
+    form_errors,
+    load,
+    local_time,
+    number,
+    require_csrf,
+    text,
+)
 from companion.console.labels import moment
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
@@ -74,6 +84,7 @@ def _enrollment_data(form: MultiDict[str, str]) -> dict[str, Any]:
             **{key: checked(form, f"screening.{key}") for key in CONTRAINDICATIONS},
             "medications_note": text(form, "screening.medications_note"),
         },
+        **contact(form),
     }
 
 
