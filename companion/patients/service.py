@@ -165,12 +165,14 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient:
     return patient
 
 
-def list_patients(clinic: Clinic, limit: int, offset: int, search: str | None = None) -> Page:
-    """A page of the clinic's patients, latest activity first; `search` as in `patients.search`."""
+def list_patients(clinic: Clinic, limit: int, offset: int, search: str | None = None, *, recent: bool = False) -> Page:
+    """A page of the clinic's patients, `search` as in `patients.search`: in enrollment order (the
+    API's, stable from page to page), or `recent`, latest activity first (the desk's list)."""
     query = db.select(Patient).where(Patient.clinic_id == clinic.id)
     if search:
         query = query.where(matching(search, clinic.country))
-    page = paginate(query.order_by(Patient.last_activity_at.desc(), Patient.id.desc()), limit, offset)
+    order = (Patient.last_activity_at.desc(), Patient.id.desc()) if recent else (Patient.id,)
+    page = paginate(query.order_by(*order), limit, offset)
     audit.record_list([row.id for row in page["items"]])
     return page
 

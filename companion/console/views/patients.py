@@ -65,7 +65,7 @@ def patient_list() -> ResponseReturnValue:
     page, _ = load(PageArgsSchema(), {k: v for k, v in request.args.items() if k in ("limit", "offset")})
     page = page or {"limit": 50, "offset": 0}
     search = (request.args.get("q") or "").strip()[:200] or None
-    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"], search)
+    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"], search, recent=True)
     erased = request.args.get("erased", "")
     return render_template(
         "console/patients.html", listing=listing, search=search or "", erased=int(erased) if erased.isdigit() else None
