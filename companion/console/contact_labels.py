@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel.dates import format_date
 
 from companion.core.i18n import N_, negotiate, translate
@@ -66,6 +67,15 @@ def contact_state(patient: Any, channel: str, timezone: str, locale: str | None)
     how = translate(CONSENT_METHODS[method], locale) if method in CONSENT_METHODS else (method or "")
     day = _day(given, timezone, locale) if given else "?"
     return translate(AGREED, locale, channel=name, how=how, day=day)
+
+
+def phone_shown(e164: str) -> str:
+    """A stored number grouped as people read it aloud: "+34 612 34 56 78"."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def fallback(patient: Any, locale: str | None) -> str:

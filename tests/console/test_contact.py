@@ -50,7 +50,7 @@ def test_enroll_records_phone_email_and_the_consent_ticked_at_the_desk(app, clie
     assert patient["consent"]["sms_given_at"] == "2026-12-03T10:00:00+00:00"
     assert not patient["consent"]["email"] and patient["fallback_channel"] == "email"
     page = client.get(f"/console/patients/{patient['id']}").get_data(as_text=True)
-    assert 'href="tel:+34612345678"' in page and 'href="mailto:Lucia@example.com"' in page
+    assert 'href="tel:+34612345678">+34 612 34 56 78</a>' in page and 'href="mailto:Lucia@example.com"' in page
     text = visible_text(page)
     assert "SMS: agreed recorded in the console on Dec 3, 2026" in text
     assert "E-mail: not agreed" in text

@@ -82,6 +82,7 @@ def _helpers() -> dict[str, Any]:
             patient, channel, zone or patient.timezone, locale
         ),
         "fallback_line": lambda patient: contact_labels.fallback(patient, locale),
+        "phone_shown": contact_labels.phone_shown,
         "sent_by": lambda delivery: contact_labels.delivery_channel(delivery, locale),
     }
 
