@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -51,8 +51,9 @@ class Patient(IdempotentRow, Model):
     email_opted_out_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    # The latest of the patient's activity (patients/activity.py says what counts).
-    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The latest of the patient's activity (patients/activity.py says what counts); a row written
+    # without it (an import straight into the table) is active from when it was written.
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.current_timestamp())
 
     @property
     def quiet_hours(self) -> dict[str, str]:

@@ -28,14 +28,20 @@ _SOURCES = (
 
 
 def upgrade():
+    # SQLite rebuilds the table: keep its ids never reused (revision 0007).
     with op.batch_alter_table("patients", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
-        batch_op.add_column(sa.Column("last_activity_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "last_activity_at",
+                sa.DateTime(timezone=True),
+                server_default=sa.func.current_timestamp(),
+                nullable=False,
+            )
+        )
+        batch_op.create_index("ix_patients_clinic_activity", ["clinic_id", "last_activity_at", "id"], unique=False)
     op.execute("UPDATE patients SET last_activity_at = created_at")
     for source in _SOURCES:
         op.execute(f"UPDATE patients SET last_activity_at = ({source}) WHERE ({source}) > last_activity_at")
-    with op.batch_alter_table("patients", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
-        batch_op.alter_column("last_activity_at", existing_type=sa.DateTime(timezone=True), nullable=False)
-        batch_op.create_index("ix_patients_clinic_activity", ["clinic_id", "last_activity_at", "id"], unique=False)
 
 
 def downgrade():
