@@ -90,6 +90,13 @@ def test_editing_withdraws_consent_and_the_page_shows_a_stop_and_a_dead_number(a
         "email": "ana@example.com",
         "consent.sms": "on",
     }
+    refused = post(client, edit, {**form, "phone": "555 12"})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'id="phone-error"' in page and 'value="555 12"' in page and 'value="ana@example.com"' in page
+    assert 'id="consent-email" name="consent.email" checked' not in page  # the untick is kept too
+    unchanged = api.get(f"/v1/patients/{patient['id']}", headers=clinic["headers"]).get_json()
+    assert unchanged["consent"]["email"]  # nothing half-written
     assert post(client, edit, form).status_code == 302
     after = api.get(f"/v1/patients/{patient['id']}", headers=clinic["headers"]).get_json()
     assert after["consent"]["sms"] and not after["consent"]["email"] and after["consent"]["email_given_at"] is None
