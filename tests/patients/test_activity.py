@@ -47,6 +47,7 @@ def test_each_activity_moves_the_last_activity_forward_and_never_back(app, clien
     assert _activity(app, patient["id"])[0] == T0 + timedelta(hours=20)
 
     clock.freeze(T0 + timedelta(hours=21))  # a session of yesterday morning, recorded late
-    record_treatment(client, clinic, patient["id"], performed_at=T0 + timedelta(minutes=45), series={"session_number": 2, "planned_sessions": 3})
+    second = {"session_number": 2, "planned_sessions": 3}
+    record_treatment(client, clinic, patient["id"], performed_at=T0 + timedelta(minutes=45), series=second)
     last, updated = _activity(app, patient["id"])
     assert last == T0 + timedelta(hours=20) and updated == T0
