@@ -47,11 +47,10 @@ def _day(at: datetime, timezone: str, locale: str | None) -> str:
     return format_date(at.astimezone(ZoneInfo(timezone)).date(), format="medium", locale=negotiate(locale))
 
 
-def contact_state(patient: Any, channel: str, timezone: str, locale: str | None) -> str:
-    """One channel as the desk reads it: stopped, unreachable, agreed (how, when) or not.
-
-    A stop or a bad number outranks consent: either one means no message goes out."""
-    name = translate(CHANNELS[channel], locale)
+def contact_state(patient: Any, channel: str, locale: str | None) -> str:
+    """One channel as the desk reads it: stopped, unreachable, agreed (how, when) or not; days
+    are the patient's own. A stop or a bad number outranks consent: either means nothing is sent."""
+    name, timezone = translate(CHANNELS[channel], locale), patient.timezone
     opted_out = patient.sms_opted_out_at if channel == "sms" else patient.email_opted_out_at
     invalid = patient.phone_invalid_at if channel == "sms" else patient.email_invalid_at
     if not (patient.phone if channel == "sms" else patient.email):

@@ -78,9 +78,7 @@ def _helpers() -> dict[str, Any]:
         "actor": lambda kind, actor_id, names: labels.actor(kind, actor_id, names, locale),
         "screening_warning": lambda code: labels.screening_warning(code, locale),
         "ago": lambda at: labels.ago(at, locale),
-        "contact_state": lambda patient, channel, zone=None: contact_labels.contact_state(
-            patient, channel, zone or patient.timezone, locale
-        ),
+        "contact_state": lambda patient, channel: contact_labels.contact_state(patient, channel, locale),
         "fallback_line": lambda patient: contact_labels.fallback(patient, locale),
         "phone_shown": contact_labels.phone_shown,
         "sent_by": lambda delivery: contact_labels.delivery_channel(delivery, locale),
