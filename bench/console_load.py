@@ -9,7 +9,8 @@ and `--reminders-per-patient` reminders each (default 10, so 1,000,000 rows; 40 
 
 Then, in process through Flask's test client (the server's own time, no network), each
 page is requested `--requests` times after two warm-ups: `GET /v1/worklist`, the console
-home, the patient list, a patient page (a different patient each time), Results and
+home, the patient list (newest activity first) and its search by name, by phone as typed
+(national digits) and by part of an e-mail address, a patient page (a different patient each time), Results and
 `GET /v1/reports/engagement`. Prints p50/p95 milliseconds and the SQL statements each
 request ran, then one JSON line. Targets (issue 20): worklist, home and patient pages
 p95 <= 100 ms, Results <= 300 ms.
@@ -57,6 +58,23 @@ class Clinic:
     def alert(self, p: int) -> bool:
         return p % 100 == 1
 
+    def raised(self, p: int) -> datetime:
+        return self.now - timedelta(days=p % 30, hours=p % 24)
+
+    def checked_in(self, p: int) -> datetime | None:
+        if self.alert(p):
+            return self.raised(p)
+        return self.enrolled(p) + timedelta(hours=26) if p % 7 == 0 else None
+
+    def last_activity(self, p: int) -> datetime:
+        """As the service keeps it (patients/activity.py): the latest of enrollment, session, sign-in, check-in."""
+        signed_in = self.enrolled(p) + timedelta(hours=1) if self.signed_in(p) else self.enrolled(p)
+        return max(signed_in, self.checked_in(p) or signed_in)
+
+    @staticmethod
+    def phone(p: int) -> str:
+        return f"+3461{p:07d}"
+
 
 def seed(engine, clinic_id: int, plan: Clinic) -> dict[str, int]:
     w, now, n = Writer(engine), plan.now, plan.patients
@@ -66,10 +84,11 @@ def seed(engine, clinic_id: int, plan: Clinic) -> dict[str, int]:
     counts["patients"] = w.write(
         "patients",
         ("id", "clinic_id", "display_name", "external_ref", "timezone", "locale", "quiet_start", "quiet_end",
-         "screening", "created_at", "updated_at"),
+         "screening", "phone", "email", "created_at", "updated_at", "last_activity_at"),
         (
             (p, clinic_id, f"Patient {p}", f"ref-{p}", "Europe/Madrid", "es" if p % 3 == 0 else "en", "21:00",
-             "08:00", empty, w.ts(plan.enrolled(p)), w.ts(plan.enrolled(p)))
+             "08:00", empty, plan.phone(p), f"patient{p}@example.com", w.ts(plan.enrolled(p)),
+             w.ts(plan.enrolled(p)), w.ts(plan.last_activity(p)))
             for p in people
         ),
     )  # fmt: skip
@@ -101,7 +120,7 @@ def seed(engine, clinic_id: int, plan: Clinic) -> dict[str, int]:
         ),
     )  # fmt: skip
     alerting = [p for p in people if plan.alert(p)]
-    raised = {p: now - timedelta(days=p % 30, hours=p % 24) for p in alerting}
+    raised = {p: plan.raised(p) for p in alerting}
     counts["checkins"] = w.write(
         "checkins",
         ("id", "patient_id", "ratings", "red_flags", "outcome", "reasons", "advice", "created_at"),
@@ -230,6 +249,9 @@ def run(kind: str, args, work) -> dict[str, Any]:
         "GET /v1/worklist": lambda i: api.get("/v1/worklist", headers=headers),
         "console home": lambda i: console.get("/console/"),
         "patient list": lambda i: console.get("/console/patients"),
+        "search by name": lambda i: console.get("/console/patients", query_string={"q": f"patient {1 + i * step}"}),
+        "search by phone": lambda i: console.get("/console/patients", query_string={"q": plan.phone(1 + i * step)[3:]}),
+        "search by e-mail": lambda i: console.get("/console/patients", query_string={"q": f"PATIENT{1 + i * step}@"}),
         "patient page": lambda i: console.get(f"/console/patients/{1 + i * step}"),
         "Results": lambda i: console.get("/console/results"),
         "GET /v1/reports/engagement": lambda i: api.get("/v1/reports/engagement", headers=headers),

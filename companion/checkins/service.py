@@ -21,6 +21,7 @@ from companion.core.i18n import N_, translate
 from companion.core.pagination import Page, paginate, paginate_list
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
+from companion.patients.activity import mark_active
 from companion.patients.categories import CHECKIN_PROMPTS
 from companion.patients.models import Patient
 from companion.patients.service import get_patient
@@ -107,6 +108,7 @@ def submit_checkin(patient: Patient, data: dict[str, Any], key: str | None = Non
     checkin, replayed = idempotency.insert_once(checkin, scope, key, print_)
     if replayed:
         return checkin, True
+    mark_active(patient.id, now)
     checkin_triaged.send(checkin, patient=patient)
     _schedule_followup(checkin, patient, treatment)
     return checkin, False

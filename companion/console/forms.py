@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from companion.core.errors import ApiError
 from companion.core.i18n import N_
 from companion.core.requests import bad_text
+from companion.patients.contact import CHANNELS, CONSOLE
 
 
 class CsrfForm(FlaskForm):
@@ -103,6 +104,16 @@ def local_time(form: MultiDict[str, str], name: str, timezone: str) -> str | Non
 
 def checked(form: MultiDict[str, str], name: str) -> bool:
     return form.get(name) in ("on", "true", "1", "yes")
+
+
+def contact(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The contact fields of the enroll and edit forms; a tick records consent as given in the console."""
+    return {
+        "phone": text(form, "phone"),
+        "email": text(form, "email"),
+        "consent": {channel: checked(form, f"consent.{channel}") for channel in CHANNELS} | {"method": CONSOLE},
+        "fallback_channel": text(form, "fallback_channel"),
+    }
 
 
 def require_csrf() -> CsrfForm:

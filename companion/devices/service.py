@@ -19,6 +19,7 @@ from companion.core.pagination import Page, paginate
 from companion.core.transaction import unit_of_work
 from companion.devices.models import DeactivationReason, Device, DeviceKind
 from companion.extensions import db
+from companion.patients.activity import mark_active
 from companion.patients.models import Patient
 from companion.patients.service import sessions_ended
 from companion.push import webpush_subscription
@@ -66,6 +67,7 @@ def upsert_device(
             continue
         if patient_id is not None:
             _retire_beyond_cap(patient_id, current_app.config["MAX_DEVICES_PER_PATIENT"])
+            mark_active(patient_id, utcnow())
         device_activated.send(device, patient_id=patient_id, clinic_id=clinic_id)
         return device, created
     raise RuntimeError("device registration raced twice")

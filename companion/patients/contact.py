@@ -17,8 +17,12 @@ from companion.core.i18n import N_
 SMS: Final = "sms"
 EMAIL: Final = "email"
 CHANNELS: Final = (SMS, EMAIL)
-# How a consent was given: on a signed form, aloud to the front desk, or by the patient online.
-CONSENT_METHODS: Final = ("written", "verbal", "electronic")
+# How a consent was given: on a signed form, aloud to the front desk, by the patient online,
+# or ticked by clinic staff in the console's patient forms.
+CONSOLE: Final = "console"
+CONSENT_METHODS: Final = ("written", "verbal", "electronic", CONSOLE)
+# The request fields `apply_contact` reads.
+CONTACT_FIELDS: Final = ("phone", "email", "consent", "fallback_channel")
 
 BAD_PHONE: Final = N_("Enter a phone number that can receive text messages, e.g. +34 612 345 678.")
 BAD_EMAIL: Final = N_("Enter a valid e-mail address.")

@@ -19,6 +19,7 @@ from companion.core.clock import utcnow
 from companion.core.errors import Unauthorized
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
+from companion.patients.activity import mark_active
 from companion.patients.models import Patient, PatientToken, SignInLink
 
 UNUSABLE = "This link was used or has expired. Ask your clinic for a new code, or open the app."
@@ -57,6 +58,7 @@ def spend(raw: str) -> LinkSignIn:
     session = PatientToken(patient_id=patient.id, token_hash=hash_secret(token))
     db.session.add(session)
     db.session.flush()
+    mark_active(patient.id, now)
     audit.set_actor(PATIENT_SESSION, session.id, patient.clinic_id)
     audit.record(patient.id, "patient sign-in", target=f"sign_in_link_id={row.id}")
     return LinkSignIn(token, row.reminder_id)

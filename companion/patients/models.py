@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -19,6 +19,8 @@ class Patient(IdempotentRow, Model):
         UniqueConstraint("clinic_id", "external_ref"),
         UniqueConstraint("clinic_id", "idempotency_key"),
         Index("ix_patients_clinic_created", "clinic_id", "created_at"),
+        # The console's list, newest activity first (read backwards).
+        Index("ix_patients_clinic_activity", "clinic_id", "last_activity_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +54,9 @@ class Patient(IdempotentRow, Model):
     message_categories: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The latest of the patient's activity (patients/activity.py says what counts); a row written
+    # without it (an import straight into the table) is active from when it was written.
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.current_timestamp())
 
     @property
     def categories(self) -> dict[str, bool]:

@@ -24,8 +24,10 @@ from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.extensions import db
+from companion.patients.activity import mark_active
 from companion.patients.contact import apply_contact
 from companion.patients.models import EnrollmentCode, Patient, PatientToken
+from companion.patients.search import matching
 
 signals = Namespace()
 sessions_ended = signals.signal("sessions-ended", doc="kwargs: session_ids (patient token ids that stopped working)")
@@ -86,7 +88,7 @@ def enroll_patient(clinic: Clinic, data: dict[str, Any], key: str | None = None)
     existing = idempotency.earlier(Patient, scope, key, print_)
     if existing is not None:
         return _new_code_for(existing), True
-    quiet = data.get("quiet_hours") or _DEFAULT_QUIET
+    quiet, now = data.get("quiet_hours") or _DEFAULT_QUIET, utcnow()
     patient = Patient(
         clinic_id=clinic.id,
         display_name=data["display_name"].strip(),
@@ -98,8 +100,10 @@ def enroll_patient(clinic: Clinic, data: dict[str, Any], key: str | None = None)
         screening=data["screening"],
         consent_sms=False,
         consent_email=False,
+        created_at=now,
+        last_activity_at=now,
     )
-    apply_contact(patient, data, country=clinic.country, now=utcnow(), method="electronic")
+    apply_contact(patient, data, country=clinic.country, now=now, method="electronic")
     try:
         patient, replayed = idempotency.insert_once(patient, scope, key, print_)
     except IntegrityError:
@@ -161,18 +165,14 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient:
     return patient
 
 
-def list_patients(clinic: Clinic, limit: int, offset: int, search: str | None = None) -> Page:
-    """A page of the clinic's patients; `search` finds a part of the name or the clinic's reference."""
+def list_patients(clinic: Clinic, limit: int, offset: int, search: str | None = None, *, recent: bool = False) -> Page:
+    """A page of the clinic's patients, `search` as in `patients.search`: in enrollment order (the
+    API's, stable from page to page), or `recent`, latest activity first (the desk's list)."""
     query = db.select(Patient).where(Patient.clinic_id == clinic.id)
     if search:
-        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            db.or_(
-                db.func.lower(Patient.display_name).like(pattern, escape="\\"),
-                db.func.lower(Patient.external_ref).like(pattern, escape="\\"),
-            )
-        )
-    page = paginate(query.order_by(Patient.id), limit, offset)
+        query = query.where(matching(search, clinic.country))
+    order = (Patient.last_activity_at.desc(), Patient.id.desc()) if recent else (Patient.id,)
+    page = paginate(query.order_by(*order), limit, offset)
     audit.record_list([row.id for row in page["items"]])
     return page
 
@@ -210,6 +210,7 @@ def start_session(code: str) -> dict[str, Any]:
     session = PatientToken(patient_id=row.patient_id, token_hash=hash_secret(token))
     db.session.add(session)
     db.session.flush()
+    mark_active(row.patient_id, now)
     audit.record(row.patient_id, "patient sign-in", target=f"patient_session_id={session.id}")
     return {"token": token, "patient": db.session.get_one(Patient, row.patient_id)}
 
@@ -238,11 +239,11 @@ def _signed_in(raw_token: str) -> tuple[PatientToken, Patient]:
     token, patient = found
     if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_PRECISION:
         # Sliding expiry, written at most daily; its own small commit, so read-only requests keep it too.
-        commit_on_its_own(
-            lambda: db.session.execute(
-                db.update(PatientToken).where(PatientToken.id == token.id).values(last_used_at=now)
-            )
-        )
+        def seen() -> None:
+            db.session.execute(db.update(PatientToken).where(PatientToken.id == token.id).values(last_used_at=now))
+            mark_active(patient.id, now)
+
+        commit_on_its_own(seen)
     return token, patient
 
 

@@ -204,6 +204,9 @@ return [document.documentElement.scrollWidth, window.innerWidth, rows, lines];
 """
 
 
+LONG_EMAIL = "marta.gil.fernandezdelariva@consultoriodermatologicoluz.example"  # no hyphen to break at
+
+
 def test_every_page_fits_a_phone_in_english_and_spanish_with_no_serious_accessibility_fault(app, live_server, browser):
     from selenium.webdriver.common.by import By
 
@@ -215,7 +218,10 @@ def test_every_page_fits_a_phone_in_english_and_spanish_with_no_serious_accessib
     clinic = create_clinic(app, "Clínica Luz")
     make_staff(app, clinic["id"], "desk@luz.example")
     api = app.test_client()
-    patient = enroll(api, clinic, display_name="Marta Gil", screening={**NO_CONTRAINDICATIONS, "eczema": True})
+    # A long address and a number as tap-to-call links on the patient page and the alert card.
+    contact = {"phone": "+34 612 345 678", "email": LONG_EMAIL, "consent": {"sms": True, "email": True}}
+    screening = {**NO_CONTRAINDICATIONS, "eczema": True}
+    patient = enroll(api, clinic, display_name="Marta Gil", screening=screening, **contact)
     record_treatment(api, clinic, patient["id"], combined_with=["hyaluronic_acid"], clearance_confirmed=True)
     headers = app_sign_in(api, patient["enrollment_code"])
     checkin = {"ratings": {"redness": 2}, "red_flags": {"fever": True}, "note": "Me arde la mejilla desde anoche"}

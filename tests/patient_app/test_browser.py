@@ -41,6 +41,15 @@ if not HAVE_BROWSER and not os.environ.get("CI"):
 __all__ = ["live_server", "phone"]  # fixtures
 
 PAGES = ("/app/", "/app/aftercare", "/app/timeline", "/app/checkin", "/app/appointments", "/app/settings")
+# The rows the navigation's visible tabs stand on (a menu button counts as a tab).
+NAV_ROWS = """
+var tops = {};
+document.querySelectorAll('nav.tabs > a, nav.tabs > details').forEach(function (el) {
+  var box = el.getBoundingClientRect();
+  if (box.width) { tops[Math.round(box.top)] = true; }
+});
+return Object.keys(tops).length;
+"""
 
 
 def test_patient_story_on_a_phone(app, live_server: LiveServer, phone):
@@ -72,6 +81,8 @@ def test_patient_story_on_a_phone(app, live_server: LiveServer, phone):
             small, low = too_small(driver)
             assert not small, f"{name}: text under 16 px at {width}px: {small[:3]}"
             assert not low, f"{name}: tap targets under 44 px at {width}px: {low[:3]}"
+            rows = driver.execute_script(NAV_ROWS)
+            assert rows <= 1, f"{name}: the navigation wraps to {rows} rows at {width}px"
         axe_report[name] = serious_violations(driver)
 
     # 1. The join link, as the QR code on the hand-out holds it: the page's script fills the code.
@@ -152,12 +163,19 @@ def test_patient_story_on_a_phone(app, live_server: LiveServer, phone):
         {"url": f"/app/reminders/{reminder_id}"},
     ]
 
-    # 5. Spanish.
-    load("/app/settings")
+    # 5. Spanish, reached through the phone's "More" menu (Settings is folded into it at 390 px).
+    load("/app/")
+    assert not driver.find_element(By.CSS_SELECTOR, "nav.tabs > a.wide[href='/app/settings']").is_displayed()
+    driver.find_element(By.CSS_SELECTOR, "nav.tabs .more summary").click()
+    driver.find_element(By.CSS_SELECTOR, "nav.tabs .more .menu a[href='/app/settings']").click()
+    wait.until(lambda d: d.current_url.endswith("/app/settings"))
     driver.find_element(By.CSS_SELECTOR, "#locale option[value=es]").click()
     driver.find_element(By.ID, "save-settings").click()
     wait.until(lambda d: d.find_element(By.ID, "saved"))
     assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "es"
+    viewport(driver, 320)
+    assert driver.execute_script(NAV_ROWS) == 1, "the Spanish tabs wrap at 320 px"
+    viewport(driver, 390)
     shots.take("settings-spanish")
     load("/app/aftercare")  # seen online in Spanish: this copy is kept for offline
     assert "Qué evitar y hasta cuándo" in driver.page_source

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from companion.console import labels, once
+from companion.console import contact_labels, labels, once
 from companion.console.session import ConsoleSessionInterface, load_staff
 from companion.core.errors import ApiError
 from companion.core.i18n import translate
@@ -78,6 +78,10 @@ def _helpers() -> dict[str, Any]:
         "actor": lambda kind, actor_id, names: labels.actor(kind, actor_id, names, locale),
         "screening_warning": lambda code: labels.screening_warning(code, locale),
         "ago": lambda at: labels.ago(at, locale),
+        "contact_state": lambda patient, channel: contact_labels.contact_state(patient, channel, locale),
+        "fallback_line": lambda patient: contact_labels.fallback(patient, locale),
+        "phone_shown": contact_labels.phone_shown,
+        "sent_by": lambda delivery: contact_labels.delivery_channel(delivery, locale),
     }
 
 

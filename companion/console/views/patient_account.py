@@ -1,4 +1,4 @@
-"""A patient's details at the desk: edit them (name, zone, language, quiet hours, screening)
+"""A patient's details at the desk: edit them (name, zone, language, quiet hours, screening, contact)
 and sign out a lost phone. Each form redirects after it worked, so a reload repeats nothing."""
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from companion.console import once
-from companion.console.forms import CsrfForm, checked, form_errors, load, require_csrf, text
+from companion.console.forms import CsrfForm, checked, contact, form_errors, load, require_csrf, text
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
 from companion.console.views.patients import ZONES
 from companion.core.errors import ApiError
 from companion.patients import service as patients
+from companion.patients.contact import CHANNELS
 from companion.patients.models import Patient
 from companion.patients.schemas import PatientEditSchema
 from companion.patients.screening import CONTRAINDICATIONS
@@ -32,6 +33,7 @@ def _edit_data(form: MultiDict[str, str]) -> dict[str, Any]:
             **{key: checked(form, f"screening.{key}") for key in CONTRAINDICATIONS},
             "medications_note": text(form, "screening.medications_note"),
         },
+        **contact(form),
     }
 
 
@@ -46,6 +48,10 @@ def _as_form(patient: Patient) -> dict[str, Any]:
         "quiet_end": patient.quiet_end,
         "screening.medications_note": screening.get("medications_note") or "",
         **{f"screening.{key}": "on" for key in CONTRAINDICATIONS if screening.get(key)},
+        "phone": patient.phone or "",
+        "email": patient.email or "",
+        "fallback_channel": patient.fallback_channel or "",
+        **{f"consent.{channel}": "on" for channel in CHANNELS if getattr(patient, f"consent_{channel}")},
     }
 
 

@@ -13,7 +13,17 @@ from companion.alerts import replies
 from companion.alerts import service as alerts
 from companion.clinics.models import Clinic
 from companion.console import once
-from companion.console.forms import CsrfForm, checked, form_errors, load, local_time, number, require_csrf, text
+from companion.console.forms import (
+    CsrfForm,
+    checked,
+    contact,
+    form_errors,
+    load,
+    local_time,
+    number,
+    require_csrf,
+    text,
+)
 from companion.console.labels import moment
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
@@ -55,7 +65,7 @@ def patient_list() -> ResponseReturnValue:
     page, _ = load(PageArgsSchema(), {k: v for k, v in request.args.items() if k in ("limit", "offset")})
     page = page or {"limit": 50, "offset": 0}
     search = (request.args.get("q") or "").strip()[:200] or None
-    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"], search)
+    listing = patients.list_patients(staff_clinic(), page["limit"], page["offset"], search, recent=True)
     erased = request.args.get("erased", "")
     return render_template(
         "console/patients.html", listing=listing, search=search or "", erased=int(erased) if erased.isdigit() else None
@@ -74,6 +84,7 @@ def _enrollment_data(form: MultiDict[str, str]) -> dict[str, Any]:
             **{key: checked(form, f"screening.{key}") for key in CONTRAINDICATIONS},
             "medications_note": text(form, "screening.medications_note"),
         },
+        **contact(form),
     }
 
 

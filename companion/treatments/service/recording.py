@@ -16,6 +16,7 @@ from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
+from companion.patients.activity import mark_active
 from companion.patients.models import Patient
 from companion.patients.service import get_patient
 from companion.protocols.definition import Protocol
@@ -114,6 +115,7 @@ def record_treatment(
     if replayed:  # the same key raced in from a retry: answer as the first one did
         return treatment, True
     planning.write_reminders(treatment, plan)
+    mark_active(patient.id, treatment.performed_at)
     planning.sessions_changed.send(patient)
     return planning.with_timeline(treatment), False
 
