@@ -5,7 +5,7 @@ from typing import Any
 import phonenumbers
 from marshmallow import Schema, fields, post_dump, validate
 
-from companion.core.fields import Boolean, UtcDateTime, WebUrl
+from companion.core.fields import Boolean, TimeZoneName, UtcDateTime, WebUrl
 from companion.core.openapi import OPTIONAL
 from companion.core.pagination import page_schema
 
@@ -21,6 +21,10 @@ class ClinicSchema(Schema):
     country = fields.String(
         required=True,
         metadata={"description": "ISO 3166 alpha-2: patients' phone numbers without +country code are read in it"},
+    )
+    timezone = fields.String(
+        required=True,
+        metadata={"description": "IANA zone of clinic-wide lists (audit log, worklist, report days)"},
     )
     created_at = UtcDateTime()
 
@@ -66,6 +70,12 @@ class ClinicUpdateSchema(Schema):
         allow_none=True,
         validate=validate.Length(min=1, max=500),
         metadata={"description": "Opening hours as patients should read them, e.g. Mon-Fri 9:00-19:00"},
+    )
+    timezone = TimeZoneName(
+        metadata={
+            "description": "IANA zone, e.g. Europe/Madrid: the audit log, worklist times and the days of a "
+            "report's period are the clinic's local ones (a patient's own items stay in the patient's zone)",
+        }
     )
 
 

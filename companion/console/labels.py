@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 
@@ -190,6 +189,9 @@ AUDIT_ACTIONS = {
     "webhook secret rotated": N_("made a new webhook signing secret"),
     "staff invited": N_("invited a staff member"),
     "staff removed": N_("removed a staff member"),
+    "staff role changed": N_("changed a staff member's role"),
+    "staff signed out everywhere": N_("signed a staff member out everywhere"),
+    "clinic time zone changed": N_("changed the clinic's time zone"),
     "protocol override set": N_("changed the clinic's protocol values"),
     "protocol override cleared": N_("restored a protocol's default values"),
 }
@@ -200,6 +202,32 @@ METHOD_VERBS = {
     "PATCH": N_("changed"),
     "DELETE": N_("deleted"),
 }
+
+# The Settings table of protocol values: a restriction reads as its own title.
+PROTOCOL_VALUES = {
+    "hydration.for_hours": N_("Hydration reminders, for"),
+    "series.spacing_weeks_min": N_("Next session, at the earliest after"),
+    "series.spacing_weeks_max": N_("Next session, at the latest after"),
+    "maintenance.due_months": N_("Maintenance session due after"),
+    "maintenance.until_months": N_("Maintenance reminders until"),
+    "appointments.remind_days_before": N_("Appointment reminder"),
+    "redness_hours": N_("Redness lasts, up to %(mm)s mm deep"),
+    "swelling_hours": N_("Swelling lasts, up to %(mm)s mm deep"),
+}
+UNITS = {"hours": N_("h"), "weeks": N_("weeks"), "months": N_("months"), "days": N_("days before"), "spf": "SPF"}
+
+
+def protocol_value(path: tuple[str | int, ...], protocol: Mapping[str, Any], locale: str | None) -> str:
+    """A row of the protocol values table: "Sun (SPF)", "Redness lasts, up to 1.5 mm deep"."""
+    if path[0] == "restrictions":
+        title = protocol["restrictions"][path[1]]["title"]
+        text = str(title.get(negotiate(locale)) or title["en"])
+        return f"{text} (SPF)" if path[-1] == "spf" else text
+    if path[0] == "expected_course":
+        row = protocol["expected_course"]["depth_table"][int(path[2])]
+        return translate(PROTOCOL_VALUES[str(path[-1])], locale, mm=f"{row['up_to_mm']:g}")
+    return translate(PROTOCOL_VALUES[".".join(map(str, path))], locale)
+
 
 OUTCOMES = {"denied": N_("refused"), "failed": N_("failed")}
 
@@ -265,14 +293,6 @@ def work_item(item: Mapping[str, Any], alert: Any, locale: str | None) -> str:
     return translate(message, locale) if message else word("reason", reason, locale)
 
 
-def moment(at: datetime | None, timezone: str) -> str:
-    """An instant as the wall time of `timezone`, with the zone's abbreviation ("2026-12-07 09:00 CET")."""
-    if at is None:
-        return ""
-    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def ago(at: datetime, locale: str | None) -> str:
-    """How long ago, in the reader's words ("3 hours ago", "hace 3 horas"): a clinic-wide list
-    has no one zone to show a wall time in."""
+    """How long ago, in the reader's words ("3 hours ago", "hace 3 horas")."""
     return format_timedelta(at - utcnow(), add_direction=True, locale=negotiate(locale))

@@ -14,6 +14,7 @@ from companion.protocols.definition import Protocol
 from companion.protocols.models import ProtocolOverride
 from companion.protocols.registry import get_registry
 from companion.protocols.validation import ProtocolOverrideError, apply_overrides
+from companion.protocols.values import merge_form
 
 
 def _overrides(clinic_id: int) -> dict[str, ProtocolOverride]:
@@ -91,6 +92,21 @@ def set_override(clinic: Clinic, key: str, values: dict[str, Any]) -> dict[str, 
         row.values = values
     db.session.flush()
     audit.record(None, "protocol override set", target=f"protocol={key}")
+    return show_protocol(clinic, key)
+
+
+@unit_of_work
+def set_values(clinic: Clinic, key: str, typed: dict[str, Any]) -> dict[str, Any]:
+    """The Settings form's values ({"restrictions.sun.hours": 240, ...}; None: the default)
+    merged into the clinic's override, then saved as the API saves one (same checks, same
+    audit entry); all values back at their defaults leaves no override."""
+    default = _require(key)
+    row = _overrides(clinic.id).get(key)
+    applied = effective_protocol(clinic.id, key).as_dict()
+    values = merge_form(default.as_dict(), row.values if row else {}, applied, typed)
+    if values:
+        return set_override(clinic, key, values)
+    clear_override(clinic, key)
     return show_protocol(clinic, key)
 
 

@@ -215,6 +215,7 @@ def set_role(clinic_id: int, staff_id: int, role: str, *, by: StaffMember) -> St
     if role not in ROLES:
         raise Invalid("Unknown role.", fields={"role": [f"One of {', '.join(ROLES)}."]})
     if member.role != role:
+        audit.record(None, "staff role changed", target=f"staff_id={member.id},role={member.role}->{role}")
         member.role = role
         sessions.end_all(member.id)
     return member
@@ -223,7 +224,10 @@ def set_role(clinic_id: int, staff_id: int, role: str, *, by: StaffMember) -> St
 @unit_of_work
 def end_sessions(clinic_id: int, staff_id: int) -> int:
     """An administrator signs a member out everywhere (a lost laptop, a shared browser)."""
-    return sessions.end_all(_clinic_member(clinic_id, staff_id).id)
+    member = _clinic_member(clinic_id, staff_id)
+    ended = sessions.end_all(member.id)
+    audit.record(None, "staff signed out everywhere", target=f"staff_id={member.id},sessions={ended}")
+    return ended
 
 
 @unit_of_work

@@ -14,9 +14,9 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from companion.console import labels, once
-from companion.console.session import ConsoleSessionInterface, load_staff
+from companion.console.session import ConsoleSessionInterface, load_staff, staff_clinic
 from companion.core.errors import ApiError
-from companion.core.i18n import translate
+from companion.core.i18n import clinic_time, translate
 
 bp = Blueprint(
     "console",
@@ -68,7 +68,10 @@ def _helpers() -> dict[str, Any]:
         return {}
     staff = g.get("staff")
     locale = staff.locale if staff is not None else request.accept_languages.best_match(["en", "es"]) or "en"
+    zone = staff_clinic().timezone if staff is not None else "UTC"
     return {
+        "clinic_zone": zone,
+        "clinic_time": lambda at, seconds=False: clinic_time(at, zone, seconds=seconds),
         "_": lambda message, **values: translate(message, locale, **values),
         "staff": staff,
         "lang": locale,
