@@ -18,6 +18,8 @@ from typing import Any, ClassVar, overload
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.types import StrSequenceOrSet, UnknownOption
 
+from companion.core.field_messages import UNKNOWN_ZONE
+
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # http(s) with a host name, IPv4 or [IPv6] host, optional user info and port; no spaces or controls.
 WEB_URL = (
@@ -98,7 +100,7 @@ class TimeZoneName(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)
         if name not in _zones():
-            raise ValidationError(f"Unknown IANA time zone {name!r} (e.g. 'Europe/Madrid').")
+            raise ValidationError(UNKNOWN_ZONE.format(name=repr(name)))
         return name
 
 

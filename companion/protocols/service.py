@@ -7,6 +7,7 @@ from typing import Any
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.errors import Invalid, NotFound
+from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate_list
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
@@ -84,7 +85,7 @@ def set_override(clinic: Clinic, key: str, values: dict[str, Any]) -> dict[str, 
     try:
         apply_overrides(protocol, values)
     except ProtocolOverrideError as err:
-        raise Invalid("These overrides do not fit the protocol.", fields=err.fields) from None
+        raise Invalid(N_("These overrides do not fit the protocol."), fields=err.fields) from None
     row = _overrides(clinic.id).get(key)
     if row is None:
         db.session.add(ProtocolOverride(clinic_id=clinic.id, protocol_key=key, values=values))

@@ -14,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from companion.console import labels, once
-from companion.console.session import ConsoleSessionInterface, load_staff, staff_clinic
+from companion.console.session import ConsoleSessionInterface, load_staff, page_locale, staff_clinic
 from companion.core.errors import ApiError
 from companion.core.i18n import clinic_time, translate
 
@@ -67,7 +67,7 @@ def _helpers() -> dict[str, Any]:
     if not request.path.startswith(bp.url_prefix or "/console"):
         return {}
     staff = g.get("staff")
-    locale = staff.locale if staff is not None else request.accept_languages.best_match(["en", "es"]) or "en"
+    locale = page_locale()
     zone = staff_clinic().timezone if staff is not None else "UTC"
     return {
         "clinic_zone": zone,
