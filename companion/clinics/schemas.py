@@ -6,6 +6,7 @@ import phonenumbers
 from marshmallow import Schema, fields, post_dump, validate
 
 from companion.core.fields import Boolean, TimeZoneName, UtcDateTime, WebUrl
+from companion.core.i18n import N_
 from companion.core.openapi import OPTIONAL
 from companion.core.pagination import page_schema
 
@@ -56,13 +57,15 @@ class ClinicUpdateSchema(Schema):
     )
     phone = fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^\+?[0-9][0-9 ().-]{3,38}$", error="Use a phone number such as +34 912 345 678."),
+        validate=validate.Regexp(
+            r"^\+?[0-9][0-9 ().-]{3,38}$", error=N_("Use a phone number such as +34 912 345 678.")
+        ),
     )
     email = fields.Email(allow_none=True, validate=validate.Length(max=200))
     country = fields.String(
         validate=validate.And(
-            validate.Regexp(r"^[A-Z]{2}$", error="Use the two capital letters of ISO 3166, e.g. ES."),
-            validate.OneOf(sorted(phonenumbers.SUPPORTED_REGIONS), error="Not a country with phone numbers."),
+            validate.Regexp(r"^[A-Z]{2}$", error=N_("Use the two capital letters of ISO 3166, e.g. ES.")),
+            validate.OneOf(sorted(phonenumbers.SUPPORTED_REGIONS), error=N_("Not a country with phone numbers.")),
         ),
         metadata={"description": "ISO 3166 alpha-2, e.g. ES: patients' numbers without +country code are read in it"},
     )

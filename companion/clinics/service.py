@@ -17,6 +17,7 @@ from companion.clinics.zones import zone_for_country
 from companion.core.auth import bearer_token, checks_credentials, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
@@ -181,7 +182,7 @@ def update_clinic(clinic: Clinic, data: dict[str, Any]) -> ClinicWithSecret:
         try:
             check_with_config(data["webhook_url"], current_app.config)
         except UnsafeTarget as err:
-            raise Invalid("This webhook URL cannot be used.", fields={"webhook_url": [str(err)]}) from err
+            raise Invalid(N_("This webhook URL cannot be used."), fields={"webhook_url": [str(err)]}) from err
     url_changed = "webhook_url" in data and data["webhook_url"] != clinic.webhook_url
     if data.get("timezone", clinic.timezone) != clinic.timezone:
         audit.record(None, "clinic time zone changed", target=f"timezone={data['timezone']}")

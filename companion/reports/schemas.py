@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from companion.core.i18n import N_
 from companion.protocols.registry import protocol_keys
 from companion.reports.service import DEFAULT_DAYS, MAX_DAYS
 
@@ -30,7 +31,7 @@ class EngagementArgsSchema(Schema):
     def _period(self, data: dict[str, Any], **_kwargs: Any) -> None:
         start, end = data.get("from_"), data.get("to")
         if start and end and end < start:
-            raise ValidationError("Must not be before `from`.", "to")
+            raise ValidationError(N_("Must not be before `from`."), "to")
         if start and end and (end - start).days >= MAX_DAYS:
             raise ValidationError(f"At most {MAX_DAYS} days.", "to")
 

@@ -124,9 +124,18 @@ def update_protocol(key: str) -> ResponseReturnValue:
     except ApiError as err:
         if err.status == 404:
             raise
-        errors = form_errors(err, f"protocol.{key}", whole=f"protocol.{key}")
+        errors = _beside_fields(form_errors(err, f"protocol.{key}", whole=f"protocol.{key}"), key, typed)
         return _page(errors=errors, protocol_typed=request.form, open_protocol=key), 422
     return _done(f"#protocol-{key}", protocol_saved=key)
+
+
+def _beside_fields(errors: dict[str, str], key: str, typed: dict[str, Any]) -> dict[str, str]:
+    """Errors of values the form shows stay beside them; any other (a text set through the
+    API that a protocol change made invalid) is told above the form, not lost."""
+    shown = {f"protocol.{key}.{name}" for name in typed}
+    beside = {name: text for name, text in errors.items() if name in shown}
+    other = " ".join(text for name, text in errors.items() if name not in shown)
+    return beside | ({f"protocol.{key}": other} if other else {})
 
 
 @bp.route("/settings/protocols/<key>/reset", methods=["POST"])
