@@ -7,15 +7,18 @@ import inspect
 import re
 
 import pytest
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from companion.core.field_messages import TEMPLATES, translate_message, translate_messages
 from companion.core.i18n import translations
 from tests.patient_app.helpers import enrolled_patient, join, post
 
 # What only dumping can say (a form never meets it).
-DUMP_ONLY = {'"{input}" cannot be formatted as a {obj_type}.', '"{input}" cannot be formatted as a date.'}
-DUMP_ONLY.add("{input!r} cannot be formatted as a timedelta.")
+DUMP_ONLY = {
+    '"{input}" cannot be formatted as a {obj_type}.',
+    '"{input}" cannot be formatted as a date.',
+    "{input!r} cannot be formatted as a timedelta.",
+}
 
 
 def _marshmallow_messages() -> set[str]:
@@ -59,9 +62,9 @@ def test_every_message_marshmallow_can_write_has_a_spanish_template():
     ],
 )
 def test_a_real_field_error_reads_in_spanish_with_its_values(field, value, spanish):
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError) as refused:
         field.deserialize(value)
-    english = refused.value.messages  # type: ignore[attr-defined]
+    english = refused.value.messages
     assert translate_messages(english, "es-MX")[0].startswith(spanish)
     assert translate_messages(english, "en") == english
 
