@@ -5,12 +5,13 @@ from marshmallow import Schema, fields, validate
 from companion.checkins import triage_rules as rules
 from companion.checkins.symptoms import MAX_RATING, MIN_RATING, RED_FLAGS, SYMPTOMS
 from companion.core.fields import Boolean, UtcDateTime
+from companion.core.i18n import N_
 from companion.core.pagination import page_schema
 
 OUTCOMES = rules.OUTCOMES
 RULE_KINDS = (rules.RED_FLAG, rules.RATING, rules.TREND, rules.ALL_CLEAR)
 RULE_TIMINGS = (rules.ANY, rules.FIRST_DAY, rules.AFTER_FIRST_DAY, rules.INSIDE_WINDOW, rules.OUTSIDE_WINDOW)
-_RATING = validate.Range(min=MIN_RATING, max=MAX_RATING, error="Rate 0 (none) to 3 (severe).")
+_RATING = validate.Range(min=MIN_RATING, max=MAX_RATING, error=N_("Rate 0 (none) to 3 (severe)."))
 
 # Unknown symptom or flag names are rejected (marshmallow's default), not ignored.
 RatingsSchema = Schema.from_dict(

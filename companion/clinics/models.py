@@ -24,6 +24,8 @@ class Clinic(Model):
     hours: Mapped[str | None] = mapped_column(String(500))
     # ISO 3166 alpha-2: the region a patient's phone number is read in when it has no +country code.
     country: Mapped[str] = mapped_column(String(2), default="ES", server_default="ES")
+    # IANA zone of clinic-wide lists (audit log, worklist, Results days); a patient's items use the patient's.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The webhook's circuit breaker: failed deliveries in a row, and no attempt before `paused_until`.
     webhook_failures: Mapped[int] = mapped_column(default=0)

@@ -5,7 +5,8 @@ from typing import Any
 import phonenumbers
 from marshmallow import Schema, fields, post_dump, validate
 
-from companion.core.fields import Boolean, UtcDateTime, WebUrl
+from companion.core.fields import Boolean, TimeZoneName, UtcDateTime, WebUrl
+from companion.core.i18n import N_
 from companion.core.openapi import OPTIONAL
 from companion.core.pagination import page_schema
 
@@ -21,6 +22,10 @@ class ClinicSchema(Schema):
     country = fields.String(
         required=True,
         metadata={"description": "ISO 3166 alpha-2: patients' phone numbers without +country code are read in it"},
+    )
+    timezone = fields.String(
+        required=True,
+        metadata={"description": "IANA zone of clinic-wide lists (audit log, worklist, report days)"},
     )
     created_at = UtcDateTime()
 
@@ -52,13 +57,15 @@ class ClinicUpdateSchema(Schema):
     )
     phone = fields.String(
         allow_none=True,
-        validate=validate.Regexp(r"^\+?[0-9][0-9 ().-]{3,38}$", error="Use a phone number such as +34 912 345 678."),
+        validate=validate.Regexp(
+            r"^\+?[0-9][0-9 ().-]{3,38}$", error=N_("Use a phone number such as +34 912 345 678.")
+        ),
     )
     email = fields.Email(allow_none=True, validate=validate.Length(max=200))
     country = fields.String(
         validate=validate.And(
-            validate.Regexp(r"^[A-Z]{2}$", error="Use the two capital letters of ISO 3166, e.g. ES."),
-            validate.OneOf(sorted(phonenumbers.SUPPORTED_REGIONS), error="Not a country with phone numbers."),
+            validate.Regexp(r"^[A-Z]{2}$", error=N_("Use the two capital letters of ISO 3166, e.g. ES.")),
+            validate.OneOf(sorted(phonenumbers.SUPPORTED_REGIONS), error=N_("Not a country with phone numbers.")),
         ),
         metadata={"description": "ISO 3166 alpha-2, e.g. ES: patients' numbers without +country code are read in it"},
     )
@@ -66,6 +73,12 @@ class ClinicUpdateSchema(Schema):
         allow_none=True,
         validate=validate.Length(min=1, max=500),
         metadata={"description": "Opening hours as patients should read them, e.g. Mon-Fri 9:00-19:00"},
+    )
+    timezone = TimeZoneName(
+        metadata={
+            "description": "IANA zone, e.g. Europe/Madrid: the audit log, worklist times and the days of a "
+            "report's period are the clinic's local ones (a patient's own items stay in the patient's zone)",
+        }
     )
 
 

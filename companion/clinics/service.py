@@ -13,9 +13,11 @@ from sqlalchemy import Select, select
 from companion.audit import service as audit
 from companion.audit.models import API_KEY, CLI
 from companion.clinics.models import Clinic, ClinicApiKey
+from companion.clinics.zones import zone_for_country
 from companion.core.auth import bearer_token, checks_credentials, hash_secret, new_secret
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound, Unauthorized
+from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate
 from companion.core.transaction import commit_on_its_own, unit_of_work
 from companion.core.webhook_targets import UnsafeTarget, check_with_config
@@ -36,7 +38,8 @@ class ClinicWithSecret:
 @unit_of_work
 def create_clinic(name: str) -> tuple[Clinic, str]:
     """A clinic and its first API key; the key is returned once and stored hashed."""
-    clinic = Clinic(name=name, country=str(current_app.config.get("DEFAULT_COUNTRY") or "ES").upper()[:2])
+    country = str(current_app.config.get("DEFAULT_COUNTRY") or "ES").upper()[:2]
+    clinic = Clinic(name=name, country=country, timezone=zone_for_country(country))
     db.session.add(clinic)
     db.session.flush()
     raw_key = issue_api_key(clinic)
@@ -179,9 +182,11 @@ def update_clinic(clinic: Clinic, data: dict[str, Any]) -> ClinicWithSecret:
         try:
             check_with_config(data["webhook_url"], current_app.config)
         except UnsafeTarget as err:
-            raise Invalid("This webhook URL cannot be used.", fields={"webhook_url": [str(err)]}) from err
+            raise Invalid(N_("This webhook URL cannot be used."), fields={"webhook_url": [str(err)]}) from err
     url_changed = "webhook_url" in data and data["webhook_url"] != clinic.webhook_url
-    for name in ("name", "descriptive_push", "webhook_url", "phone", "email", "hours", "country"):
+    if data.get("timezone", clinic.timezone) != clinic.timezone:
+        audit.record(None, "clinic time zone changed", target=f"timezone={data['timezone']}")
+    for name in ("name", "descriptive_push", "webhook_url", "phone", "email", "hours", "country", "timezone"):
         if name in data:
             setattr(clinic, name, data[name])
     if url_changed:

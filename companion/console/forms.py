@@ -1,6 +1,6 @@
 """Console forms: Flask-WTF for the CSRF token on every form; the fields themselves are
 validated by the same marshmallow schemas as the API, so the console accepts exactly
-what the API accepts and shows the same messages next to each field."""
+what the API accepts and shows the same messages next to each field, in the reader's language."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from flask_wtf import FlaskForm
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from companion.console.session import page_locale
 from companion.core.errors import ApiError
+from companion.core.field_messages import translate_messages
 from companion.core.i18n import N_
 from companion.core.requests import bad_text
 from companion.patients.contact import CHANNELS, CONSOLE
@@ -58,7 +60,7 @@ def _bad_characters(data: Any, prefix: str = "") -> dict[str, str]:
 def form_errors(err: ApiError, prefix: str = "", *, whole: str = "_form") -> dict[str, str]:
     """A service's refusal as the form's errors: each field's messages beside that field
     (named as the template names it, under `prefix`), else the message for the whole form."""
-    return flatten_errors(err.fields, prefix) or {whole: err.message}
+    return flatten_errors(translate_messages(err.fields, page_locale()), prefix) or {whole: err.message}
 
 
 def load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[str, str]]:
@@ -69,7 +71,7 @@ def load(schema: Schema, data: dict[str, Any]) -> tuple[dict[str, Any] | None, d
     try:
         return schema.load(data), {}
     except ValidationError as err:
-        return None, flatten_errors(err.messages)
+        return None, flatten_errors(translate_messages(err.messages, page_locale()))
 
 
 def text(form: MultiDict[str, str], name: str) -> str | None:

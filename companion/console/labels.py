@@ -1,5 +1,5 @@
 """The one home of the console's words for data codes (worklist reasons, severities, triage
-reasons, add-ons, body areas, audit actions, states): a person reads words, never codes.
+reasons, add-ons, body areas, states; the audit log's in audit_labels.py): a person reads words, never codes.
 
 Every text is an English message id marked with `N_`, so the catalogs carry it and a
 Spanish reader gets Spanish. An unknown code falls back to itself with spaces, never an error.
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 
@@ -151,50 +150,6 @@ AREAS = {
     "calves": N_("calves"),
 }
 
-ACTORS = {
-    "api_key": N_("API key #%(id)s"),
-    "staff": N_("staff member #%(id)s"),
-    "patient_session": N_("the patient's app"),
-    "enrollment_code": N_("an enrollment code"),
-}
-
-# What a request did, by its route; anything else reads as its method's verb.
-AUDIT_ACTIONS = {
-    "POST /console/patients/{patient_id}/erase": N_("erased patient"),
-    "DELETE /v1/patients/{patient_id}": N_("erased patient"),
-    "GET /console/patients/{patient_id}/export": N_("exported patient"),
-    "GET /v1/patients/{patient_id}/export": N_("exported patient"),
-    "GET /console/patients/{patient_id}": N_("opened patient"),
-    "GET /v1/patients/{patient_id}": N_("read patient"),
-    "GET /console/": N_("opened the worklist with patient"),
-    "GET /v1/worklist": N_("read the worklist with patient"),
-    "POST /console/patients/new": N_("enrolled patient"),
-    "POST /v1/patients": N_("enrolled patient"),
-    "POST /console/patients/{patient_id}/sessions/new": N_("recorded a session of patient"),
-    "POST /v1/patients/{patient_id}/treatments": N_("recorded a session of patient"),
-    "POST /console/patients/{patient_id}/handout": N_("printed a new code for patient"),
-    "POST /console/patients/{patient_id}/edit": N_("edited patient"),
-    "PATCH /v1/patients/{patient_id}": N_("edited patient"),
-    "POST /console/patients/{patient_id}/sign-out": N_("signed out the phones of patient"),
-    "POST /console/alerts/{alert_id}/acknowledge": N_("acknowledged an alert of patient"),
-    "POST /console/alerts/{alert_id}/resolve": N_("resolved an alert of patient"),
-    "POST /v1/patient-sessions": N_("signed in to the app: patient"),
-    "POST /v1/me/checkins": N_("checked in: patient"),
-    "patient sign-in": N_("signed in to the app: patient"),
-    "patient erased": N_("erased patient"),
-    "console sign-in": N_("signed in to the console"),
-    "api key created": N_("created an API key"),
-    "api key revoked": N_("revoked an API key"),
-    "revoked api key used": N_("used a revoked API key"),
-    "webhook url changed": N_("changed the alert webhook"),
-    "webhook removed": N_("removed the alert webhook"),
-    "webhook secret rotated": N_("made a new webhook signing secret"),
-    "staff invited": N_("invited a staff member"),
-    "staff removed": N_("removed a staff member"),
-    "protocol override set": N_("changed the clinic's protocol values"),
-    "protocol override cleared": N_("restored a protocol's default values"),
-    "message categories changed": N_("changed which messages they receive"),
-}
 # The patient's message categories (companion/patients/categories.py).
 CATEGORIES = {
     "care_instructions": N_("care instructions"),
@@ -205,13 +160,31 @@ CATEGORIES = {
     "maintenance": N_("next-session and maintenance nudges"),
     "promotional": N_("offers"),
 }
-METHOD_VERBS = {
-    "GET": N_("read"),
-    "POST": N_("changed"),
-    "PUT": N_("changed"),
-    "PATCH": N_("changed"),
-    "DELETE": N_("deleted"),
+# The Settings table of protocol values: a restriction reads as its own title.
+PROTOCOL_VALUES = {
+    "hydration.for_hours": N_("Hydration reminders, for"),
+    "series.spacing_weeks_min": N_("Next session, at the earliest after"),
+    "series.spacing_weeks_max": N_("Next session, at the latest after"),
+    "maintenance.due_months": N_("Maintenance session due after"),
+    "maintenance.until_months": N_("Maintenance reminders until"),
+    "appointments.remind_days_before": N_("Appointment reminder"),
+    "redness_hours": N_("Redness lasts, up to %(mm)s mm deep"),
+    "swelling_hours": N_("Swelling lasts, up to %(mm)s mm deep"),
 }
+UNITS = {"hours": N_("h"), "weeks": N_("weeks"), "months": N_("months"), "days": N_("days before"), "spf": "SPF"}
+
+
+def protocol_value(path: tuple[str | int, ...], protocol: Mapping[str, Any], locale: str | None) -> str:
+    """A row of the protocol values table: "Sun (SPF)", "Redness lasts, up to 1.5 mm deep"."""
+    if path[0] == "restrictions":
+        title = protocol["restrictions"][path[1]]["title"]
+        text = str(title.get(negotiate(locale)) or title["en"])
+        return f"{text} (SPF)" if path[-1] == "spf" else text
+    if path[0] == "expected_course":
+        row = protocol["expected_course"]["depth_table"][int(path[2])]
+        return translate(PROTOCOL_VALUES[str(path[-1])], locale, mm=f"{row['up_to_mm']:g}")
+    return translate(PROTOCOL_VALUES[".".join(map(str, path))], locale)
+
 
 OUTCOMES = {"denied": N_("refused"), "failed": N_("failed")}
 
@@ -243,22 +216,6 @@ def word(table: str, code: Any, locale: str | None) -> str:
     return translate(message, locale) if message else code.replace("_", " ")
 
 
-def audit_action(action: str, locale: str | None) -> str:
-    """ "POST /console/patients/{patient_id}/erase" → "erased patient"."""
-    message = AUDIT_ACTIONS.get(action)
-    if message is None:
-        message = METHOD_VERBS.get(action.partition(" ")[0], N_("changed"))
-    return translate(message, locale)
-
-
-def actor(kind: str, actor_id: int | None, names: Mapping[int, str], locale: str | None) -> str:
-    """A staff member by name (and role), anyone else by what they are."""
-    if kind == "staff" and actor_id is not None and actor_id in names:
-        return names[actor_id]
-    message = ACTORS.get(kind)
-    return translate(message, locale, id=actor_id) if message else f"{kind} #{actor_id}"
-
-
 def screening_warning(code: str, locale: str | None) -> str:
     """A positive screening answer as the warning the desk reads, in its language."""
     condition = CONTRAINDICATIONS.get(code)
@@ -278,14 +235,6 @@ def work_item(item: Mapping[str, Any], alert: Any, locale: str | None) -> str:
     return translate(message, locale) if message else word("reason", reason, locale)
 
 
-def moment(at: datetime | None, timezone: str) -> str:
-    """An instant as the wall time of `timezone`, with the zone's abbreviation ("2026-12-07 09:00 CET")."""
-    if at is None:
-        return ""
-    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
-
-
 def ago(at: datetime, locale: str | None) -> str:
-    """How long ago, in the reader's words ("3 hours ago", "hace 3 horas"): a clinic-wide list
-    has no one zone to show a wall time in."""
+    """How long ago, in the reader's words ("3 hours ago", "hace 3 horas")."""
     return format_timedelta(at - utcnow(), add_direction=True, locale=negotiate(locale))

@@ -66,6 +66,12 @@ def load_staff(app: Flask) -> None:
     audit.set_actor(STAFF, member.id, member.clinic_id)
 
 
+def page_locale() -> str:
+    """The reader's language: the signed-in member's, else what the browser asks for."""
+    staff = g.get("staff")
+    return str(staff.locale) if staff is not None else request.accept_languages.best_match(["en", "es"]) or "en"
+
+
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -18,6 +18,9 @@ from typing import Any, ClassVar, overload
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.types import StrSequenceOrSet, UnknownOption
 
+from companion.core.field_messages import UNKNOWN_ZONE
+from companion.core.i18n import N_
+
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 # http(s) with a host name, IPv4 or [IPv6] host, optional user info and port; no spaces or controls.
 WEB_URL = (
@@ -98,13 +101,13 @@ class TimeZoneName(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)
         if name not in _zones():
-            raise ValidationError(f"Unknown IANA time zone {name!r} (e.g. 'Europe/Madrid').")
+            raise ValidationError(UNKNOWN_ZONE.format(name=repr(name)))
         return name
 
 
 def Locale(**kwargs: Any) -> fields.String:
     return fields.String(
-        validate=Pattern(r"^[a-z]{2}(-[A-Z]{2})?$", error="Use a locale like 'en' or 'es-MX'."),
+        validate=Pattern(r"^[a-z]{2}(-[A-Z]{2})?$", error=N_("Use a locale like 'en' or 'es-MX'.")),
         metadata={"example": "es-MX", **kwargs.pop("metadata", {})},
         **kwargs,
     )
@@ -135,7 +138,7 @@ def WebUrl(**kwargs: Any) -> fields.String:
     """A URL our server can post to, documented as https only: plain http passes this check
     only for the development setting that allows local receivers (refused after it otherwise)."""
     return fields.String(
-        validate=[Pattern(WEB_URL, error="Use an https:// URL."), validate.Length(max=2000)],
+        validate=[Pattern(WEB_URL, error=N_("Use an https:// URL.")), validate.Length(max=2000)],
         metadata={
             "example": "https://clinic.example/aftercare-hook",
             "pattern": HTTPS_URL,
@@ -146,8 +149,8 @@ def WebUrl(**kwargs: Any) -> fields.String:
 
 
 class QuietHoursSchema(Schema):
-    start = fields.String(required=True, validate=Pattern(HHMM, error="Use HH:MM (24 h)."))
-    end = fields.String(required=True, validate=Pattern(HHMM, error="Use HH:MM (24 h)."))
+    start = fields.String(required=True, validate=Pattern(HHMM, error=N_("Use HH:MM (24 h).")))
+    end = fields.String(required=True, validate=Pattern(HHMM, error=N_("Use HH:MM (24 h).")))
 
 
 class OneOfBodies(Schema):

@@ -10,7 +10,7 @@ unknown falls back to English. No Flask here: the pure engines use it too.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,20 @@ def local_day(at: datetime, timezone: str, locale: str | None) -> str:
 def local_clock(at: datetime, timezone: str, locale: str | None) -> str:
     """ "3:00 PM" / "15:00", in the reader's zone."""
     return format_time(at.astimezone(ZoneInfo(timezone)), "short", locale=negotiate(locale))
+
+
+def moment(at: datetime | None, timezone: str) -> str:
+    """An instant as the wall time of `timezone`, with the zone's abbreviation ("2026-12-07 09:00 CET")."""
+    if at is None:
+        return ""
+    return at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def clinic_time(at: datetime, timezone: str, *, seconds: bool = False) -> str:
+    """ "2026-12-07 09:15" on the clinic's wall clock: clinic-wide lists, numeric in every
+    language; the page names the zone once. A naive value is UTC (as stored)."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def local_moment(at: datetime, timezone: str, locale: str | None) -> str:

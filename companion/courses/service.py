@@ -21,6 +21,7 @@ from companion.clinics.models import Clinic
 from companion.core import idempotency
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid
+from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
@@ -197,7 +198,8 @@ def _check_starts_at(data: dict[str, Any]) -> None:
     now = utcnow()
     if not now < data["starts_at"] <= now + _MAX_AHEAD:
         raise Invalid(
-            "starts_at is out of range.", fields={"starts_at": ["Must be in the future and at most two years ahead."]}
+            N_("starts_at is out of range."),
+            fields={"starts_at": ["Must be in the future and at most two years ahead."]},
         )
 
 

@@ -12,11 +12,12 @@ from werkzeug.datastructures import MultiDict
 from companion.checkins.schemas import CheckInCreateSchema
 from companion.checkins.symptoms import RED_FLAGS, SYMPTOMS
 from companion.core.errors import Conflict, Invalid
+from companion.core.field_messages import translate_messages
 from companion.devices import service as devices
 from companion.patient_app import labels, service, session
 from companion.patient_app.forms import checkin_data, field_errors, push_key, settings_data
 from companion.patient_app.schemas import WebSubscriptionSchema
-from companion.patient_app.web import pages
+from companion.patient_app.web import page_locale, pages
 from companion.patients import service as patients
 from companion.patients.schemas import MePrefsSchema
 
@@ -72,7 +73,7 @@ def checkin() -> ResponseReturnValue:
     try:
         data = CheckInCreateSchema().load(checkin_data(request.form))
     except ValidationError as err:
-        return _checkin_form(field_errors(err.messages), request.form, 422)
+        return _checkin_form(field_errors(translate_messages(err.messages, page_locale())), request.form, 422)
     result = service.check_in(session.current(), data)
     return render_template("patient_app/checkin_result.html", labels=labels, **result), 201
 
@@ -104,7 +105,7 @@ def save_settings() -> ResponseReturnValue:
     try:
         data = MePrefsSchema().load(settings_data(request.form))
     except ValidationError as err:
-        return _settings(field_errors(err.messages), status=422)
+        return _settings(field_errors(translate_messages(err.messages, page_locale())), status=422)
     service.save_settings(session.current(), data)
     return redirect(url_for("patient_app.settings", saved=1), 303)
 

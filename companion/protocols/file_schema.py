@@ -15,6 +15,7 @@ from marshmallow.types import StrSequenceOrSet, UnknownOption
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from companion.core.fields import Boolean
+from companion.core.i18n import N_
 from companion.patients.categories import CARE_INSTRUCTIONS, CATEGORIES
 from companion.protocols.file_fields import (
     HHMM,
@@ -121,9 +122,9 @@ class SeriesSchema(MessageSchema):
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("spacing_weeks_max", 99) <= data.get("spacing_weeks_min", 0):
-            raise ValidationError("Must be greater than spacing_weeks_min.", "spacing_weeks_max")
+            raise ValidationError(N_("Must be greater than spacing_weeks_min."), "spacing_weeks_max")
         if data.get("recommended_max_sessions", 99) < data.get("recommended_min_sessions", 0):
-            raise ValidationError("Must be at least recommended_min_sessions.", "recommended_max_sessions")
+            raise ValidationError(N_("Must be at least recommended_min_sessions."), "recommended_max_sessions")
 
 
 class MaintenanceSchema(MessageSchema):
@@ -140,10 +141,10 @@ class MaintenanceSchema(MessageSchema):
     @validates_schema
     def _ordered(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("until_months", 99) <= data.get("due_months", 0):
-            raise ValidationError("Must be greater than due_months.", "until_months")
+            raise ValidationError(N_("Must be greater than due_months."), "until_months")
         months = data.get("nudge_months", [])
         if months != sorted(set(months)):
-            raise ValidationError("Must be increasing and unique.", "nudge_months")
+            raise ValidationError(N_("Must be increasing and unique."), "nudge_months")
 
 
 class AppointmentsSchema(MessageSchema):
@@ -175,10 +176,10 @@ class ExpectedCourseSchema(_Strict):
         rows = data.get("depth_table", [])
         for index, (row, following) in enumerate(itertools.pairwise(rows), start=1):
             if following["up_to_mm"] <= row["up_to_mm"]:
-                raise ValidationError({index: {"up_to_mm": ["Rows must be in increasing depth."]}}, "depth_table")
+                raise ValidationError({index: {"up_to_mm": [N_("Rows must be in increasing depth.")]}}, "depth_table")
             for name in ("redness_hours", "swelling_hours"):
                 if following[name] < row[name]:
-                    raise ValidationError({index: {name: ["A deeper row cannot heal faster."]}}, "depth_table")
+                    raise ValidationError({index: {name: [N_("A deeper row cannot heal faster.")]}}, "depth_table")
 
 
 class WarningSignSchema(_Strict):

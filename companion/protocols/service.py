@@ -7,6 +7,7 @@ from typing import Any
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.errors import Invalid, NotFound
+from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate_list
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
@@ -14,6 +15,7 @@ from companion.protocols.definition import Protocol
 from companion.protocols.models import ProtocolOverride
 from companion.protocols.registry import get_registry
 from companion.protocols.validation import ProtocolOverrideError, apply_overrides
+from companion.protocols.values import merge_form
 
 
 def _overrides(clinic_id: int) -> dict[str, ProtocolOverride]:
@@ -83,7 +85,7 @@ def set_override(clinic: Clinic, key: str, values: dict[str, Any]) -> dict[str, 
     try:
         apply_overrides(protocol, values)
     except ProtocolOverrideError as err:
-        raise Invalid("These overrides do not fit the protocol.", fields=err.fields) from None
+        raise Invalid(N_("These overrides do not fit the protocol."), fields=err.fields) from None
     row = _overrides(clinic.id).get(key)
     if row is None:
         db.session.add(ProtocolOverride(clinic_id=clinic.id, protocol_key=key, values=values))
@@ -91,6 +93,21 @@ def set_override(clinic: Clinic, key: str, values: dict[str, Any]) -> dict[str, 
         row.values = values
     db.session.flush()
     audit.record(None, "protocol override set", target=f"protocol={key}")
+    return show_protocol(clinic, key)
+
+
+@unit_of_work
+def set_values(clinic: Clinic, key: str, typed: dict[str, Any]) -> dict[str, Any]:
+    """The Settings form's values ({"restrictions.sun.hours": 240, ...}; None: the default)
+    merged into the clinic's override, then saved as the API saves one (same checks, same
+    audit entry); all values back at their defaults leaves no override."""
+    default = _require(key)
+    row = _overrides(clinic.id).get(key)
+    applied = effective_protocol(clinic.id, key).as_dict()
+    values = merge_form(default.as_dict(), row.values if row else {}, applied, typed)
+    if values:
+        return set_override(clinic, key, values)
+    clear_override(clinic, key)
     return show_protocol(clinic, key)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from companion.core.i18n import N_
 from companion.protocols.registry import protocol_keys
 from companion.reports.service import DEFAULT_DAYS, MAX_DAYS
 
@@ -13,11 +14,11 @@ from companion.reports.service import DEFAULT_DAYS, MAX_DAYS
 class EngagementArgsSchema(Schema):
     from_ = fields.Date(
         data_key="from",
-        metadata={"description": f"First day (UTC), inclusive; {DEFAULT_DAYS} days before `to` by default"},
+        metadata={"description": f"First day (clinic zone), inclusive; {DEFAULT_DAYS} days before `to` by default"},
     )
     to = fields.Date(
         metadata={
-            "description": f"Last day (UTC), inclusive; today by default. Not before `from`, and at most "
+            "description": f"Last day (clinic zone), inclusive; today by default. Not before `from`, and at most "
             f"{MAX_DAYS} days after it (422 otherwise)"
         }
     )
@@ -30,7 +31,7 @@ class EngagementArgsSchema(Schema):
     def _period(self, data: dict[str, Any], **_kwargs: Any) -> None:
         start, end = data.get("from_"), data.get("to")
         if start and end and end < start:
-            raise ValidationError("Must not be before `from`.", "to")
+            raise ValidationError(N_("Must not be before `from`."), "to")
         if start and end and (end - start).days >= MAX_DAYS:
             raise ValidationError(f"At most {MAX_DAYS} days.", "to")
 
@@ -72,6 +73,9 @@ class SeriesRebookingSchema(Schema):
 class EngagementSchema(Schema):
     from_ = fields.Date(required=True, data_key="from", attribute="from")
     to = fields.Date(required=True)
+    timezone = fields.String(
+        required=True, metadata={"description": "The clinic's IANA zone: `from` and `to` are its local days"}
+    )
     protocol = fields.String(required=True, allow_none=True)
     reminders = fields.List(fields.Nested(ReminderFunnelSchema), required=True)
     checkins = fields.Nested(CheckInsSchema, required=True)

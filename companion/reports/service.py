@@ -1,7 +1,8 @@
 """A clinic's results over a period: do its patients get, open and follow their reminders,
 answer check-ins, and rebook? Each figure is one aggregate query over the clinic's rows.
 
-The period is whole UTC days, `start` to `end` inclusive. Reminders count by when they were
+The period is whole days of the clinic's zone, `start` to `end` inclusive ("1 to 7 December"
+means the clinic's own days, midnight to midnight on its wall clock, DST included). Reminders count by when they were
 due, alerts by when they were raised, series sessions by when they were performed.
 `protocol` narrows everything to patients with a session of that protocol.
 """
@@ -11,8 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import statistics
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, case, exists, func, select, text, true
 from sqlalchemy.orm import aliased
@@ -22,6 +24,7 @@ from companion.checkins.models import CheckIn
 from companion.checkins.triage_rules import Severity
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
+from companion.core.localtime import local_date, wall_to_utc
 from companion.courses.models import ATTENDED, BOOKED, Appointment
 from companion.extensions import db
 from companion.protocols.service import effective_protocols
@@ -40,14 +43,16 @@ _Session = aliased(Treatment, name="series_session")
 def engagement(clinic: Clinic, start: date | None, end: date | None, protocol: str | None) -> dict[str, Any]:
     """The whole report (the API's body, the Results page's figures, the CSV's rows); by default
     the last 30 days up to today."""
-    end = end or utcnow().date()
+    zone = ZoneInfo(clinic.timezone)
+    end = end or local_date(utcnow(), zone)
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
-    since = datetime.combine(start, time.min, tzinfo=UTC)
-    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    since = wall_to_utc(start, time.min, zone)
+    until = wall_to_utc(end + timedelta(days=1), time.min, zone)
     scope = _Scope(clinic.id, since, until, protocol)
     return {
         "from": start,
         "to": end,
+        "timezone": clinic.timezone,
         "protocol": protocol,
         "reminders": _reminders(scope),
         "checkins": _checkins(scope),

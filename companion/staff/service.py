@@ -71,7 +71,7 @@ def create_staff(
     if "@" not in email or len(email) > 254:
         raise Invalid(N_("Enter a valid e-mail address."), fields={"email": [N_("Enter a valid e-mail address.")]})
     if role not in ROLES:
-        raise Invalid("Unknown role.", fields={"role": [f"One of {', '.join(ROLES)}."]})
+        raise Invalid(N_("Unknown role."), fields={"role": [f"One of {', '.join(ROLES)}."]})
     query = db.select(StaffMember).where(StaffMember.clinic_id == clinic_id, StaffMember.email == email)
     member = db.session.scalar(query.with_for_update())
     if member is not None and member.active and not _one_time_password_expired(member, utcnow()):
@@ -213,8 +213,9 @@ def set_role(clinic_id: int, staff_id: int, role: str, *, by: StaffMember) -> St
     if member.id == by.id:
         raise Conflict(N_("You cannot change your own role."))
     if role not in ROLES:
-        raise Invalid("Unknown role.", fields={"role": [f"One of {', '.join(ROLES)}."]})
+        raise Invalid(N_("Unknown role."), fields={"role": [f"One of {', '.join(ROLES)}."]})
     if member.role != role:
+        audit.record(None, "staff role changed", target=f"staff_id={member.id},role={member.role}->{role}")
         member.role = role
         sessions.end_all(member.id)
     return member
@@ -223,14 +224,17 @@ def set_role(clinic_id: int, staff_id: int, role: str, *, by: StaffMember) -> St
 @unit_of_work
 def end_sessions(clinic_id: int, staff_id: int) -> int:
     """An administrator signs a member out everywhere (a lost laptop, a shared browser)."""
-    return sessions.end_all(_clinic_member(clinic_id, staff_id).id)
+    member = _clinic_member(clinic_id, staff_id)
+    ended = sessions.end_all(member.id)
+    audit.record(None, "staff signed out everywhere", target=f"staff_id={member.id},sessions={ended}")
+    return ended
 
 
 @unit_of_work
 def deactivate(clinic_id: int, staff_id: int, *, by: StaffMember) -> None:
     member = _clinic_member(clinic_id, staff_id)
     if member.id == by.id:
-        raise Conflict("You cannot remove your own account.")
+        raise Conflict(N_("You cannot remove your own account."))
     member.active = False
     sessions.end_all(member.id)
     audit.record(None, "staff removed", target=f"staff_id={member.id}")

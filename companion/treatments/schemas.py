@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from companion.core.fields import AwareDateTime, Boolean, Integer, Number, UtcDateTime
+from companion.core.i18n import N_
 from companion.core.pagination import page_schema
 from companion.protocols.registry import protocol_keys
 from companion.reminders.schemas import ReminderSchema
@@ -29,7 +30,7 @@ class SeriesSchema(Schema):
     @validates_schema
     def _number_within_series(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["session_number"] > data["planned_sessions"]:
-            raise ValidationError("Cannot exceed planned_sessions.", field_name="session_number")
+            raise ValidationError(N_("Cannot exceed planned_sessions."), field_name="session_number")
 
 
 def _depth(**kwargs: Any) -> Number:

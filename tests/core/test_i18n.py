@@ -116,6 +116,17 @@ def test_every_console_page_reads_in_spanish_with_no_code_and_no_english_left(ap
     webhook = {"name": "Clínica Luz", "phone": "+34 600 000 000", "webhook_url": "https://10.1.2.3/alertas"}
     refused_webhook = post(client, "/console/settings/clinic", webhook, form_page="/console/settings")
     assert refused_webhook.status_code == 422
+    wrong_values = {
+        "v.restrictions.makeup.hours": "mucho",
+        "v.restrictions.sun.spf": "24.5",
+        "v.hydration.for_hours": "0",
+    }
+    refused_values = post(
+        client, "/console/settings/protocols/microneedling-face", wrong_values, form_page="/console/settings"
+    )
+    assert refused_values.status_code == 422
+    refused_period = client.get("/console/results", query_string={"from": "2026-12-07", "to": "el lunes"})
+    assert refused_period.status_code == 422
     pages = {
         "worklist": client.get("/console/"),
         "patients": client.get("/console/patients"),
@@ -128,6 +139,9 @@ def test_every_console_page_reads_in_spanish_with_no_code_and_no_english_left(ap
         "erase": client.get(f"{patient_page}/erase"),
         "settings": client.get("/console/settings"),
         "settings refused": refused_webhook,
+        "protocol values refused": refused_values,
+        "results": client.get("/console/results"),
+        "results refused": refused_period,
     }
     for name, response in pages.items():
         assert response.status_code in (200, 422), name
@@ -141,5 +155,9 @@ def test_every_console_page_reads_in_spanish_with_no_code_and_no_english_left(ap
     assert "Eccema: hace falta la autorización de un médico" in patient and "ácido hialurónico" in patient
     assert "Microagujas" in patient and "mejillas" in patient
     assert "Esta dirección no está permitida." in visible_text(refused_webhook.get_data(as_text=True))
+    values = visible_text(refused_values.get_data(as_text=True))
+    assert "No es un número válido." in values and "No es un número entero válido." in values
+    assert "Debe ser mayor que 0 y menor o igual que 2880." in values
+    assert "No es una fecha válida." in visible_text(refused_period.get_data(as_text=True))
     audit = visible_text(pages["settings"].get_data(as_text=True))
     assert f"exportó al paciente #{marta['id']}" in audit and "(administración)" in audit

@@ -13,10 +13,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
-from companion.console import contact_labels, labels, once
-from companion.console.session import ConsoleSessionInterface, load_staff
+from companion.console import audit_labels, contact_labels, labels, once
+from companion.console.session import ConsoleSessionInterface, load_staff, page_locale, staff_clinic
 from companion.core.errors import ApiError
-from companion.core.i18n import translate
+from companion.core.i18n import clinic_time, translate
 
 bp = Blueprint(
     "console",
@@ -67,15 +67,18 @@ def _helpers() -> dict[str, Any]:
     if not request.path.startswith(bp.url_prefix or "/console"):
         return {}
     staff = g.get("staff")
-    locale = staff.locale if staff is not None else request.accept_languages.best_match(["en", "es"]) or "en"
+    locale = page_locale()
+    zone = staff_clinic().timezone if staff is not None else "UTC"
     return {
+        "clinic_zone": zone,
+        "clinic_time": lambda at, seconds=False: clinic_time(at, zone, seconds=seconds),
         "_": lambda message, **values: translate(message, locale, **values),
         "staff": staff,
         "lang": locale,
         "word": lambda table, code: labels.word(table, code, locale),
         "work_item": lambda item, alert: labels.work_item(item, alert, locale),
-        "audit_action": lambda action: labels.audit_action(action, locale),
-        "actor": lambda kind, actor_id, names: labels.actor(kind, actor_id, names, locale),
+        "audit_action": lambda action: audit_labels.audit_action(action, locale),
+        "actor": lambda kind, actor_id, names: audit_labels.actor(kind, actor_id, names, locale),
         "screening_warning": lambda code: labels.screening_warning(code, locale),
         "ago": lambda at: labels.ago(at, locale),
         "contact_state": lambda patient, channel: contact_labels.contact_state(patient, channel, locale),

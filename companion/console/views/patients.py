@@ -24,12 +24,11 @@ from companion.console.forms import (
     require_csrf,
     text,
 )
-from companion.console.labels import moment
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
 from companion.core.clock import clock
 from companion.core.errors import ApiError
-from companion.core.i18n import N_
+from companion.core.i18n import N_, moment
 from companion.core.pagination import MAX_LIMIT, PageArgsSchema
 from companion.courses import service as courses
 from companion.courses.models import KINDS

@@ -11,8 +11,8 @@ from markupsafe import Markup
 from companion.console.forms import load
 from companion.console.session import staff_clinic, staff_required
 from companion.console.views import bp
-from companion.core.i18n import N_, translate
-from companion.protocols.registry import protocol_keys
+from companion.core.i18n import N_, negotiate, translate
+from companion.protocols.registry import get_registry
 from companion.reports import charts
 from companion.reports import service as reports
 from companion.reports.schemas import EngagementArgsSchema
@@ -32,6 +32,12 @@ KIND_WORDS = (
 )
 
 
+def _protocol_titles() -> dict[str, str]:
+    """The protocol filter's choices by their titles in the reader's language, never their keys."""
+    locale = negotiate(g.staff.locale)
+    return {p.key: p.content["title"].get(locale) or p.content["title"]["en"] for p in get_registry().all()}
+
+
 def _args() -> tuple[dict[str, Any] | None, dict[str, str]]:
     return load(EngagementArgsSchema(), {k: v for k, v in request.args.items() if k in _ARGS and v})
 
@@ -43,7 +49,7 @@ def results() -> ResponseReturnValue:
     typed = {k: request.args.get(k, "") for k in _ARGS}
     if args is None:
         page = render_template(
-            "console/results.html", report=None, errors=errors, typed=typed, protocols=protocol_keys()
+            "console/results.html", report=None, errors=errors, typed=typed, protocols=_protocol_titles()
         )
         return page, 422
     report = reports.engagement(staff_clinic(), args.get("from_"), args.get("to"), args.get("protocol"))
@@ -52,7 +58,7 @@ def results() -> ResponseReturnValue:
         report=report,
         errors={},
         typed=typed,
-        protocols=protocol_keys(),
+        protocols=_protocol_titles(),
         charts=_charts(report),
     )
 

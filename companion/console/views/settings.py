@@ -12,15 +12,17 @@ from companion.clinics import service as clinics
 from companion.clinics.models import Clinic
 from companion.clinics.schemas import ClinicUpdateSchema
 from companion.console import once
-from companion.console.forms import CsrfForm, checked, form_errors, load, require_csrf, text
-from companion.console.labels import word
+from companion.console.forms import CsrfForm, checked, form_errors, load, number, require_csrf, text
+from companion.console.labels import UNITS, protocol_value, word
 from companion.console.session import admin_required, staff_clinic, staff_required
 from companion.console.views import bp
+from companion.console.views.patients import ZONES
 from companion.core.errors import ApiError
-from companion.core.i18n import SUPPORTED_LOCALES
+from companion.core.i18n import SUPPORTED_LOCALES, clinic_time
 from companion.core.pagination import Page
 from companion.privacy import service as privacy
 from companion.protocols import service as protocols
+from companion.protocols.values import value_rows
 from companion.staff import service as staff
 from companion.staff import sessions as staff_sessions
 from companion.staff.models import ROLES
@@ -42,36 +44,28 @@ def _page(**extra: Any) -> str:
         open_sessions=staff_sessions.open_sessions([m.id for m in members]),
         sessions_ended=extra.pop("sessions_ended", None),
         locales=SUPPORTED_LOCALES,
+        zones=ZONES,
+        units=UNITS,
         api_keys=clinics.list_api_keys(clinic) if g.staff.is_admin else [],
         staff_names={i: f"{m.name or m.email} ({word('role', m.role, g.staff.locale)})" for i, m in names.items()},
         errors=extra.pop("errors", {}),
         typed=extra.pop("typed", {}),
         invite=extra.pop("invite", {}),
+        protocol_typed=extra.pop("protocol_typed", {}),
+        open_protocol=extra.pop("open_protocol", None) or extra.get("protocol_saved"),
         audit=_audit(clinic),
         **extra,
     )
 
 
 def _protocol_table(overview: dict[str, Any]) -> dict[str, Any]:
-    """A protocol's windows as rows a person reads: the default, the clinic's own value, what applies."""
+    """A protocol's values as rows a person reads: the default, the clinic's own value, what applies."""
     locale = g.staff.locale
-    own = overview["overrides"].get("restrictions", {})
-    rows = []
-    for key, rule in overview["protocol"]["restrictions"].items():
-        default = overview["default"]["restrictions"].get(key, {})
-        title = rule["title"].get(locale) or rule["title"]["en"]
-        for value in ("hours", "spf"):
-            if value in rule:
-                rows.append(
-                    {
-                        "name": title,
-                        "what": value,
-                        "default": default.get(value),
-                        "clinic": own.get(key, {}).get(value),
-                        "applied": rule[value],
-                    }
-                )
-    title = overview["protocol"]["title"]
+    applied = overview["protocol"]
+    rows = value_rows(overview["default"], overview["overrides"], applied)
+    for row in rows:
+        row["label"] = protocol_value(row["path"], applied, locale)
+    title = applied["title"]
     return {**overview, "title": title.get(locale) or title["en"], "rows": rows}
 
 
@@ -102,17 +96,13 @@ def _done(anchor: str = "", **shown: Any) -> ResponseReturnValue:
 @admin_required
 def update_clinic() -> ResponseReturnValue:
     require_csrf()
-    data, errors = load(
-        ClinicUpdateSchema(),
-        {
-            "name": text(request.form, "name") or "",
-            "descriptive_push": checked(request.form, "descriptive_push"),
-            "webhook_url": text(request.form, "webhook_url"),
-            "phone": text(request.form, "phone"),
-            "email": text(request.form, "email"),
-            "hours": text(request.form, "hours"),
-        },
-    )
+    form = request.form
+    names = ("webhook_url", "phone", "email", "hours")
+    fields = {"name": text(form, "name") or "", "descriptive_push": checked(form, "descriptive_push")}
+    fields |= {name: text(form, name) for name in names}
+    if "timezone" in form:  # a form from before the zone field keeps the clinic's zone
+        fields["timezone"] = text(form, "timezone") or ""
+    data, errors = load(ClinicUpdateSchema(), fields)
     if data is not None:
         try:
             saved = clinics.update_clinic(staff_clinic(), data)
@@ -121,6 +111,40 @@ def update_clinic() -> ResponseReturnValue:
         else:
             return _done(saved=True, webhook_secret=saved.webhook_secret)
     return _page(errors=errors, typed=request.form), 422
+
+
+@bp.route("/settings/protocols/<key>", methods=["POST"])
+@admin_required
+def update_protocol(key: str) -> ResponseReturnValue:
+    """The clinic's values of one protocol; checked like `PUT /v1/protocols/<key>/override`."""
+    require_csrf()
+    typed = {name[2:]: number(request.form, name) for name in request.form if name.startswith("v.")}
+    try:
+        protocols.set_values(staff_clinic(), key, typed)
+    except ApiError as err:
+        if err.status == 404:
+            raise
+        errors = _beside_fields(form_errors(err, f"protocol.{key}", whole=f"protocol.{key}"), key, typed)
+        return _page(errors=errors, protocol_typed=request.form, open_protocol=key), 422
+    return _done(f"#protocol-{key}", protocol_saved=key)
+
+
+def _beside_fields(errors: dict[str, str], key: str, typed: dict[str, Any]) -> dict[str, str]:
+    """Errors of values the form shows stay beside them; any other (a text set through the
+    API that a protocol change made invalid) is told above the form, not lost."""
+    shown = {f"protocol.{key}.{name}" for name in typed}
+    beside = {name: text for name, text in errors.items() if name in shown}
+    other = " ".join(text for name, text in errors.items() if name not in shown)
+    return beside | ({f"protocol.{key}": other} if other else {})
+
+
+@bp.route("/settings/protocols/<key>/reset", methods=["POST"])
+@admin_required
+def reset_protocol(key: str) -> ResponseReturnValue:
+    """Back to the protocol's own values (`DELETE /v1/protocols/<key>/override`)."""
+    require_csrf()
+    protocols.clear_override(staff_clinic(), key)
+    return _done(f"#protocol-{key}", protocol_saved=key)
 
 
 @bp.route("/settings/api-keys", methods=["POST"])
@@ -172,7 +196,7 @@ def invite_staff() -> ResponseReturnValue:
     except ApiError as err:
         return _page(errors=form_errors(err, "staff", whole="staff"), invite=form), 422
     until = member.password_expires_at
-    invited = {"email": member.email, "until": until.strftime("%Y-%m-%d %H:%M") if until else "—"}
+    invited = {"email": member.email, "until": clinic_time(until, staff_clinic().timezone) if until else "—"}
     return _done("#staff", invited=invited, invited_password=password)
 
 

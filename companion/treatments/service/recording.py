@@ -12,6 +12,7 @@ from companion.clinics.models import Clinic
 from companion.core import idempotency
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid
+from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
@@ -34,7 +35,7 @@ def _check_time(performed_at: datetime) -> None:
     now = utcnow()
     if performed_at > now + _MAX_FUTURE or performed_at < now - _MAX_PAST:
         raise Invalid(
-            "performed_at is out of range.",
+            N_("performed_at is out of range."),
             fields={"performed_at": ["Must be within the last year and not more than a day ahead."]},
         )
 
