@@ -19,6 +19,12 @@ EMAIL: Final = "email"
 CHANNELS: Final = (SMS, EMAIL)
 # How a consent was given: on a signed form, aloud to the front desk, or by the patient online.
 CONSENT_METHODS: Final = ("written", "verbal", "electronic")
+# How an opt-out came: the patient texted a keyword, the SMS provider refused (the number opted out
+# on its side), or the patient used an e-mail's unsubscribe link.
+BY_KEYWORD: Final = "sms_keyword"
+BY_PROVIDER: Final = "provider"
+BY_LINK: Final = "email_link"
+OPT_OUT_WAYS: Final = (BY_KEYWORD, BY_PROVIDER, BY_LINK)
 
 BAD_PHONE: Final = N_("Enter a phone number that can receive text messages, e.g. +34 612 345 678.")
 BAD_EMAIL: Final = N_("Enter a valid e-mail address.")
@@ -74,10 +80,12 @@ def apply_contact(patient: Any, data: dict[str, Any], *, country: str, now: date
         phone = parse_phone(data["phone"], country) if data["phone"] else None
         if phone != patient.phone:
             patient.phone, patient.phone_invalid_at, patient.sms_opted_out_at = phone, None, None
+            patient.sms_opted_out_via = None
     if "email" in data:
         email = data["email"] or None
         if email != patient.email:
             patient.email, patient.email_invalid_at, patient.email_opted_out_at = email, None, None
+            patient.email_opted_out_via = None
     consent = data.get("consent") or {}
     for channel in CHANNELS:
         if channel not in consent:
