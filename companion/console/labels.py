@@ -155,6 +155,8 @@ ACTORS = {
     "staff": N_("staff member #%(id)s"),
     "patient_session": N_("the patient's app"),
     "enrollment_code": N_("an enrollment code"),
+    "patient_reply": N_("the patient's reply"),
+    "sms_provider": N_("the SMS provider"),
 }
 
 # What a request did, by its route; anything else reads as its method's verb.
@@ -192,6 +194,10 @@ AUDIT_ACTIONS = {
     "staff removed": N_("removed a staff member"),
     "protocol override set": N_("changed the clinic's protocol values"),
     "protocol override cleared": N_("restored a protocol's default values"),
+    "sms opt-out": N_("stopped text messages: patient"),
+    "sms opt-in": N_("allowed text messages again: patient"),
+    "email opt-out": N_("stopped e-mail: patient"),
+    "phone invalid": N_("reported the number unusable: patient"),
 }
 METHOD_VERBS = {
     "GET": N_("read"),

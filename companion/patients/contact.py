@@ -55,15 +55,21 @@ class Route:
     address: str  # E.164 number or e-mail address
 
 
-def fallback_route(patient: Any) -> Route | None:
-    """The patient's preferred channel among those consented, valid and not opted out; None if none.
-
-    `patient` is anything with the Patient columns (a model or a row)."""
+def usable_addresses(patient: Any) -> dict[str, str]:
+    """Channel -> number or address, for each channel consented, valid and not opted out."""
     usable: dict[str, str] = {}
     if patient.phone and patient.consent_sms and not patient.phone_invalid_at and not patient.sms_opted_out_at:
         usable[SMS] = patient.phone
     if patient.email and patient.consent_email and not patient.email_invalid_at and not patient.email_opted_out_at:
         usable[EMAIL] = patient.email
+    return usable
+
+
+def fallback_route(patient: Any) -> Route | None:
+    """The patient's preferred channel among those consented, valid and not opted out; None if none.
+
+    `patient` is anything with the Patient columns (a model or a row)."""
+    usable = usable_addresses(patient)
     preferred = patient.fallback_channel or SMS
     for channel in (preferred, *CHANNELS):
         if channel in usable:

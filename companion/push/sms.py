@@ -118,8 +118,8 @@ class TwilioSender:
 def classify(device_id: int, answer: HttpAnswer | TransportError) -> PushResult:
     """Twilio's answer to one message as the dispatcher's outcome (its `sid` kept as the message id)."""
     if isinstance(answer, TransportError):
-        code = "TIMEOUT" if answer.timed_out else "NETWORK"
-        return PushResult(device_id, RETRY, error_code=code, detail=type(answer.error).__name__)
+        failure = "TIMEOUT" if answer.timed_out else "NETWORK"
+        return PushResult(device_id, RETRY, error_code=failure, detail=type(answer.error).__name__)
     body: dict[str, Any] = {}
     try:
         parsed = json.loads(answer.body or b"{}")
