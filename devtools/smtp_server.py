@@ -1,11 +1,13 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it accepts.
 
 `refuse(address, code)` makes it answer RCPT TO for that address with `code` (550: no such
-mailbox, 450: try later), as a mail server does.
+mailbox, 450: try later), as a mail server does; `delay` seconds hold every DATA answer (a slow
+mail server).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -27,6 +29,8 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.server.received.append((list(envelope.rcpt_tos), parsed))
@@ -37,6 +41,7 @@ class SmtpServer:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.refusals: dict[str, int] = {}
+        self.delay = 0.0
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
