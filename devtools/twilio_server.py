@@ -18,6 +18,7 @@ import json
 import re
 import threading
 from collections import deque
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -108,10 +109,14 @@ class FakeTwilio:
         self._server.server_close()
 
 
-def signature(auth_token: str, url: str, params: dict[str, str]) -> str:
+def signature(auth_token: str, url: str, params: Mapping[str, Any]) -> str:
     """X-Twilio-Signature as Twilio documents it: HMAC-SHA1 with the auth token over the full URL
-    it called followed by each POST parameter's name and value, sorted by name; base64."""
-    payload = url + "".join(f"{name}{params[name]}" for name in sorted(params))
+    it called followed by each POST parameter's name and value, sorted by name (a repeated one:
+    each value, sorted); base64."""
+    payload = url
+    for name in sorted(params):
+        values = params[name] if isinstance(params[name], list | tuple) else [params[name]]
+        payload += "".join(f"{name}{value}" for value in sorted(str(v) for v in values))
     digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
     return base64.b64encode(digest).decode()
 

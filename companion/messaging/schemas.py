@@ -31,7 +31,10 @@ class InboundMessageSchema(Schema):
 
     MessageSid = fields.String(required=True, validate=MESSAGE_SID, metadata={"example": "SM" + "0" * 32})
     AccountSid = fields.String(validate=ACCOUNT_SID)
-    From = E164(required=True, metadata={"description": "The patient's number", "example": "+34612345678"})
+    From = E164(
+        required=True,
+        metadata={"description": "The patient's number: E.164, a real number", "example": "+34612345678"},
+    )
     To = fields.String(validate=validate.Length(max=64), metadata={"description": "Our number"})
     Body = fields.String(
         load_default="", validate=validate.Length(max=1600), metadata={"description": "What the patient wrote"}
