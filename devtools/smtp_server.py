@@ -11,10 +11,12 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
 from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class _Handler:
@@ -37,15 +39,36 @@ class _Handler:
         return "250 Message accepted"
 
 
+class _Logins:
+    """AUTH PLAIN / LOGIN against one user and password (aiosmtpd's authenticator interface)."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user.encode(), password.encode()
+        self.accepted = 0
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (self.user, self.password)
+        self.accepted += ok
+        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535 itself
+
+
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, *, starttls: ssl.SSLContext | None = None, login: tuple[str, str] | None = None) -> None:
+        """`starttls`: offer STARTTLS with this server context, and refuse mail before it;
+        `login`: require AUTH (only over TLS) with this user and password."""
         self.received: list[tuple[list[str], EmailMessage]] = []
         self.refusals: dict[str, int] = {}
         self.delay = 0.0
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.logins = _Logins(*login) if login else None
+        options: dict[str, Any] = {}
+        if starttls is not None:
+            options |= {"tls_context": starttls, "require_starttls": True}
+        if self.logins is not None:
+            options |= {"authenticator": self.logins, "auth_required": True, "auth_require_tls": True}
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **options)
 
     @property
     def url(self) -> str:

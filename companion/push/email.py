@@ -11,7 +11,6 @@ login fails the message and is logged loudly.
 from __future__ import annotations
 
 import logging
-import ssl
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -23,6 +22,7 @@ import aiosmtplib
 from companion.push import letters
 from companion.push.base import DEACTIVATE, FAILED, INVALID, RETRY, SENT, PushMessage, PushResult
 from companion.push.event_loop import LoopThread
+from companion.push.fcm_transport import ssl_context
 
 log = logging.getLogger("companion.push.email")
 
@@ -93,7 +93,7 @@ class SmtpSender:
         return results
 
     async def _connect(self) -> aiosmtplib.SMTP:
-        context = ssl.create_default_context()
+        context = ssl_context()  # the CA bundle Twilio's and FCM's requests use
         server = aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
