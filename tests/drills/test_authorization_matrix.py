@@ -245,17 +245,14 @@ def _enrollment_code(client, tenants, scenario: str) -> str:
     return code
 
 
-def _twilio_hook(app, client, tenants, path: str, scenario: str):
+def _twilio_hook(app, client, tenants, path: str, scenario: str, monkeypatch):
     """A form as Twilio posts it, naming the other tenant's patient's number, never rightly signed."""
     from devtools.twilio_server import signature
 
     public = "https://care.example"
-    for key, value in {
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": "token",
-        "PUBLIC_URL": public,
-    }.items():
-        app.config[key] = value
+    twilio = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "token", "PUBLIC_URL": public}
+    for key, value in twilio.items():
+        monkeypatch.setitem(app.config, key, value)
     form = {"MessageSid": "SM" + "0" * 32, "From": "+34612345678", "Body": "STOP", "MessageStatus": "failed"}
     headers = {
         "no_signature": {},
@@ -296,7 +293,9 @@ def _snapshot(client, other) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("method", "path", "kind", "scenario"), CASES)
-def test_wrong_caller_gets_401_or_404_and_nothing_of_another_tenant(app, client, tenants, method, path, kind, scenario):
+def test_wrong_caller_gets_401_or_404_and_nothing_of_another_tenant(
+    app, client, tenants, method, path, kind, scenario, monkeypatch
+):
     """Why: a clinic must never read or change another clinic's patients, nor a phone another patient's."""
     assert kind in WRONG_CREDENTIALS, f"{method} {path}: {kind}; declare who may call it"
     before = _snapshot(client, tenants["other"])
@@ -307,7 +306,7 @@ def test_wrong_caller_gets_401_or_404_and_nothing_of_another_tenant(app, client,
         assert response.status_code == 401, response.get_json()
         assert response.get_json()["error"]["code"] == "invalid_enrollment_code"
     elif kind == "twilio":
-        response = _twilio_hook(app, client, tenants, path, scenario)
+        response = _twilio_hook(app, client, tenants, path, scenario, monkeypatch)
         assert response.status_code == 403, (path, response.status_code, response.get_data(as_text=True))
         assert response.get_json()["error"]["code"] == "forbidden"
     elif scenario == "other_tenant":
