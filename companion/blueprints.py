@@ -56,6 +56,7 @@ def register_blueprints(api: Api) -> None:
     from companion.courses import views as courses
     from companion.devices import views as devices
     from companion.me import views as me
+    from companion.messaging import views as messaging
     from companion.ops import views as ops
     from companion.patients import views as patients
     from companion.privacy import views as privacy
@@ -82,6 +83,7 @@ def register_blueprints(api: Api) -> None:
         alerts.history,
         checkins.rules,
         privacy.blp,
+        messaging.blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
@@ -90,6 +92,15 @@ def register_blueprints(api: Api) -> None:
     )
     api.spec.components.security_scheme(
         "patientToken", {"type": "http", "scheme": "bearer", "description": "Patient app token"}
+    )
+    api.spec.components.security_scheme(
+        "twilioSignature",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Twilio-Signature",
+            "description": "Twilio's signature of COMPANION_PUBLIC_URL + path and the form, with the auth token",
+        },
     )
     from companion.alerts.schemas import WebhookEventSchema
 

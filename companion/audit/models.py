@@ -15,13 +15,17 @@ class ActorKind(StrEnum):
     STAFF = "staff"
     PATIENT = "patient_session"
     ENROLLMENT_CODE = "enrollment_code"  # a patient app signing in (or failing to) with a clinic's code
+    PATIENT_REPLY = "patient_reply"  # the patient by SMS keyword or e-mail unsubscribe link (id: the patient)
+    SMS_PROVIDER = "sms_provider"  # Twilio reporting a number unusable or opted out (id: the delivery)
 
 
-API_KEY, STAFF, PATIENT, ENROLLMENT_CODE = (
+API_KEY, STAFF, PATIENT, ENROLLMENT_CODE, PATIENT_REPLY, SMS_PROVIDER = (
     ActorKind.API_KEY,
     ActorKind.STAFF,
     ActorKind.PATIENT,
     ActorKind.ENROLLMENT_CODE,
+    ActorKind.PATIENT_REPLY,
+    ActorKind.SMS_PROVIDER,
 )
 ACTOR_KINDS = tuple(ActorKind)
 

@@ -24,7 +24,8 @@ class AuditEntrySchema(Schema):
         validate=validate.OneOf(ACTOR_KINDS),
         metadata={
             "description": "api_key: a clinic integration; staff: a console user; patient_session: the patient's app; "
-            "enrollment_code: an app signing in with a code"
+            "enrollment_code: an app signing in with a code; patient_reply: the patient by SMS keyword or an "
+            "e-mail's unsubscribe link; sms_provider: Twilio reporting a number unusable or opted out"
         },
     )
     actor_id = fields.Integer(
@@ -35,7 +36,8 @@ class AuditEntrySchema(Schema):
             "description": "The request, as method and route, e.g. `GET /v1/patients/{patient_id}`, or a named "
             "event: `patient erased`, `patient sign-in`, `console sign-in`, `api key created`, `api key revoked`, "
             "`revoked api key used`, `webhook url changed`, `webhook removed`, `webhook secret rotated`, "
-            "`staff invited`, `staff removed`, `protocol override set`, `protocol override cleared`",
+            "`staff invited`, `staff removed`, `protocol override set`, `protocol override cleared`, "
+            "`sms opt-out`, `sms opt-in`, `email opt-out`, `phone invalid`",
             "example": "GET /v1/patients/{patient_id}",
         }
     )

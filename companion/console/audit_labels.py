@@ -11,6 +11,8 @@ ACTORS = {
     "staff": N_("staff member #%(id)s"),
     "patient_session": N_("the patient's app"),
     "enrollment_code": N_("an enrollment code"),
+    "patient_reply": N_("the patient's reply"),
+    "sms_provider": N_("the SMS provider"),
 }
 
 # What a request did, by its route; anything else reads as its method's verb.
@@ -52,6 +54,10 @@ AUDIT_ACTIONS = {
     "protocol override set": N_("changed the clinic's protocol values"),
     "protocol override cleared": N_("restored a protocol's default values"),
     "message categories changed": N_("changed which messages they receive"),
+    "sms opt-out": N_("stopped text messages: patient"),
+    "sms opt-in": N_("allowed text messages again: patient"),
+    "email opt-out": N_("stopped e-mail: patient"),
+    "phone invalid": N_("reported the number unusable: patient"),
 }
 
 METHOD_VERBS = {

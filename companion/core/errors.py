@@ -142,3 +142,8 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(err: Exception) -> Response:
         app.logger.error("unhandled error", exc_info=err)
         return error_body(500, "internal", "Something went wrong on our side; nothing was saved.")
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"

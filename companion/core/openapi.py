@@ -21,6 +21,7 @@ IDEMPOTENT: dict[str, Any] = {
     "responses": {201: {"headers": {REPLAYED: REPLAYED}}},
 }
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+RATE_LIMITED = ("clinicKey", "patientToken")  # the credentials a budget is counted for
 _HEADERS: dict[str, dict[str, Any]] = {
     REPLAYED: {
         "description": "`true` when this answer repeats the first request made with the same Idempotency-Key.",
@@ -75,6 +76,8 @@ def finish_document(spec: APISpec) -> None:
             if not operation.get("security"):
                 operation["security"] = []  # public: no credential
                 continue
+            if not any(name in RATE_LIMITED for need in operation["security"] for name in need):
+                continue  # a provider's webhook: signed, not counted
             for status, response in operation.get("responses", {}).items():  # a credential's budget, as it stands
                 if str(status).startswith("2") and isinstance(response, dict) and "$ref" not in response:
                     response.setdefault("headers", {}).update(counted)

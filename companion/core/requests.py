@@ -15,8 +15,9 @@ from companion.core.errors import error_body
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 ROW_ID_MAX = 2**31 - 1  # PostgreSQL `integer`, the type of every primary key
-# The clinic console and the patient app post HTML forms (their script's JSON calls are checked as usual).
-HTML_FORMS_PREFIXES = ("/console", "/app/")
+# The clinic console and the patient app post HTML forms (their script's JSON calls are checked as usual);
+# Twilio posts its webhooks form-encoded.
+HTML_FORMS_PREFIXES = ("/console", "/app/", "/v1/hooks/")
 MAX_URI_LENGTH = 8192  # path and query; our longest real query is a few hundred characters
 
 

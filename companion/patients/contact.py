@@ -23,6 +23,12 @@ CONSOLE: Final = "console"
 CONSENT_METHODS: Final = ("written", "verbal", "electronic", CONSOLE)
 # The request fields `apply_contact` reads.
 CONTACT_FIELDS: Final = ("phone", "email", "consent", "fallback_channel")
+# How an opt-out came: the patient texted a keyword, the SMS provider refused (the number opted out
+# on its side), or the patient used an e-mail's unsubscribe link.
+BY_KEYWORD: Final = "sms_keyword"
+BY_PROVIDER: Final = "provider"
+BY_LINK: Final = "email_link"
+OPT_OUT_WAYS: Final = (BY_KEYWORD, BY_PROVIDER, BY_LINK)
 
 BAD_PHONE: Final = N_("Enter a phone number that can receive text messages, e.g. +34 612 345 678.")
 BAD_EMAIL: Final = N_("Enter a valid e-mail address.")
@@ -53,15 +59,21 @@ class Route:
     address: str  # E.164 number or e-mail address
 
 
-def fallback_route(patient: Any) -> Route | None:
-    """The patient's preferred channel among those consented, valid and not opted out; None if none.
-
-    `patient` is anything with the Patient columns (a model or a row)."""
+def usable_addresses(patient: Any) -> dict[str, str]:
+    """Channel -> number or address, for each channel consented, valid and not opted out."""
     usable: dict[str, str] = {}
     if patient.phone and patient.consent_sms and not patient.phone_invalid_at and not patient.sms_opted_out_at:
         usable[SMS] = patient.phone
     if patient.email and patient.consent_email and not patient.email_invalid_at and not patient.email_opted_out_at:
         usable[EMAIL] = patient.email
+    return usable
+
+
+def fallback_route(patient: Any) -> Route | None:
+    """The patient's preferred channel among those consented, valid and not opted out; None if none.
+
+    `patient` is anything with the Patient columns (a model or a row)."""
+    usable = usable_addresses(patient)
     preferred = patient.fallback_channel or SMS
     for channel in (preferred, *CHANNELS):
         if channel in usable:
@@ -78,10 +90,12 @@ def apply_contact(patient: Any, data: dict[str, Any], *, country: str, now: date
         phone = parse_phone(data["phone"], country) if data["phone"] else None
         if phone != patient.phone:
             patient.phone, patient.phone_invalid_at, patient.sms_opted_out_at = phone, None, None
+            patient.sms_opted_out_via = None
     if "email" in data:
         email = data["email"] or None
         if email != patient.email:
             patient.email, patient.email_invalid_at, patient.email_opted_out_at = email, None, None
+            patient.email_opted_out_via = None
     consent = data.get("consent") or {}
     for channel in CHANNELS:
         if channel not in consent:

@@ -13,6 +13,7 @@ from sqlalchemy import CursorResult, update
 
 from companion.audit import service as audit
 from companion.audit.models import PATIENT as PATIENT_SESSION
+from companion.audit.models import PATIENT_REPLY
 from companion.clinics.models import Clinic
 from companion.core.auth import hash_secret, new_secret
 from companion.core.clock import utcnow
@@ -20,6 +21,7 @@ from companion.core.errors import Unauthorized
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.patients.activity import mark_active
+from companion.patients.contact import BY_LINK
 from companion.patients.models import Patient, PatientToken, SignInLink
 
 UNUSABLE = "This link was used or has expired. Ask your clinic for a new code, or open the app."
@@ -74,7 +76,9 @@ def unsubscribe_email(raw: str) -> str | None:
         return None
     patient = db.session.get_one(Patient, row.patient_id)
     if patient.email_opted_out_at is None:
-        patient.email_opted_out_at = utcnow()
+        patient.email_opted_out_at, patient.email_opted_out_via = utcnow(), BY_LINK
+        audit.set_actor(PATIENT_REPLY, patient.id, patient.clinic_id)
+        audit.record(patient.id, "email opt-out", target=f"sign_in_link_id={row.id}")
     return clinic_name(patient)
 
 

@@ -52,6 +52,10 @@ class Patient(IdempotentRow, Model):
     email_opted_out_at: Mapped[datetime | None]
     # The choices the patient made per message category ({"care_tips": false}); the rest are defaults.
     message_categories: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # How each opt-out came: "sms_keyword" (the patient texted STOP), "provider" (Twilio refused to
+    # send: the number opted out on its side), "email_link" (the e-mail's unsubscribe link).
+    sms_opted_out_via: Mapped[str | None] = mapped_column(String(16))
+    email_opted_out_via: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # The latest of the patient's activity (patients/activity.py says what counts); a row written
@@ -76,6 +80,12 @@ class Patient(IdempotentRow, Model):
             "sms_method": self.consent_sms_method,
             "email_given_at": self.consent_email_at,
             "email_method": self.consent_email_method,
+            "sms_opted_out_at": self.sms_opted_out_at,
+            "sms_opted_out_via": self.sms_opted_out_via,
+            "email_opted_out_at": self.email_opted_out_at,
+            "email_opted_out_via": self.email_opted_out_via,
+            "phone_invalid_at": self.phone_invalid_at,
+            "email_invalid_at": self.email_invalid_at,
         }
 
     @property

@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from companion.core.fields import Boolean, Locale, QuietHoursSchema, TimeZoneName, UtcDateTime
 from companion.core.pagination import page_schema
 from companion.patients.categories import ALWAYS_ON, CATEGORIES, OFF_UNTIL_CHOSEN
-from companion.patients.contact import BAD_EMAIL, CHANNELS, CONSENT_METHODS, normalize_email
+from companion.patients.contact import BAD_EMAIL, CHANNELS, CONSENT_METHODS, OPT_OUT_WAYS, normalize_email
 from companion.patients.screening import CONTRAINDICATIONS
 
 # Every answer is required: an omitted contraindication must not read as "no".
@@ -71,6 +71,30 @@ class ConsentSchema(Schema):
         required=True,
         validate=validate.OneOf(CONSENT_METHODS),
         metadata={"description": "How e-mail consent was given"},
+    )
+    sms_opted_out_at = UtcDateTime(
+        allow_none=True, required=True, metadata={"description": "When the patient stopped text messages"}
+    )
+    sms_opted_out_via = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(OPT_OUT_WAYS),
+        metadata={"description": "How: `sms_keyword` (replied STOP, BAJA...), `provider` (Twilio refused: opted out)"},
+    )
+    email_opted_out_at = UtcDateTime(
+        allow_none=True, required=True, metadata={"description": "When the patient stopped e-mail"}
+    )
+    email_opted_out_via = fields.String(
+        allow_none=True,
+        required=True,
+        validate=validate.OneOf(OPT_OUT_WAYS),
+        metadata={"description": "How: `email_link` (the e-mail's unsubscribe link)"},
+    )
+    phone_invalid_at = UtcDateTime(
+        allow_none=True, required=True, metadata={"description": "When the SMS provider called the number unusable"}
+    )
+    email_invalid_at = UtcDateTime(
+        allow_none=True, required=True, metadata={"description": "When the mail server refused the address for good"}
     )
 
 

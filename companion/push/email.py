@@ -1,28 +1,36 @@
 """E-mail over SMTP: one connection per batch, multipart text + HTML, RFC 8058 one-click unsubscribe.
 
-`smtp://user:pass@host:587` upgrades with STARTTLS (a password is never sent in the clear
-to a host other than this machine); `smtps://` is TLS from the first byte. A permanent
-refusal of the recipient (5xx) marks the address invalid; a temporary one (4xx) and a
-lost connection are retried; a refused login fails the message and is logged loudly.
+The conversation runs on the dispatcher's async transport (aiosmtplib on an event loop thread
+of its own), so a slow mail server holds neither the dispatcher nor a push. `smtp://user:pass@host:587`
+upgrades with STARTTLS (a password is never sent in the clear to a host other than this
+machine); `smtps://` is TLS from the first byte. A permanent refusal of the recipient (5xx)
+marks the address invalid; a temporary one (4xx) and a lost connection are retried; a refused
+login fails the message and is logged loudly.
 """
 
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import aiosmtplib
+
 from companion.push import letters
 from companion.push.base import DEACTIVATE, FAILED, INVALID, RETRY, SENT, PushMessage, PushResult
+from companion.push.event_loop import LoopThread
+from companion.push.fcm_transport import ssl_context
 
 log = logging.getLogger("companion.push.email")
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+class _NoStartTls(aiosmtplib.SMTPException):
+    """The server offers no STARTTLS: the password is not sent in the clear."""
 
 
 def outcome(code: int) -> PushResult:
@@ -46,62 +54,82 @@ class SmtpSender:
         self.password = unquote(parts.password) if parts.password else None
         self.sender = sender
         self.timeout = timeout
+        self._loop = LoopThread("smtp-io")
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> SmtpSender:
         return cls(config["SMTP_URL"], config.get("EMAIL_FROM") or "aftercare@localhost")
 
+    def close(self) -> None:
+        self._loop.close()
+
     def send(self, messages: list[PushMessage]) -> list[PushResult]:
+        return self.start(messages)()
+
+    def start(self, messages: list[PushMessage]) -> Callable[[], list[PushResult]]:
+        """Begin the conversation on the loop thread; what comes back waits for its results."""
         if not messages:
-            return []
+            return list
+        future = self._loop.submit(self._send_all(messages))
+        return future.result
+
+    async def _send_all(self, messages: list[PushMessage]) -> list[PushResult]:
         try:
-            server = self._connect()
-        except smtplib.SMTPAuthenticationError as error:
-            log.error("the SMTP server refused our login (%s); check COMPANION_SMTP_URL", error.smtp_code)
-            return [PushResult(m.device_id, FAILED, error_code=f"SMTP_AUTH_{error.smtp_code}") for m in messages]
-        except (OSError, smtplib.SMTPException) as error:
+            server = await self._connect()
+        except aiosmtplib.SMTPAuthenticationError as error:
+            log.error("the SMTP server refused our login (%s); check COMPANION_SMTP_URL", error.code)
+            return [PushResult(m.device_id, FAILED, error_code=f"SMTP_AUTH_{error.code}") for m in messages]
+        except (OSError, aiosmtplib.SMTPException) as error:
             return [PushResult(m.device_id, RETRY, error_code="NETWORK", detail=type(error).__name__) for m in messages]
         results = []
         try:
             for message in messages:
-                results.append(self._send(server, message))
+                results.append(await self._send(server, message))
         finally:
             try:
-                server.quit()
-            except (OSError, smtplib.SMTPException):
+                await server.quit()
+            except (OSError, aiosmtplib.SMTPException):
                 server.close()
         return results
 
-    def _connect(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
-        if self.tls:
-            server: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
-        else:
-            server = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            server.ehlo()
-            if server.has_extn("starttls"):
-                server.starttls(context=context)
-                server.ehlo()
-            elif self.user and self.host not in _LOOPBACK:
-                server.close()
-                raise smtplib.SMTPNotSupportedError("no STARTTLS: the password is not sent in the clear")
-        if self.user and self.password:
-            server.login(self.user, self.password)
+    async def _connect(self) -> aiosmtplib.SMTP:
+        context = ssl_context()  # the CA bundle Twilio's and FCM's requests use
+        server = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            use_tls=self.tls,
+            start_tls=False,
+            tls_context=context,
+            timeout=self.timeout,
+        )
+        await server.connect()
+        try:
+            if not self.tls:
+                await server.ehlo()
+                if server.supports_extension("starttls"):
+                    await server.starttls(tls_context=context)
+                elif self.user and self.host not in _LOOPBACK:
+                    raise _NoStartTls("no STARTTLS: the password is not sent in the clear")
+            if self.user and self.password:
+                await server.login(self.user, self.password)
+        except BaseException:
+            server.close()
+            raise
         return server
 
-    def _send(self, server: smtplib.SMTP, message: PushMessage) -> PushResult:
+    async def _send(self, server: aiosmtplib.SMTP, message: PushMessage) -> PushResult:
+        mail = self.build(message)
         try:
-            refused = server.send_message(self.build(message))
-        except smtplib.SMTPRecipientsRefused as error:
-            code = next(iter(error.recipients.values()))[0]
-            return _for(message, outcome(code))
-        except smtplib.SMTPResponseException as error:
-            return _for(message, outcome(error.smtp_code))
-        except (OSError, smtplib.SMTPException) as error:
+            refused, _ = await server.send_message(mail)
+        except aiosmtplib.SMTPRecipientsRefused as error:
+            return _for(message, outcome(error.recipients[0].code))
+        except aiosmtplib.SMTPResponseException as error:
+            return _for(message, outcome(error.code))
+        except (OSError, aiosmtplib.SMTPException) as error:
             return PushResult(message.device_id, RETRY, error_code="NETWORK", detail=type(error).__name__)
         if refused:
-            return _for(message, outcome(next(iter(refused.values()))[0]))
-        return PushResult(message.device_id, SENT, message_id=None)
+            return _for(message, outcome(next(iter(refused.values())).code))
+        return PushResult(message.device_id, SENT, message_id=str(mail["Message-ID"])[:200])
 
     def build(self, message: PushMessage) -> EmailMessage:
         locale = message.data.get("locale")

@@ -85,7 +85,7 @@ class HttpPool:
         # Proxy variables and ~/.netrc are re-read for every request when trust_env is
         # on; only pay for that where the environment asks for a proxy.
         self.trust_env = bool(urllib.request.getproxies())
-        self._ssl = _ssl_context()
+        self._ssl = ssl_context()
         self._lock = threading.Lock()
         self._pid = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -193,7 +193,7 @@ class HttpPool:
             self._session = None
 
 
-def _ssl_context() -> ssl.SSLContext:
+def ssl_context() -> ssl.SSLContext:
     """The CA bundle requests would use: REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE, else certifi's."""
     cafile = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
     return ssl.create_default_context(cafile=cafile)

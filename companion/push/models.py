@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -13,6 +13,8 @@ class Delivery(Model):
     """One attempt to deliver one reminder to one device (or webhook)."""
 
     __tablename__ = "deliveries"
+    # A provider's status callback names its message id (Twilio's MessageSid).
+    __table_args__ = (Index("ix_deliveries_message_id", "message_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"), index=True)
@@ -25,4 +27,7 @@ class Delivery(Model):
     message_id: Mapped[str | None] = mapped_column(String(200))
     error_code: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(500))
+    # What the provider reported later (SMS: queued | sent | delivered | undelivered | failed), and when.
+    provider_status: Mapped[str | None] = mapped_column(String(16))
+    provider_status_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

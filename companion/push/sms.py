@@ -1,32 +1,39 @@
 """SMS through Twilio's Messages API: one form POST per message, Basic auth with the account SID.
 
-Twilio's answers map into the one outcome table: 21211 (not a valid number) and 21614 (not
-a mobile) mark the phone invalid; 21610 (the recipient sent STOP) marks the patient opted
-out of SMS; 20429, 429, 5xx and network failures are retried; anything else fails that
-message. The status callback URL lets Twilio report delivery later (its endpoint is not
-built yet: docs/channels.md).
+The POSTs leave over the dispatcher's async transport (a pooled aiohttp session on an event
+loop thread, as FCM's and Web Push's do, in a pool of its own), so a slow Twilio never holds
+a push. Twilio's answers map into the one outcome table, which its status callbacks read too
+(companion/messaging): 21211 (not a valid number), 21614 (not a mobile), 30005 (unknown
+handset) and 30006 (landline) mark the phone invalid; 21610 (the recipient sent STOP) marks
+the patient opted out of SMS; 20429, 429, 5xx and network failures are retried; anything else
+fails that message. 30003 (handset unreachable: switched off) is not a bad number.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
-
-import requests
+from urllib.parse import urlencode
 
 from companion.push import letters
 from companion.push.base import DEACTIVATE, FAILED, INVALID, OPTED_OUT, RETRY, SENT, PushMessage, PushResult
+from companion.push.fcm_transport import HttpAnswer, HttpPool, TransportError
 
 log = logging.getLogger("companion.push.sms")
 
-_INVALID_NUMBER = {21211, 21614, 21217}
+_INVALID_NUMBER = {21211, 21614, 21217, 30005, 30006}
 _OPTED_OUT = {21610}
 _RETRY = {20429, 20500, 20503}
+IN_FLIGHT = 20  # Twilio queues per number anyway; a few requests at once are plenty
 
 
 def outcome(status: int, code: int | None, retry_after: float | None = None) -> PushResult:
-    """Twilio's (HTTP status, error code) as an outcome; the device id is filled in by the caller."""
+    """Twilio's (HTTP status, error code) as an outcome; the device id is filled in by the caller.
+
+    A status callback has no HTTP status of its own: it passes 0 and only the code counts."""
     name = f"TWILIO_{code}" if code else f"HTTP_{status}"
     if code in _INVALID_NUMBER:
         return PushResult(0, DEACTIVATE, error_code=name, mark=INVALID)
@@ -56,10 +63,19 @@ class TwilioSender:
         self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self.origin = {"MessagingServiceSid": messaging_service_sid} if messaging_service_sid else {"From": sender}
         self.status_callback = status_callback
-        self.timeout = timeout
-        self.session = requests.Session()
-        self.session.auth = (account_sid, auth_token)
-        self.session.trust_env = False
+        credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self.headers = {
+            "Authorization": f"Basic {credentials}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "application/json",
+        }
+        self._pool = HttpPool(
+            timeout=timeout,
+            max_in_flight=IN_FLIGHT,
+            max_connections=IN_FLIGHT,
+            thread_name="twilio-http",
+            follow_redirects=False,
+        )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TwilioSender:
@@ -73,12 +89,21 @@ class TwilioSender:
         )
 
     def close(self) -> None:
-        self.session.close()
+        self._pool.close()
 
     def send(self, messages: list[PushMessage]) -> list[PushResult]:
-        return [self._send(message) for message in messages]
+        return self.start(messages)()
 
-    def _send(self, message: PushMessage) -> PushResult:
+    def start(self, messages: list[PushMessage]) -> Callable[[], list[PushResult]]:
+        """Put every message on the wire now; what comes back waits for Twilio's answers."""
+        future = self._pool.submit(self.url, self.headers, [self.form(m) for m in messages])
+
+        def collect() -> list[PushResult]:
+            return [classify(m.device_id, answer) for m, answer in zip(messages, future.result(), strict=True)]
+
+        return collect
+
+    def form(self, message: PushMessage) -> bytes:
         letter = letters.compose(
             clinic=message.data["clinic"],
             count=len(message.covers),
@@ -86,31 +111,34 @@ class TwilioSender:
             locale=message.data.get("locale"),
             unsubscribe=message.data.get("unsubscribe", ""),
         )
-        form = {"To": message.identifier, "Body": letter.sms, "StatusCallback": self.status_callback, **self.origin}
-        try:
-            answer = self.session.post(self.url, data=form, timeout=self.timeout, allow_redirects=False)
-        except requests.RequestException as error:
-            return PushResult(message.device_id, RETRY, error_code="NETWORK", detail=type(error).__name__)
-        body: dict[str, Any] = {}
-        try:
-            parsed = answer.json()
-            body = parsed if isinstance(parsed, dict) else {}
-        except ValueError:
-            pass
-        if answer.status_code in (200, 201):
-            return PushResult(message.device_id, SENT, message_id=str(body.get("sid") or "")[:200] or None)
-        retry_after = _seconds(answer.headers.get("Retry-After"))
-        code = body.get("code") if isinstance(body.get("code"), int) else None
-        result = outcome(answer.status_code, code, retry_after)
-        if code == 20003 or answer.status_code == 401:
-            log.error("Twilio refused our credentials (HTTP %s); check COMPANION_TWILIO_*", answer.status_code)
-        return PushResult(
-            message.device_id,
-            result.outcome,
-            error_code=result.error_code,
-            retry_after=result.retry_after,
-            mark=result.mark,  # Twilio's message names the number: it is not kept
-        )
+        fields = {"To": message.identifier, "Body": letter.sms, "StatusCallback": self.status_callback, **self.origin}
+        return urlencode(fields).encode()
+
+
+def classify(device_id: int, answer: HttpAnswer | TransportError) -> PushResult:
+    """Twilio's answer to one message as the dispatcher's outcome (its `sid` kept as the message id)."""
+    if isinstance(answer, TransportError):
+        failure = "TIMEOUT" if answer.timed_out else "NETWORK"
+        return PushResult(device_id, RETRY, error_code=failure, detail=type(answer.error).__name__)
+    body: dict[str, Any] = {}
+    try:
+        parsed = json.loads(answer.body or b"{}")
+        body = parsed if isinstance(parsed, dict) else {}
+    except ValueError:
+        pass
+    if answer.status in (200, 201):
+        return PushResult(device_id, SENT, message_id=str(body.get("sid") or "")[:200] or None)
+    code = body.get("code") if isinstance(body.get("code"), int) else None
+    result = outcome(answer.status, code, _seconds(answer.headers.get("Retry-After")))
+    if code == 20003 or answer.status == 401:
+        log.error("Twilio refused our credentials (HTTP %s); check COMPANION_TWILIO_*", answer.status)
+    return PushResult(
+        device_id,
+        result.outcome,
+        error_code=result.error_code,
+        retry_after=result.retry_after,
+        mark=result.mark,  # Twilio's message names the number: it is not kept
+    )
 
 
 def _seconds(value: str | None) -> float | None:

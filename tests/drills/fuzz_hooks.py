@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import requests
 import schemathesis
@@ -20,6 +21,8 @@ PATIENT_ID = os.environ.get("FUZZ_PATIENT_ID", "")
 OWN_KEY_ID = os.environ.get("FUZZ_OWN_KEY_ID", "")
 SPARE_KEY_ID = os.environ.get("FUZZ_SPARE_KEY_ID", "")
 SPARE_PATIENT_ID = os.environ.get("FUZZ_SPARE_PATIENT_ID", "")
+TWILIO_TOKEN = os.environ.get("FUZZ_TWILIO_TOKEN", "")
+HOOK_PATHS = r"^/v1/hooks/"
 PATIENT_PATHS = r"^/v1/me(/|$)"
 SIGN_OUT = "/v1/patient-sessions/current"
 TREATMENT_PATHS = ("/v1/patients/{patient_id}/treatments", "/v1/treatments/{treatment_id}")
@@ -68,7 +71,24 @@ class FreshPatientToken:
         _bearer(case, data)
 
 
-@schemathesis.auth().skip_for(path_regex=PATIENT_PATHS).skip_for(path=SIGN_OUT)
+@schemathesis.auth(refresh_interval=None).apply_to(path_regex=HOOK_PATHS)
+class TwilioSignature:
+    """Twilio's webhooks: signed as Twilio signs, over the public URL and the form as sent."""
+
+    def get(self, case, ctx):
+        return TWILIO_TOKEN
+
+    def set(self, case, data, ctx):
+        from devtools.twilio_server import signature
+
+        form = case.body if isinstance(case.body, dict) else {}
+        url = BASE_URL + case.formatted_path
+        if case.query:
+            url += "?" + urlencode(case.query, doseq=True)
+        case.headers = {**(case.headers or {}), "X-Twilio-Signature": signature(data, url, form)}
+
+
+@schemathesis.auth().skip_for(path_regex=PATIENT_PATHS).skip_for(path=SIGN_OUT).skip_for(path_regex=HOOK_PATHS)
 class ClinicKey:
     def get(self, case, ctx):
         return CLINIC_KEY

@@ -71,7 +71,9 @@ def _routes() -> list[tuple[str, str, str]]:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             operation = spec["paths"].get(path, {}).get(method.lower(), {})
             schemes = {name for requirement in operation.get("security", []) for name in requirement}
-            kind = "clinic" if schemes == {"clinicKey"} else "patient" if schemes == {"patientToken"} else None
+            kind = {"clinicKey": "clinic", "patientToken": "patient", "twilioSignature": "twilio"}.get(
+                next(iter(schemes)) if len(schemes) == 1 else ""
+            )
             if kind is None and (method, path) in PUBLIC_ROUTES:
                 kind = "public"
             kind = kind or UNDOCUMENTED_ROUTES.get((method, path))
@@ -84,6 +86,8 @@ WRONG_CREDENTIALS = {
     "clinic": ["no_token", "garbage_token", "patient_token", "revoked_clinic_key"],
     "patient": ["no_token", "garbage_token", "clinic_key", "revoked_patient_token"],
     "public": ["expired_code", "used_code", "superseded_code", "garbage_code"],
+    # Twilio's webhooks: only its signature (over COMPANION_PUBLIC_URL + path) opens them; 403 otherwise.
+    "twilio": ["no_signature", "other_token_signature", "clinic_key", "patient_token"],
 }
 
 
@@ -241,6 +245,24 @@ def _enrollment_code(client, tenants, scenario: str) -> str:
     return code
 
 
+def _twilio_hook(app, client, tenants, path: str, scenario: str, monkeypatch):
+    """A form as Twilio posts it, naming the other tenant's patient's number, never rightly signed."""
+    from devtools.twilio_server import signature
+
+    public = "https://care.example"
+    twilio = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "token", "PUBLIC_URL": public}
+    for key, value in twilio.items():
+        monkeypatch.setitem(app.config, key, value)
+    form = {"MessageSid": "SM" + "0" * 32, "From": "+34612345678", "Body": "STOP", "MessageStatus": "failed"}
+    headers = {
+        "no_signature": {},
+        "other_token_signature": {"X-Twilio-Signature": signature("not-our-token", public + path, form)},
+        "clinic_key": tenants["own"]["clinic"]["headers"],
+        "patient_token": tenants["own"]["token"],
+    }[scenario]
+    return client.post(path, data=form, headers=headers)
+
+
 def _no_other_tenant_data(response) -> None:
     text = response.get_data(as_text=True)
     leaked = [name for name, marker in MARKERS.items() if marker in text]
@@ -271,7 +293,9 @@ def _snapshot(client, other) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("method", "path", "kind", "scenario"), CASES)
-def test_wrong_caller_gets_401_or_404_and_nothing_of_another_tenant(app, client, tenants, method, path, kind, scenario):
+def test_wrong_caller_gets_401_or_404_and_nothing_of_another_tenant(
+    app, client, tenants, method, path, kind, scenario, monkeypatch
+):
     """Why: a clinic must never read or change another clinic's patients, nor a phone another patient's."""
     assert kind in WRONG_CREDENTIALS, f"{method} {path}: {kind}; declare who may call it"
     before = _snapshot(client, tenants["other"])
@@ -281,6 +305,10 @@ def test_wrong_caller_gets_401_or_404_and_nothing_of_another_tenant(app, client,
         response = client.open(path, method=method, json=body)
         assert response.status_code == 401, response.get_json()
         assert response.get_json()["error"]["code"] == "invalid_enrollment_code"
+    elif kind == "twilio":
+        response = _twilio_hook(app, client, tenants, path, scenario, monkeypatch)
+        assert response.status_code == 403, (path, response.status_code, response.get_data(as_text=True))
+        assert response.get_json()["error"]["code"] == "forbidden"
     elif scenario == "other_tenant":
         caller = tenants["own"]["clinic"]["headers"] if kind == "clinic" else tenants["own"]["token"]
         url = _url(path, tenants["other"]["ids"], kind)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, Table, select, update
 from companion.clinics.models import Clinic
 from companion.core.auth import hash_secret
 from companion.core.db import among, insert_rows
-from companion.patients.contact import Route, fallback_route
+from companion.patients.contact import BY_PROVIDER, Route, fallback_route, usable_addresses
 from companion.patients.models import Patient, SignInLink
 from companion.push import base as push
 from companion.reminders.dispatch.claiming import ClaimedReminder, write_transaction
@@ -121,7 +121,7 @@ def message(group: list[ClaimedReminder], patient_id: int, found: Reach, links_:
             "clinic": found.clinic,
             "locale": found.locale,
             "link": link,
-            # RFC 8058's target; the endpoint that honours it is not built yet (docs/channels.md).
+            # RFC 8058's one-click target (companion/patient_app/links.py).
             "unsubscribe": f"{link}/unsubscribe",
         },
         priority="normal",
@@ -131,12 +131,42 @@ def message(group: list[ClaimedReminder], patient_id: int, found: Reach, links_:
     )
 
 
-# (channel, what the provider said) -> the patient column that records it
+def withheld(engine: Engine, messages: Sequence[push.PushMessage]) -> dict[int, push.PushResult]:
+    """Messages (by index) not to send after all: since the claim, the patient turned that channel
+    off (STOP, an unsubscribe), the provider called the address unusable, or the clinic changed it.
+
+    Read right before the messages leave, so an opt-out is honoured at once; only SMS and e-mail
+    are looked up (pushes cost no query). The reminder is then recorded undeliverable with the
+    reason, or planned again at once when another channel is left."""
+    contact = {i: m for i, m in enumerate(messages) if m.identifier_kind in push.CONTACT_KINDS}
+    if not contact:
+        return {}
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(*_CONTACT).where(
+                among(connection, patients.c.id, {int(m.data["patient_id"]) for m in contact.values()})
+            )
+        ).all()
+    usable = {row.id: usable_addresses(row) for row in rows}
+    held = {}
+    for index, message in contact.items():
+        if usable.get(int(message.data["patient_id"]), {}).get(message.identifier_kind) != message.identifier:
+            held[index] = push.PushResult(
+                push.NO_DEVICE,
+                push.DEACTIVATE,
+                error_code=f"{message.identifier_kind.upper()}_WITHDRAWN",
+                detail="not sent: the channel was turned off or changed after the reminder was claimed",
+                backend="dispatcher",
+            )
+    return held
+
+
+# (channel, what the provider said) -> the patient column that records it, and how it came
 _MARKS = {
-    (push.SMS_KIND, push.INVALID): "phone_invalid_at",
-    (push.SMS_KIND, push.OPTED_OUT): "sms_opted_out_at",
-    (push.EMAIL_KIND, push.INVALID): "email_invalid_at",
-    (push.EMAIL_KIND, push.OPTED_OUT): "email_opted_out_at",
+    (push.SMS_KIND, push.INVALID): ("phone_invalid_at", None),
+    (push.SMS_KIND, push.OPTED_OUT): ("sms_opted_out_at", "sms_opted_out_via"),
+    (push.EMAIL_KIND, push.INVALID): ("email_invalid_at", None),
+    (push.EMAIL_KIND, push.OPTED_OUT): ("email_opted_out_at", "email_opted_out_via"),
 }
 
 
@@ -146,12 +176,12 @@ def mark_addresses(
     """A number Twilio calls invalid, an address the mail server refuses for good, a patient who sent
     STOP: recorded on the patient, so that channel is not used again until the clinic changes it."""
     for message, result in zip(messages, results, strict=True):
-        column = _MARKS.get((message.identifier_kind, result.mark or ""))
+        column, via = _MARKS.get((message.identifier_kind, result.mark or ""), (None, None))
         if result.outcome == push.DEACTIVATE and column is not None:
             connection.execute(
                 update(patients)
                 .where(patients.c.id == int(message.data["patient_id"]), patients.c[column].is_(None))
-                .values({column: now})
+                .values({column: now, **({via: BY_PROVIDER} if via else {})})
             )
 
 

@@ -134,6 +134,7 @@ class Dispatcher:
             if run.ahead is not None:  # a failure between slices: hand the unsent one back
                 stats.released += self._release(run.ahead.items)
             self.recorder.wait()
+            self.wire.wait()
             stats.duration_ms = int((time.monotonic() - run.started) * 1000)
             self._report(stats)
         return stats

@@ -3,6 +3,11 @@
 A quota answer pauses every later chunk (and the next claims) until the provider's
 Retry-After, without counting an attempt; a sender that raises turns into retry
 answers, so claimed rows are never stranded.
+
+SMS and e-mail leave beside the pushes but are waited for and recorded in a lane of their
+own (one thread), so a slow mail server or Twilio never holds a push's answer or the next
+slice. Right before they leave, the patient's channel is read again: an opt-out since the
+claim is honoured at once (fallback.withheld).
 """
 
 from __future__ import annotations
@@ -11,11 +16,12 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from companion.core.clock import clock
 from companion.push import base as push
-from companion.reminders.dispatch import metrics, pushes
+from companion.reminders.dispatch import fallback, metrics, pushes
 from companion.reminders.dispatch.recording import OutcomeRecorder
 from companion.reminders.dispatch.settings import DispatchSettings
 from companion.reminders.dispatch.stats import PassStats
@@ -40,6 +46,8 @@ class SliceSender:
         self.stop = stop
         self.release = release
         self.paused_until: datetime | None = None
+        self._contact_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dispatch-contact")
+        self._contact: list[Future[None]] = []
 
     def send(
         self, items: list[pushes.Outgoing], stats: PassStats, while_sending: Callable[[], None] | None = None
@@ -53,6 +61,10 @@ class SliceSender:
             if self.paused():  # the quota was hit: wait for the pause without counting an attempt
                 self.recorder.record(chunk, [], [], stats, deferred_until=self.paused_until)
                 continue
+            contact = [item for item in chunk if _by_contact(item)]
+            if contact:
+                self._send_contact(contact, stats)
+                chunk = [item for item in chunk if not _by_contact(item)]
             messages = [message for item in chunk for message in item.messages]
             collect = self._start(messages)
             if index == 0 and while_sending is not None:
@@ -68,6 +80,27 @@ class SliceSender:
             self.recorder.in_background(chunk, messages, results, stats, quota_until=quota_until)
         if not chunks and while_sending is not None:
             while_sending()
+
+    def wait(self) -> None:
+        """Until every SMS and e-mail handed to the contact lane is answered and recorded."""
+        pending, self._contact = self._contact, []
+        for future in pending:
+            future.result()  # a failed write surfaces here, in the pass that caused it
+
+    def _send_contact(self, items: list[pushes.Outgoing], stats: PassStats) -> None:
+        """Put the SMS and e-mail still wanted on the wire; the contact lane waits and records."""
+        messages = [message for item in items for message in item.messages]
+        held = fallback.withheld(self.recorder.engine, messages)
+        outgoing = [m for i, m in enumerate(messages) if i not in held]
+        started = self._start(outgoing)
+
+        def finish() -> None:
+            answered = iter(self._collect(outgoing, started, stats))
+            results = [held[i] if i in held else next(answered) for i in range(len(messages))]
+            self.recorder.record(items, messages, results, stats)
+
+        self._contact = [f for f in self._contact if not f.done() or f.exception() is not None]
+        self._contact.append(self._contact_lane.submit(finish))
 
     def paused(self) -> bool:
         if self.paused_until is None:
@@ -118,6 +151,11 @@ class SliceSender:
                 stats.operator_errors += 1
                 metrics.OPERATOR_ERRORS.labels(result.error_code).inc()
         return results
+
+
+def _by_contact(item: pushes.Outgoing) -> bool:
+    """A patient no app reaches: their reminders leave by SMS or e-mail only."""
+    return bool(item.messages) and all(m.identifier_kind in push.CONTACT_KINDS for m in item.messages)
 
 
 def _raise(error: Exception) -> push.Results:
