@@ -19,6 +19,7 @@ from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.pagination import Page
+from companion.courses.timing import Window
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.protocols.service import effective_protocols
@@ -42,8 +43,8 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Pag
     rows from only the segments it covers, each read in its own order with its own LIMIT.
     """
     now = utcnow()
-    windows = [q.Window.of(p) for p in effective_protocols(clinic.id)]
-    segments = _segments(reason, clinic.id, now, windows)
+    windows = [Window.of(p.key, p.content) for p in effective_protocols(clinic.id)]
+    segments = _segments(reason, clinic.id, now)
     counts = db.session.execute(
         select(*(select(func.count()).select_from(s.subquery()).scalar_subquery() for s in segments))
     ).one()
@@ -83,15 +84,16 @@ def _page(parts: list[tuple[int, Select[Any], int, int]]) -> Sequence[Any]:
     return db.session.execute(select(page).order_by(page.c.segment, *_order(page.c))).all()
 
 
-def _segments(reason: str | None, clinic_id: int, now: datetime, windows: list[q.Window]) -> list[Select[Any]]:
+def _segments(reason: str | None, clinic_id: int, now: datetime) -> list[Select[Any]]:
     """The list's parts in its order (a part orders its own rows)."""
     finders: dict[str, Callable[[], Select[Any]]] = {
         "missed_checkin": lambda: q.missed_checkins(clinic_id, now),
         "appointment_unrecorded": lambda: q.appointments_unrecorded(clinic_id, now),
         "undeliverable": lambda: q.undeliverable(clinic_id, now),
+        "unreachable": lambda: q.unreachable(clinic_id, now),
         "not_signed_in": lambda: q.not_signed_in(clinic_id, now),
-        "rebooking_due": lambda: q.rebooking_due(clinic_id, now, windows),
-        "maintenance_due": lambda: q.maintenance_due(clinic_id, now, windows),
+        "rebooking_due": lambda: q.rebooking_due(clinic_id, now),
+        "maintenance_due": lambda: q.maintenance_due(clinic_id, now),
     }
     wanted = [reason] if reason else list(REASONS)
     segments = [q.open_alerts(clinic_id, now, leading=True)] if "open_alert" in wanted else []
@@ -101,7 +103,7 @@ def _segments(reason: str | None, clinic_id: int, now: datetime, windows: list[q
     return segments
 
 
-def _items(rows: Sequence[Any], windows: dict[str, q.Window], now: datetime) -> list[dict[str, Any]]:
+def _items(rows: Sequence[Any], windows: dict[str, Window], now: datetime) -> list[dict[str, Any]]:
     """Labels and names for one page: two queries whatever the page holds."""
     names = _by_id(Patient.id, Patient.display_name, {row.patient_id for row in rows})
     alert_ids = {row.ref_id for row in rows if row.reason == "open_alert"}
@@ -134,7 +136,7 @@ def _by_id(id_column: Any, value: Any, ids: set[int]) -> dict[int, Any]:
     return {row[0]: row[1] for row in db.session.execute(db.select(id_column, value).where(id_column.in_(ids)))}
 
 
-def _label(row: Any, alert: Any, window: q.Window | None, now: datetime) -> str:
+def _label(row: Any, alert: Any, window: Window | None, now: datetime) -> str:
     if row.reason == "open_alert" and alert is not None:
         return (
             f"{alert.severity.replace('_', ' ')}: {', '.join(alert.reasons) or 'check-in'}"
@@ -147,6 +149,8 @@ def _label(row: Any, alert: Any, window: q.Window | None, now: datetime) -> str:
         return f"{row.detail} visit passed without a session"
     if row.reason == "undeliverable":
         return f"{row.n} reminders found no phone"
+    if row.reason == "unreachable":
+        return f"{row.n} reminders due and no phone, app or e-mail to reach"
     if row.reason == "not_signed_in":
         return "enrolled but never signed in to the app"
     if row.reason == "rebooking_due":
