@@ -79,6 +79,14 @@ class Reminder(Model):
             sqlite_where=text(UNDELIVERABLE_ROWS),
             postgresql_where=text(UNDELIVERABLE_ROWS),
         ),
+        # The worklist's unreachable patients: a clinic's pending rows about to go.
+        Index(
+            "ix_reminders_clinic_pending",
+            "clinic_id",
+            "available_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
         # Results: a clinic's reminders over a period, read from the index alone.
         Index(
             "ix_reminders_clinic_due",

@@ -4,6 +4,7 @@ Revision ID: 0013_coursestate
 Revises: 0012_channels
 Create Date: 2026-12-07 08:00:00
 
+The worklist's unreachable reason reads a clinic's pending reminders by an index of its own.
 One row per patient with an active session: the latest session and the instants its
 rebooking and maintenance reasons start and stop holding. Filled here from the sessions,
 bookings and clinics' protocol timing already stored, in batches of 5,000 rows (the
@@ -60,12 +61,22 @@ def upgrade():
             sqlite_where=condition,
             postgresql_where=condition,
         )
+    pending = sa.text("status = 'pending'")
+    op.create_index(
+        "ix_reminders_clinic_pending",
+        "reminders",
+        ["clinic_id", "available_at"],
+        unique=False,
+        sqlite_where=pending,
+        postgresql_where=pending,
+    )
     from companion.courses.course_state import rebuild
 
     rebuild(op.get_bind())
 
 
 def downgrade():
+    op.drop_index("ix_reminders_clinic_pending", table_name="reminders")
     op.drop_index("ix_course_states_maintenance", table_name="course_states")
     op.drop_index("ix_course_states_rebooking", table_name="course_states")
     op.drop_table("course_states")
