@@ -40,6 +40,16 @@ OPEN_STATES = (PENDING, CLAIMED)
 # Partial indexes' conditions; a query that wants the index repeats them word for word.
 SENT_PROMPTS = "status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"
 UNDELIVERABLE_ROWS = "status = 'undeliverable'"
+SENT_PROMPT_COLUMNS = (
+    "clinic_id",
+    "sent_at",
+    "patient_id",
+    "channel",
+    "expires_at",
+    "acknowledged_at",
+    "plan_key",
+    "status",
+)
 
 
 class Reminder(Model):
@@ -65,10 +75,10 @@ class Reminder(Model):
             postgresql_where=text("status = 'claimed'"),
         ),
         # The worklist: check-in prompts sent and maybe unanswered; pushes that found no phone.
+        # Every column those queries read is in it, so neither touches the table's rows.
         Index(
             "ix_reminders_sent_prompts",
-            "clinic_id",
-            "sent_at",
+            *SENT_PROMPT_COLUMNS,
             sqlite_where=text(SENT_PROMPTS),
             postgresql_where=text(SENT_PROMPTS),
         ),

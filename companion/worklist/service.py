@@ -35,7 +35,13 @@ _REFS = {
 }
 
 
-def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Page:
+class WorklistPage(Page):
+    """A page, and how many items each reason counted has (for the console's filter)."""
+
+    by_reason: dict[str, int]
+
+
+def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> WorklistPage:
     """One page of `{items, total, limit, offset}`: urgent and contact-the-clinic alerts
     (unacknowledged first, newest first), the other reasons oldest first, self-care alerts last.
 
@@ -44,7 +50,8 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Pag
     """
     now = utcnow()
     windows = [Window.of(p.key, p.content) for p in effective_protocols(clinic.id)]
-    segments = _segments(reason, clinic.id, now)
+    named = _segments(reason, clinic.id, now)
+    segments = [segment for _, segment in named]
     counts = db.session.execute(
         select(*(select(func.count()).select_from(s.subquery()).scalar_subquery() for s in segments))
     ).one()
@@ -62,7 +69,10 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Pag
     rows = _page(parts)
     items = _items(rows, {w.key: w for w in windows}, now)
     audit.record_list([item["patient_id"] for item in items])  # names and notes of the patients shown
-    return Page(items=items, total=sum(counts), limit=limit, offset=offset)
+    by_reason: dict[str, int] = {}
+    for (name, _), count in zip(named, counts, strict=True):
+        by_reason[name] = by_reason.get(name, 0) + count
+    return WorklistPage(items=items, total=sum(counts), limit=limit, offset=offset, by_reason=by_reason)
 
 
 def _order(columns: Any) -> list[Any]:
@@ -84,8 +94,8 @@ def _page(parts: list[tuple[int, Select[Any], int, int]]) -> Sequence[Any]:
     return db.session.execute(select(page).order_by(page.c.segment, *_order(page.c))).all()
 
 
-def _segments(reason: str | None, clinic_id: int, now: datetime) -> list[Select[Any]]:
-    """The list's parts in its order (a part orders its own rows)."""
+def _segments(reason: str | None, clinic_id: int, now: datetime) -> list[tuple[str, Select[Any]]]:
+    """The list's parts in its order, each with its reason (a part orders its own rows)."""
     finders: dict[str, Callable[[], Select[Any]]] = {
         "missed_checkin": lambda: q.missed_checkins(clinic_id, now),
         "appointment_unrecorded": lambda: q.appointments_unrecorded(clinic_id, now),
@@ -96,10 +106,11 @@ def _segments(reason: str | None, clinic_id: int, now: datetime) -> list[Select[
         "maintenance_due": lambda: q.maintenance_due(clinic_id, now),
     }
     wanted = [reason] if reason else list(REASONS)
-    segments = [q.open_alerts(clinic_id, now, leading=True)] if "open_alert" in wanted else []
-    segments += [finders[name]() for name in wanted if name != "open_alert"]
-    if "open_alert" in wanted:
-        segments.append(q.open_alerts(clinic_id, now, leading=False))
+    alerts = "open_alert" in wanted
+    segments = [("open_alert", q.open_alerts(clinic_id, now, leading=True))] if alerts else []
+    segments += [(name, finders[name]()) for name in wanted if name != "open_alert"]
+    if alerts:
+        segments.append(("open_alert", q.open_alerts(clinic_id, now, leading=False)))
     return segments
 
 

@@ -4,7 +4,9 @@ Revision ID: 0013_coursestate
 Revises: 0012_channels
 Create Date: 2026-12-07 08:00:00
 
-The worklist's unreachable reason reads a clinic's pending reminders by an index of its own.
+The worklist's unreachable reason reads a clinic's pending reminders by an index of its own;
+whether a check-in answered a prompt is read from an index on (patient, time), and the
+sent prompts' index holds every column read of them.
 One row per patient with an active session: the latest session and the instants its
 rebooking and maintenance reasons start and stop holding. Filled here from the sessions,
 bookings and clinics' protocol timing already stored, in batches of 5,000 rows (the
@@ -21,6 +23,17 @@ down_revision = "0012_channels"
 branch_labels = None
 depends_on = None
 
+_SENT_PROMPTS = "status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"
+_SENT_PROMPT_COLUMNS = (
+    "clinic_id",
+    "sent_at",
+    "patient_id",
+    "channel",
+    "expires_at",
+    "acknowledged_at",
+    "plan_key",
+    "status",
+)
 _WHEN = ("rebooking_from", "rebooking_until", "maintenance_from", "maintenance_until")
 
 
@@ -70,12 +83,33 @@ def upgrade():
         sqlite_where=pending,
         postgresql_where=pending,
     )
+    # Check-in prompts sent: rebuilt to hold every column the worklist and Results read of them.
+    op.drop_index("ix_reminders_sent_prompts", table_name="reminders")
+    op.create_index(
+        "ix_reminders_sent_prompts",
+        "reminders",
+        list(_SENT_PROMPT_COLUMNS),
+        unique=False,
+        sqlite_where=sa.text(_SENT_PROMPTS),
+        postgresql_where=sa.text(_SENT_PROMPTS),
+    )
+    op.create_index("ix_checkins_patient_created", "checkins", ["patient_id", "created_at"], unique=False)
     from companion.courses.course_state import rebuild
 
     rebuild(op.get_bind())
 
 
 def downgrade():
+    op.drop_index("ix_checkins_patient_created", table_name="checkins")
+    op.drop_index("ix_reminders_sent_prompts", table_name="reminders")
+    op.create_index(
+        "ix_reminders_sent_prompts",
+        "reminders",
+        ["clinic_id", "sent_at"],
+        unique=False,
+        sqlite_where=sa.text(_SENT_PROMPTS),
+        postgresql_where=sa.text(_SENT_PROMPTS),
+    )
     op.drop_index("ix_reminders_clinic_pending", table_name="reminders")
     op.drop_index("ix_course_states_maintenance", table_name="course_states")
     op.drop_index("ix_course_states_rebooking", table_name="course_states")
