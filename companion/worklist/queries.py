@@ -166,7 +166,7 @@ def unreachable(clinic_id: int, now: datetime) -> Select[Any]:
         select(*columns)
         .join(Patient, Patient.id == r.Reminder.patient_id)
         .where(
-            # The claimable index's own condition and column: pending rows by when they may go.
+            # ix_reminders_clinic_pending's own condition: the clinic's pending rows by when they may go.
             text("status = 'pending'"),
             r.Reminder.available_at <= now + UNREACHABLE_AHEAD,
             r.Reminder.clinic_id == clinic_id,

@@ -1,9 +1,10 @@
 """What needs a person at the clinic, gathered from real data, most urgent first.
 
 Each reason is one query over the clinic's own rows (worklist/queries.py); the database
-unions, counts, orders and pages them, and labels are made for the page alone. Nothing
-is stored, so the list is never stale and nothing needs closing twice (resolve the alert,
-book the visit, record the session, and the item goes away by itself).
+unions, counts, orders and pages them, and labels are made for the page alone. No item
+is stored, so nothing needs closing twice (resolve the alert, book the visit, record the
+session, and the item goes away by itself); the course reasons read the course state its
+own services keep (courses/course_state.py), instants compared with now here.
 """
 
 from __future__ import annotations
