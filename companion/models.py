@@ -4,7 +4,7 @@ from companion.alerts.models import Alert
 from companion.audit.models import AuditEntry
 from companion.checkins.models import CheckIn
 from companion.clinics.models import Clinic, ClinicApiKey
-from companion.courses.models import Appointment
+from companion.courses.models import Appointment, CourseState
 from companion.devices.models import Device
 from companion.patients.models import EnrollmentCode, Patient, PatientToken
 from companion.protocols.models import ProtocolOverride
@@ -18,6 +18,7 @@ __all__ = [
     "Appointment",
     "AuditEntry",
     "CheckIn",
+    "CourseState",
     "Clinic",
     "ClinicApiKey",
     "Delivery",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -16,7 +16,11 @@ class CheckIn(IdempotentRow, Model):
     the alerts side (`AlertCheckIn`): check-ins know nothing of alerts."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("patient_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("patient_id", "idempotency_key"),
+        # Was a prompt answered after it arrived (worklist, Results): read from the index alone.
+        Index("ix_checkins_patient_created", "patient_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), index=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.core.clock import utcnow
@@ -49,4 +49,47 @@ class Appointment(IdempotentRow, Model):
     treatment_id: Mapped[int | None] = mapped_column(ForeignKey("treatments.id", ondelete="SET NULL"))
     cancelled_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CourseState(Model):
+    """Where a patient's course stands, written with every change to its sessions or bookings:
+    the latest active session and the instants its worklist reasons start and stop holding.
+    The worklist compares the instants with now, reading only the rows that match."""
+
+    __tablename__ = "course_states"
+    __table_args__ = (
+        # Rows whose reason has not yet stopped holding, by when it stops: a bounded range
+        # (older rows fall behind it) and, with the start and order columns, read from the index.
+        Index(
+            "ix_course_states_rebooking",
+            "clinic_id",
+            "rebooking_until",
+            "rebooking_from",
+            "last_session_at",
+            sqlite_where=text("rebooking_until IS NOT NULL"),
+            postgresql_where=text("rebooking_until IS NOT NULL"),
+        ),
+        Index(
+            "ix_course_states_maintenance",
+            "clinic_id",
+            "maintenance_until",
+            "maintenance_from",
+            "last_session_at",
+            sqlite_where=text("maintenance_until IS NOT NULL"),
+            postgresql_where=text("maintenance_until IS NOT NULL"),
+        ),
+    )
+
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    treatment_id: Mapped[int] = mapped_column(ForeignKey("treatments.id", ondelete="CASCADE"))
+    protocol_key: Mapped[str] = mapped_column(String(80))
+    last_session_at: Mapped[datetime]
+    session_number: Mapped[int]
+    planned_sessions: Mapped[int]
+    rebooking_from: Mapped[datetime | None]
+    rebooking_until: Mapped[datetime | None]
+    maintenance_from: Mapped[datetime | None]
+    maintenance_until: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

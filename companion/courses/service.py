@@ -25,13 +25,13 @@ from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
 from companion.core.transaction import unit_of_work
-from companion.courses import planner
+from companion.courses import course_state, planner
 from companion.courses.models import ATTENDED, BOOKED, CANCELLED, Appointment
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.patients.service import get_patient
 from companion.protocols.registry import get_registry
-from companion.protocols.service import effective_protocol
+from companion.protocols.service import effective_protocol, overrides_changed
 from companion.reminders import models as r
 from companion.reminders import service as reminders
 from companion.treatments.facts import PlannedReminder
@@ -135,8 +135,9 @@ def _replan(patient: Patient, sessions: list[Row[Any]], booked: list[Appointment
     now = utcnow()
     latest = sessions[-1] if sessions else None
     history, open_rows = _course_state(patient)
+    content = _content(patient, latest)
     plan = planner.plan_course(
-        _content(patient, latest),
+        content,
         [planner.Session(t.id, t.performed_at, t.session_number, t.planned_sessions) for t in sessions],
         [planner.Booking(a.id, a.starts_at, a.note) for a in booked],
         prefs_of(patient),
@@ -155,6 +156,7 @@ def _replan(patient: Patient, sessions: list[Row[Any]], booked: list[Appointment
             new.append(item)
     reminders.add_reminders(new, clinic_id=patient.clinic_id, patient_id=patient.id, treatment_id=owner)
     reminders.supersede([row.id for row in open_rows if row.id not in kept], now)
+    course_state.record(patient.id, patient.clinic_id, latest, [a.starts_at for a in booked], content)
     db.session.flush()
     _forget_timelines(sessions)
 
@@ -187,6 +189,7 @@ def _on_sessions_changed(patient: Patient) -> None:
 
 def connect_signals() -> None:
     sessions_changed.connect(_on_sessions_changed)
+    overrides_changed.connect(course_state.on_overrides_changed)
 
 
 # -- appointments ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import and_, or_, true
 
 from companion.core.errors import Invalid
 from companion.core.i18n import N_
@@ -79,6 +80,24 @@ def fallback_route(patient: Any) -> Route | None:
         if channel in usable:
             return Route(channel, usable[channel])
     return None
+
+
+def has_fallback(patient: Any) -> Any:
+    """fallback_route's rule as a SQL condition on the Patient columns: some channel is usable."""
+    return or_(
+        and_(
+            patient.phone.is_not(None),
+            patient.consent_sms.is_(true()),
+            patient.phone_invalid_at.is_(None),
+            patient.sms_opted_out_at.is_(None),
+        ),
+        and_(
+            patient.email.is_not(None),
+            patient.consent_email.is_(true()),
+            patient.email_invalid_at.is_(None),
+            patient.email_opted_out_at.is_(None),
+        ),
+    )
 
 
 def apply_contact(patient: Any, data: dict[str, Any], *, country: str, now: datetime, method: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from blinker import Namespace
+
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.errors import Invalid, NotFound
@@ -16,6 +18,10 @@ from companion.protocols.models import ProtocolOverride
 from companion.protocols.registry import get_registry
 from companion.protocols.validation import ProtocolOverrideError, apply_overrides
 from companion.protocols.values import merge_form
+
+signals = Namespace()
+# A clinic's values for a protocol changed (set or cleared): what is computed from them follows.
+overrides_changed = signals.signal("protocol-overrides-changed", doc="sender: the Clinic; kwargs: key")
 
 
 def _overrides(clinic_id: int) -> dict[str, ProtocolOverride]:
@@ -92,6 +98,7 @@ def set_override(clinic: Clinic, key: str, values: dict[str, Any]) -> dict[str, 
     else:
         row.values = values
     db.session.flush()
+    overrides_changed.send(clinic, key=key)
     audit.record(None, "protocol override set", target=f"protocol={key}")
     return show_protocol(clinic, key)
 
@@ -117,4 +124,6 @@ def clear_override(clinic: Clinic, key: str) -> None:
     row = _overrides(clinic.id).get(key)
     if row is not None:
         db.session.delete(row)
+        db.session.flush()
+        overrides_changed.send(clinic, key=key)
         audit.record(None, "protocol override cleared", target=f"protocol={key}")

@@ -46,6 +46,16 @@ PLANNED_STATES = (PENDING, CLAIMED, SKIPPED)
 SENT_PROMPTS = "status = 'sent' AND plan_key IN ('checkin:24h', 'checkin:48h')"
 UNDELIVERABLE_ROWS = "status = 'undeliverable'"
 FALLBACK_OWED = "fallback_due_at IS NOT NULL"
+SENT_PROMPT_COLUMNS = (
+    "clinic_id",
+    "sent_at",
+    "patient_id",
+    "channel",
+    "expires_at",
+    "acknowledged_at",
+    "plan_key",
+    "status",
+)
 
 
 class Reminder(Model):
@@ -71,10 +81,10 @@ class Reminder(Model):
             postgresql_where=text("status = 'claimed'"),
         ),
         # The worklist: check-in prompts sent and maybe unanswered; pushes that found no phone.
+        # Every column those queries read is in it, so neither touches the table's rows.
         Index(
             "ix_reminders_sent_prompts",
-            "clinic_id",
-            "sent_at",
+            *SENT_PROMPT_COLUMNS,
             sqlite_where=text(SENT_PROMPTS),
             postgresql_where=text(SENT_PROMPTS),
         ),
@@ -91,6 +101,14 @@ class Reminder(Model):
             "fallback_due_at",
             sqlite_where=text(FALLBACK_OWED),
             postgresql_where=text(FALLBACK_OWED),
+        ),
+        # The worklist's unreachable patients: a clinic's pending rows about to go.
+        Index(
+            "ix_reminders_clinic_pending",
+            "clinic_id",
+            "available_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
         ),
         # Results: a clinic's reminders over a period, read from the index alone.
         Index(

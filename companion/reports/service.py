@@ -16,7 +16,22 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, exists, func, select, text, true
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    select,
+    text,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from companion.alerts.models import Alert
@@ -24,6 +39,7 @@ from companion.checkins.models import CheckIn
 from companion.checkins.triage_rules import Severity
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
+from companion.core.db import UTCDateTime
 from companion.core.localtime import local_date, wall_to_utc
 from companion.courses.models import ATTENDED, BOOKED, Appointment
 from companion.extensions import db
@@ -182,8 +198,14 @@ def _series(scope: _Scope, clinic: Clinic) -> dict[str, int]:
         )
         .scalar_subquery()
     )
-    rows = db.session.execute(
-        select(_Session.protocol_key, _Session.performed_at, later_session, later_visit).where(
+    sessions = (
+        select(
+            _Session.protocol_key.label("key"),
+            _Session.performed_at.label("performed"),
+            later_session.label("session_at"),
+            later_visit.label("visit_at"),
+        )
+        .where(
             _Session.clinic_id == scope.clinic_id,
             _Session.status == TreatmentStatus.ACTIVE,
             _Session.performed_at >= scope.since,
@@ -191,19 +213,34 @@ def _series(scope: _Scope, clinic: Clinic) -> dict[str, int]:
             _Session.session_number < _Session.planned_sessions,
             true() if scope.protocol is None else _Session.protocol_key == scope.protocol,
         )
-    ).all()
+        .cte("series_sessions")
+        .prefix_with("MATERIALIZED")  # computed once, read by both parts below
+    )
     closes = {p.key: timedelta(weeks=p.content["series"]["spacing_weeks_max"]) for p in effective_protocols(clinic.id)}
     now = utcnow()
-    counts = {"sessions": len(rows), "rebooked_on_time": 0, "window_open": 0, "missed": 0}
-    for key, performed, session_at, visit_at in rows:
-        deadline = performed + closes.get(key, timedelta(weeks=6))
-        next_at = min((t for t in (session_at, visit_at) if t is not None), default=None)
-        if next_at is not None and next_at <= deadline:
-            counts["rebooked_on_time"] += 1
-        elif next_at is None and deadline > now:
-            counts["window_open"] += 1
-        else:
-            counts["missed"] += 1
+    # Nothing came next: the window is open while performed + its close lies ahead. Counted in SQL,
+    # so only the sessions something followed come back as rows (the rest may be thousands).
+    opened_after = case(
+        {key: now - close for key, close in closes.items()}, value=sessions.c.key, else_=now - timedelta(weeks=6)
+    )
+    nothing_next = and_(sessions.c.session_at.is_(None), sessions.c.visit_at.is_(None))
+    no_count = cast(null(), Integer)
+    followed = select(*sessions.c, no_count, no_count).where(~nothing_next)
+    no_time = cast(null(), UTCDateTime())
+    waiting = select(
+        literal("", String), no_time, no_time, no_time, func.count(), _count_if(sessions.c.performed > opened_after)
+    ).where(nothing_next)
+    counts = {"sessions": 0, "rebooked_on_time": 0, "window_open": 0, "missed": 0}
+    for key, performed, session_at, visit_at, waited, still_open in db.session.execute(union_all(waiting, followed)):
+        if performed is None:  # the one row of the sessions nothing followed
+            counts["sessions"] += waited
+            counts["window_open"] += still_open
+            counts["missed"] += waited - still_open
+            continue
+        counts["sessions"] += 1
+        next_at = min(t for t in (session_at, visit_at) if t is not None)
+        on_time = next_at <= performed + closes.get(key, timedelta(weeks=6))
+        counts["rebooked_on_time" if on_time else "missed"] += 1
     return counts
 
 

@@ -9,7 +9,6 @@ the item is about, `detail` and `n` carry what its label needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,6 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
-    and_,
     case,
     cast,
     exists,
@@ -25,24 +23,20 @@ from sqlalchemy import (
     func,
     literal,
     null,
-    or_,
     select,
     text,
     true,
-    tuple_,
 )
-from sqlalchemy.orm import aliased
 
 from companion.alerts.models import Alert, AlertStatus
 from companion.checkins.models import CheckIn
 from companion.checkins.triage_rules import Severity
 from companion.core.db import UTCDateTime
-from companion.core.localtime import add_months
-from companion.courses.models import BOOKED, Appointment
+from companion.courses.models import BOOKED, Appointment, CourseState
+from companion.devices.models import Device
+from companion.patients.contact import has_fallback
 from companion.patients.models import Patient, PatientToken
-from companion.protocols.definition import Protocol
 from companion.reminders import models as r
-from companion.treatments.models import Treatment, TreatmentStatus
 
 # A 24 h / 48 h prompt still unanswered this long after it reached the phone, during the
 # first week of aftercare (older silence is history, not a call to make now).
@@ -51,9 +45,6 @@ MISSED_FOR = timedelta(days=7)
 # Enrolled at least a day ago and never signed in, for the first month after enrollment.
 NOT_SIGNED_IN_AFTER = timedelta(hours=24)
 NOT_SIGNED_IN_FOR = timedelta(days=30)
-# A series whose window closed stays "rebooking due" this long, then it has lapsed
-# (the maintenance nudges take over); maintenance is due through its nudges' span.
-LAPSED_AFTER = timedelta(weeks=8)
 # A visit is "unrecorded" once this long has passed without a session recorded.
 UNRECORDED_AFTER = timedelta(hours=4)
 PROMPTS = ("checkin:24h", "checkin:48h")
@@ -63,36 +54,15 @@ RANKS = {
     "missed_checkin": 2,
     "appointment_unrecorded": 3,
     "undeliverable": 4,
-    "not_signed_in": 5,
-    "rebooking_due": 6,
-    "maintenance_due": 7,
+    "unreachable": 5,
+    "not_signed_in": 6,
+    "rebooking_due": 7,
+    "maintenance_due": 8,
 }
-ALERT_LAST_RANK = 8
-
-
-@dataclass(frozen=True)
-class Window:
-    """A protocol's course timing, from the clinic's effective protocol."""
-
-    key: str
-    series_opens: timedelta
-    series_closes: timedelta
-    maintenance_months: int
-    maintenance_last_months: int
-    maintenance_grace: timedelta
-
-    @classmethod
-    def of(cls, protocol: Protocol) -> Window:
-        series, maintenance = protocol.content["series"], protocol.content["maintenance"]
-        months = maintenance["nudge_months"] or [maintenance["due_months"]]
-        return cls(
-            protocol.key,
-            timedelta(weeks=series["spacing_weeks_min"]),
-            timedelta(weeks=series["spacing_weeks_max"]),
-            min(months),
-            max(months),
-            timedelta(days=maintenance["nudge_expires_after_days"]),
-        )
+ALERT_LAST_RANK = 9
+# Reminders falling due this soon (or already due, still useful and not yet sent) make a
+# patient whom nothing can reach someone to call before they are missed.
+UNREACHABLE_AHEAD = timedelta(hours=24)
 
 
 def _shape(
@@ -186,6 +156,29 @@ def undeliverable(clinic_id: int, now: datetime) -> Select[Any]:
     )
 
 
+def unreachable(clinic_id: int, now: datetime) -> Select[Any]:
+    """Patients with pending reminders due within UNREACHABLE_AHEAD and no way to reach them:
+    no active device and no consented, valid, not opted-out phone or e-mail (contact.py's rule)."""
+    device = exists().where(Device.patient_id == r.Reminder.patient_id, Device.active.is_(True))
+    since = func.min(r.Reminder.due_at, type_=UTCDateTime())
+    columns = _shape("unreachable", r.Reminder.patient_id, since, n=func.count())
+    return (
+        select(*columns)
+        .join(Patient, Patient.id == r.Reminder.patient_id)
+        .where(
+            # ix_reminders_clinic_pending's own condition: the clinic's pending rows by when they may go.
+            text("status = 'pending'"),
+            r.Reminder.available_at <= now + UNREACHABLE_AHEAD,
+            r.Reminder.clinic_id == clinic_id,
+            r.Reminder.channel == r.PATIENT_PUSH,
+            r.Reminder.expires_at > now,
+            ~device,
+            ~has_fallback(Patient),
+        )
+        .group_by(r.Reminder.patient_id)
+    )
+
+
 def not_signed_in(clinic_id: int, now: datetime) -> Select[Any]:
     signed_in = exists().where(PatientToken.patient_id == Patient.id)
     columns = _shape("not_signed_in", Patient.id, Patient.created_at)
@@ -197,77 +190,24 @@ def not_signed_in(clinic_id: int, now: datetime) -> Select[Any]:
     )
 
 
-def _latest_unbooked(clinic_id: int, after: datetime) -> Any:
-    """Each patient's latest active session performed after `after`, when nothing is booked after it.
-    `after` bounds the sessions and bookings compared as well, so both are read by index range."""
-    newer = aliased(Treatment)
-    later = exists().where(
-        newer.patient_id == Treatment.patient_id,
-        newer.status == TreatmentStatus.ACTIVE,
-        newer.performed_at > after,
-        tuple_(newer.performed_at, newer.id) > tuple_(Treatment.performed_at, Treatment.id),
-    )
-    booked = exists().where(
-        Appointment.patient_id == Treatment.patient_id,
-        Appointment.status == BOOKED,
-        Appointment.starts_at > after,
-        Appointment.starts_at > Treatment.performed_at,
-    )
-    return and_(
-        Treatment.clinic_id == clinic_id,
-        Treatment.status == TreatmentStatus.ACTIVE,
-        Treatment.performed_at > after,
-        ~later,
-        ~booked,
-    )
-
-
-def _months_before(now: datetime, months: int) -> datetime:
-    day = add_months(now.date(), -months)
-    return now.replace(year=day.year, month=day.month, day=day.day)
-
-
-def _maintenance_cutoff(window: Window, now: datetime) -> Any:
-    """From the first maintenance nudge until the last one has expired."""
-    return and_(
-        Treatment.protocol_key == window.key,
-        Treatment.performed_at <= _months_before(now, window.maintenance_months),
-        Treatment.performed_at > _months_before(now, window.maintenance_last_months) - window.maintenance_grace,
-    )
-
-
-def rebooking_due(clinic_id: int, now: datetime, windows: list[Window]) -> Select[Any]:
-    """From the course's state, not from nudge rows: the series' next session window has opened
-    (or closed less than LAPSED_AFTER ago) and nothing is booked. A session recorded late, or
-    imported, counts as much as one whose nudges went out."""
-    opened = or_(
-        false(),
-        *(
-            and_(
-                Treatment.protocol_key == w.key,
-                Treatment.performed_at <= now - w.series_opens,
-                Treatment.performed_at > now - w.series_closes - LAPSED_AFTER,
-            )
-            for w in windows
-        ),
-    )
+def _course_reason(reason: str, clinic_id: int, now: datetime, since: Any, until: Any) -> Select[Any]:
+    """From the stored course state (courses/course_state.py): the reason holds from `since` to
+    `until`, instants compared with now here, so a window opening or lapsing needs no writer.
+    A session recorded late, or imported, counts as much as one whose nudges went out."""
+    s = CourseState
     columns = _shape(
-        "rebooking_due",
-        Treatment.patient_id,
-        Treatment.performed_at,
-        ref_id=Treatment.id,
-        detail=Treatment.protocol_key,
-        n=Treatment.session_number,
+        reason, s.patient_id, s.last_session_at, ref_id=s.treatment_id, detail=s.protocol_key, n=s.session_number
     )
-    after = min((now - w.series_closes - LAPSED_AFTER for w in windows), default=now)
-    return select(*columns).where(
-        _latest_unbooked(clinic_id, after), Treatment.session_number < Treatment.planned_sessions, opened
-    )
+    return select(*columns).where(s.clinic_id == clinic_id, until > now, since <= now)
 
 
-def maintenance_due(clinic_id: int, now: datetime, windows: list[Window]) -> Select[Any]:
-    """The latest session is old enough for maintenance and nothing is booked since."""
-    due = or_(false(), *(_maintenance_cutoff(w, now) for w in windows))
-    columns = _shape("maintenance_due", Treatment.patient_id, Treatment.performed_at, ref_id=Treatment.id)
-    after = min((_months_before(now, w.maintenance_last_months) - w.maintenance_grace for w in windows), default=now)
-    return select(*columns).where(_latest_unbooked(clinic_id, after), due)
+def rebooking_due(clinic_id: int, now: datetime) -> Select[Any]:
+    """The series' next session window has opened (or closed less than LAPSED_AFTER ago), nothing booked."""
+    return _course_reason("rebooking_due", clinic_id, now, CourseState.rebooking_from, CourseState.rebooking_until)
+
+
+def maintenance_due(clinic_id: int, now: datetime) -> Select[Any]:
+    """From the first maintenance nudge until the last one has expired, nothing booked since."""
+    return _course_reason(
+        "maintenance_due", clinic_id, now, CourseState.maintenance_from, CourseState.maintenance_until
+    )

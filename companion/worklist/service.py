@@ -1,9 +1,10 @@
 """What needs a person at the clinic, gathered from real data, most urgent first.
 
 Each reason is one query over the clinic's own rows (worklist/queries.py); the database
-unions, counts, orders and pages them, and labels are made for the page alone. Nothing
-is stored, so the list is never stale and nothing needs closing twice (resolve the alert,
-book the visit, record the session, and the item goes away by itself).
+unions, counts, orders and pages them, and labels are made for the page alone. No item
+is stored, so nothing needs closing twice (resolve the alert, book the visit, record the
+session, and the item goes away by itself); the course reasons read the course state its
+own services keep (courses/course_state.py), instants compared with now here.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.pagination import Page
+from companion.courses.timing import Window
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.protocols.service import effective_protocols
@@ -34,7 +36,13 @@ _REFS = {
 }
 
 
-def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Page:
+class WorklistPage(Page):
+    """A page, and how many items each reason counted has (for the console's filter)."""
+
+    by_reason: dict[str, int]
+
+
+def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> WorklistPage:
     """One page of `{items, total, limit, offset}`: urgent and contact-the-clinic alerts
     (unacknowledged first, newest first), the other reasons oldest first, self-care alerts last.
 
@@ -42,8 +50,9 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Pag
     rows from only the segments it covers, each read in its own order with its own LIMIT.
     """
     now = utcnow()
-    windows = [q.Window.of(p) for p in effective_protocols(clinic.id)]
-    segments = _segments(reason, clinic.id, now, windows)
+    windows = [Window.of(p.key, p.content) for p in effective_protocols(clinic.id)]
+    named = _segments(reason, clinic.id, now)
+    segments = [segment for _, segment in named]
     counts = db.session.execute(
         select(*(select(func.count()).select_from(s.subquery()).scalar_subquery() for s in segments))
     ).one()
@@ -61,7 +70,10 @@ def worklist(clinic: Clinic, reason: str | None, limit: int, offset: int) -> Pag
     rows = _page(parts)
     items = _items(rows, {w.key: w for w in windows}, now)
     audit.record_list([item["patient_id"] for item in items])  # names and notes of the patients shown
-    return Page(items=items, total=sum(counts), limit=limit, offset=offset)
+    by_reason: dict[str, int] = {}
+    for (name, _), count in zip(named, counts, strict=True):
+        by_reason[name] = by_reason.get(name, 0) + count
+    return WorklistPage(items=items, total=sum(counts), limit=limit, offset=offset, by_reason=by_reason)
 
 
 def _order(columns: Any) -> list[Any]:
@@ -83,25 +95,27 @@ def _page(parts: list[tuple[int, Select[Any], int, int]]) -> Sequence[Any]:
     return db.session.execute(select(page).order_by(page.c.segment, *_order(page.c))).all()
 
 
-def _segments(reason: str | None, clinic_id: int, now: datetime, windows: list[q.Window]) -> list[Select[Any]]:
-    """The list's parts in its order (a part orders its own rows)."""
+def _segments(reason: str | None, clinic_id: int, now: datetime) -> list[tuple[str, Select[Any]]]:
+    """The list's parts in its order, each with its reason (a part orders its own rows)."""
     finders: dict[str, Callable[[], Select[Any]]] = {
         "missed_checkin": lambda: q.missed_checkins(clinic_id, now),
         "appointment_unrecorded": lambda: q.appointments_unrecorded(clinic_id, now),
         "undeliverable": lambda: q.undeliverable(clinic_id, now),
+        "unreachable": lambda: q.unreachable(clinic_id, now),
         "not_signed_in": lambda: q.not_signed_in(clinic_id, now),
-        "rebooking_due": lambda: q.rebooking_due(clinic_id, now, windows),
-        "maintenance_due": lambda: q.maintenance_due(clinic_id, now, windows),
+        "rebooking_due": lambda: q.rebooking_due(clinic_id, now),
+        "maintenance_due": lambda: q.maintenance_due(clinic_id, now),
     }
     wanted = [reason] if reason else list(REASONS)
-    segments = [q.open_alerts(clinic_id, now, leading=True)] if "open_alert" in wanted else []
-    segments += [finders[name]() for name in wanted if name != "open_alert"]
-    if "open_alert" in wanted:
-        segments.append(q.open_alerts(clinic_id, now, leading=False))
+    alerts = "open_alert" in wanted
+    segments = [("open_alert", q.open_alerts(clinic_id, now, leading=True))] if alerts else []
+    segments += [(name, finders[name]()) for name in wanted if name != "open_alert"]
+    if alerts:
+        segments.append(("open_alert", q.open_alerts(clinic_id, now, leading=False)))
     return segments
 
 
-def _items(rows: Sequence[Any], windows: dict[str, q.Window], now: datetime) -> list[dict[str, Any]]:
+def _items(rows: Sequence[Any], windows: dict[str, Window], now: datetime) -> list[dict[str, Any]]:
     """Labels and names for one page: two queries whatever the page holds."""
     names = _by_id(Patient.id, Patient.display_name, {row.patient_id for row in rows})
     alert_ids = {row.ref_id for row in rows if row.reason == "open_alert"}
@@ -134,7 +148,7 @@ def _by_id(id_column: Any, value: Any, ids: set[int]) -> dict[int, Any]:
     return {row[0]: row[1] for row in db.session.execute(db.select(id_column, value).where(id_column.in_(ids)))}
 
 
-def _label(row: Any, alert: Any, window: q.Window | None, now: datetime) -> str:
+def _label(row: Any, alert: Any, window: Window | None, now: datetime) -> str:
     if row.reason == "open_alert" and alert is not None:
         return (
             f"{alert.severity.replace('_', ' ')}: {', '.join(alert.reasons) or 'check-in'}"
@@ -147,6 +161,8 @@ def _label(row: Any, alert: Any, window: q.Window | None, now: datetime) -> str:
         return f"{row.detail} visit passed without a session"
     if row.reason == "undeliverable":
         return f"{row.n} reminders found no phone"
+    if row.reason == "unreachable":
+        return f"{row.n} reminders due and no phone, app or e-mail to reach"
     if row.reason == "not_signed_in":
         return "enrolled but never signed in to the app"
     if row.reason == "rebooking_due":

@@ -157,6 +157,13 @@ def test_front_desk_story_in_chromium(app, live_server, browser):
     token = requests.post(f"{live_server}/v1/patient-sessions", json={"enrollment_code": code}, timeout=10).json()[
         "token"
     ]
+    phone = requests.post(  # reachable: the worklist would list her as unreachable otherwise
+        f"{live_server}/v1/me/devices",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"fid": "marta-phone", "platform": "android"},
+        timeout=10,
+    )
+    assert phone.status_code == 201
     checkin = requests.post(
         f"{live_server}/v1/me/checkins",
         headers={"Authorization": f"Bearer {token}"},
@@ -297,7 +304,10 @@ def test_the_worklist_refreshes_itself_and_keeps_a_note_being_typed(app, live_se
     def alert_for(name: str) -> int:
         patient = enroll(client, clinic, display_name=name)
         record_treatment(client, clinic, patient["id"])
-        reply = client.post("/v1/me/checkins", json=urgent, headers=app_sign_in(client, patient["enrollment_code"]))
+        headers = app_sign_in(client, patient["enrollment_code"])
+        device = {"fid": f"{name}-phone", "platform": "android"}  # reachable: the alert is the only item
+        assert client.post("/v1/me/devices", json=device, headers=headers).status_code == 201
+        reply = client.post("/v1/me/checkins", json=urgent, headers=headers)
         return int(reply.get_json()["alert_id"])
 
     def refresh() -> None:

@@ -10,7 +10,7 @@ from companion.core.clock import clock
 from companion.extensions import db
 from tests.console.helpers import make_staff, sign_in
 from tests.dbutil import count_statements
-from tests.factories import create_clinic, enroll
+from tests.factories import create_clinic, enroll, record_treatment
 
 DAY0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 REFRESH = {"X-Console-Refresh": "1"}
@@ -83,3 +83,35 @@ def test_the_home_page_runs_the_same_number_of_queries_for_a_longer_list(app, cl
         enroll(client, clinic, display_name=f"More {index}")
     clock.freeze(DAY0 + timedelta(minutes=2))
     assert statements() == few
+
+
+def test_the_filter_counts_each_reason_and_the_queries_stay_fixed_as_courses_grow(app, client):
+    """Courses due for rebooking or maintenance and patients nothing can reach: counted per reason
+    in the filter, with the same statements for one patient of each kind as for many."""
+    clock.freeze(DAY0)
+    clinic = _desk(app, client)
+    with app.app_context():
+        engine = db.engine
+
+    def add(count):
+        for index in range(count):
+            for days in (35, 200):  # series window open; maintenance due (six months on)
+                clock.freeze(DAY0 - timedelta(days=days))
+                patient = enroll(client, clinic, display_name=f"Course {days} {index}")
+                record_treatment(client, clinic, patient["id"], performed_at=clock.now())
+        clock.freeze(DAY0)
+
+    def statements():
+        client.get("/console/")
+        with count_statements(engine) as counter:
+            page = client.get("/console/", headers=REFRESH)
+        assert page.status_code == 200
+        return counter.count, page.get_data(as_text=True)
+
+    add(1)
+    few, _ = statements()
+    add(4)
+    many, page = statements()
+    assert many == few
+    assert re.search(r'<option value="rebooking_due"\s*>rebooking due \(5\)</option>', page)
+    assert re.search(r'<option value="maintenance_due"\s*>maintenance due \(5\)</option>', page)

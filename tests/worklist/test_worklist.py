@@ -84,8 +84,9 @@ def test_each_reason_comes_from_real_data_most_urgent_first(app, client, dispatc
     body = _worklist(client, clinic)
     assert _reasons(body, quiet) == {"missed_checkin"}
     assert _reasons(body, alerting) == {"open_alert"}
-    assert _reasons(body, phoneless) == {"undeliverable"}
-    assert _reasons(body, absent) == {"not_signed_in", "undeliverable"}
+    # Pushes already found no phone, and more fall due with nothing to reach them.
+    assert _reasons(body, phoneless) == {"undeliverable", "unreachable"}
+    assert _reasons(body, absent) == {"not_signed_in", "undeliverable", "unreachable"}
     assert body["items"][0]["reason"] == "open_alert" and body["items"][0]["ref"]["alert_id"]
     ranks = [item["reason"] for item in body["items"]]
     assert ranks.index("missed_checkin") < ranks.index("undeliverable") < ranks.index("not_signed_in")
