@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -42,13 +43,24 @@ class SliceSender:
         self.paused_until: datetime | None = None
 
     def send(
-        self, items: list[pushes.Outgoing], stats: PassStats, while_sending: Callable[[], None] | None = None
+        self,
+        items: list[pushes.Outgoing],
+        stats: PassStats,
+        while_sending: Callable[[], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
-        """Chunk by chunk; `while_sending` runs once the first chunk is on the wire."""
+        """Chunk by chunk; `while_sending` runs once the first chunk is on the wire.
+
+        `deadline` (time.monotonic()) fences the claim: a chunk not started by then is
+        dropped unsent and untouched, for whoever holds the rows once the lease runs out.
+        """
         chunks = list(_chunks(items, self.settings.chunk_size))
         for index, chunk in enumerate(chunks):
             if self.stop.is_set():
                 stats.released += self.release([item for later in chunks[index:] for item in later])
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                _fence([item for later in chunks[index:] for item in later], stats)
                 return
             if self.paused():  # the quota was hit: wait for the pause without counting an attempt
                 self.recorder.record(chunk, [], [], stats, deferred_until=self.paused_until)
@@ -118,6 +130,14 @@ class SliceSender:
                 stats.operator_errors += 1
                 metrics.OPERATOR_ERRORS.labels(result.error_code).inc()
         return results
+
+
+def _fence(items: list[pushes.Outgoing], stats: PassStats) -> None:
+    """No database write here: the stall that made us late (a cut link) may still be on."""
+    ids = sorted(r.id for item in items for r in item.reminders)
+    stats.fenced += len(ids)
+    metrics.FENCED.inc(len(ids))
+    log.warning("lease nearly over before sending; %d claimed reminders dropped unsent: %s", len(ids), ids[:20])
 
 
 def _raise(error: Exception) -> push.Results:
