@@ -16,6 +16,8 @@ from companion.extensions import db
 from companion.push.factory import build_sender
 from companion.reminders import models
 from companion.reminders.dispatch import metrics
+from companion.reminders.dispatch.channels import PUSH_CHANNELS
+from companion.reminders.dispatch.claiming import claim_due
 from companion.reminders.dispatch.settings import DispatchSettings
 from companion.reminders.models import Reminder
 from tests.reminders import rows
@@ -85,3 +87,33 @@ def test_a_claim_sent_in_time_is_not_fenced(make_dispatcher, fake_fcm, fcm_sende
     stats = make_dispatcher(fcm_sender, batch_size=2, lease_seconds=LEASE).run_pass(budget_seconds=None)
     assert (stats.sent, stats.fenced) == (3, 0)
     assert len(fake_fcm.bodies()) == 3
+
+
+def test_a_dispatcher_whose_clock_is_ahead_does_not_take_a_live_lease(make_dispatcher):
+    """Why: with clocks 30 s apart, a lease still running on its holder's clock must not be taken over."""
+    owner = rows.clinic()
+    person = rows.patient(owner)
+    rows.device(of=person)
+    row = rows.reminder(person)
+    holder = make_dispatcher(name="holder", lease_seconds=10)
+    assert len(claim_for(holder)) == 1
+
+    clock.freeze(clock.now() + timedelta(seconds=30))  # the other host's clock runs 30 s ahead
+    ahead = make_dispatcher(name="ahead", clock_skew_seconds=35)
+    assert ahead.housekeeping()["released_leases"] == 0
+    assert _state(row.id) == (models.CLAIMED, "holder")
+    unaware = make_dispatcher(name="unaware")  # the same clock without the setting takes it
+    assert unaware.housekeeping()["released_leases"] == 1
+
+
+
+def claim_for(dispatcher):
+    s = dispatcher.settings
+    return claim_due(
+        dispatcher.engine,
+        claimer=dispatcher.name,
+        limit=10,
+        lease_seconds=s.lease_seconds,
+        now=clock.now(),
+        channels=PUSH_CHANNELS,
+    )

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -168,7 +168,7 @@ class Dispatcher:
     def housekeeping(self) -> dict[str, int]:
         """Dead leases back to pending, then stale rows to expired (a released row may be stale)."""
         now = clock.now()
-        released = release_dead_leases(self.engine, now=now)
+        released = release_dead_leases(self.engine, now=now - timedelta(seconds=self.settings.clock_skew_seconds))
         expired = expire_stale(self.engine, now=now)
         pruned = heartbeat.prune(self.engine, older_than=heartbeat.prune_horizon(now))
         if released or expired:
