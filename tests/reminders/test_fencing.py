@@ -106,7 +106,6 @@ def test_a_dispatcher_whose_clock_is_ahead_does_not_take_a_live_lease(make_dispa
     assert unaware.housekeeping()["released_leases"] == 1
 
 
-
 def claim_for(dispatcher):
     s = dispatcher.settings
     return claim_due(
