@@ -222,7 +222,8 @@ class Cluster:
         for process in self.host(name).processes:
             stop(process, timeout=30)
         self.host(name).processes.clear()
-        (self.work / f"{name}.log").rename(self.work / f"{name}.before.log")
+        log = self.work / f"{name}.log"
+        log.rename(log.with_suffix(f".{time.monotonic_ns()}.log"))  # the next start logs afresh
 
     # -- faults -----------------------------------------------------------------------
 
