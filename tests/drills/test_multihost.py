@@ -145,20 +145,24 @@ def _by_host(cluster: Cluster, ids: dict[int, datetime]) -> Counter[str]:
     return Counter(names.get(s["peer"], s["peer"]) for s in cluster.sends() if int(s["reminder_id"] or 0) in ids)
 
 
-def _held_by(cluster: Cluster, name: str) -> int:
+def _held_by(cluster: Cluster, name: str) -> set[int]:
     reminders = tables()["reminders"]
     with cluster.engine.connect() as connection:
-        query = select(func.count()).where(reminders.c.status == "claimed", reminders.c.claimed_by == name)
-        return connection.execute(query).scalar_one()
+        query = select(reminders.c.id).where(reminders.c.status == "claimed", reminders.c.claimed_by == name)
+        return set(connection.execute(query).scalars())
 
 
 def test_a_dispatcher_cut_off_past_its_lease_sends_nothing_it_lost(cluster, load):
     ids = _due(cluster, 300, over=8)
     disp1 = cluster.host("disp1")
     deadline = time.monotonic() + 15
-    # Mid-pass: it has sent some of these already and holds more.
-    while time.monotonic() < deadline and not (_by_host(cluster, ids)["disp1"] >= 20 and _held_by(cluster, "disp1")):
+    # Mid-pass, just as it claims a slice: it has sent some of these already.
+    while time.monotonic() < deadline and _by_host(cluster, ids)["disp1"] < 20:
         time.sleep(0.01)
+    seen = _held_by(cluster, "disp1")
+    while time.monotonic() < deadline and not (_held_by(cluster, "disp1") - seen):
+        seen |= _held_by(cluster, "disp1")
+        time.sleep(0.005)
     cut_at = time.time()
     cluster.net.cut(disp1)
     time.sleep(LEASE_SECONDS + 4)
