@@ -126,6 +126,12 @@ SETTINGS: dict[str, Setting] = {
     "DISPATCH_LEASE_SECONDS": integer(
         "DISPATCH_LEASE_SECONDS", 120, "after this, a dead dispatcher's claimed rows go to another"
     ),
+    "DISPATCH_FENCE_MARGIN_SECONDS": number(
+        "DISPATCH_FENCE_MARGIN_SECONDS", 2.0, "claimed rows not sent this long before the lease ends are dropped"
+    ),
+    "DISPATCH_CLOCK_SKEW_SECONDS": number(
+        "DISPATCH_CLOCK_SKEW_SECONDS", 0.0, "worst clock gap between dispatcher hosts: leases pass on this much later"
+    ),
     "DISPATCH_PASS_BUDGET_SECONDS": number(
         "DISPATCH_PASS_BUDGET_SECONDS", 5.0, "a pass stops claiming after this long"
     ),

@@ -84,6 +84,7 @@ class _State:
 class FakeFcmServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, record: bool = True) -> None:
         self.record = record
+        self.journal: Any = None  # a text file: one JSON line per accepted send (`--journal`)
         self._state = _State()
         self._ids = itertools.count(1)
         self._httpd = _Server((host, port), _Handler)
@@ -239,6 +240,11 @@ class FakeFcmServer:
                 state.by_identifier[identifier] += 1
                 if self.record:
                     state.received.append(Received(time.time(), project, body))
+                if self.journal is not None:
+                    data = (body.get("message") or {}).get("data") or {}
+                    line = {"at": time.time(), "peer": peer[0], "reminder_id": data.get("reminder_id")}
+                    self.journal.write(json.dumps(line) + "\n")
+                    self.journal.flush()
             if state.quiet:
                 return None, authorised
             fault = state.queue.popleft() if state.queue else state.per_identifier.get(identifier)
@@ -329,8 +335,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--credentials", help="write a service-account key for this server here")
     parser.add_argument("--project", default="aftercare-fake")
     parser.add_argument("--record", action="store_true", help="keep every body in memory (off: counters only)")
+    parser.add_argument("--delay", type=float, default=0.0, help="answer every send this many seconds late")
+    parser.add_argument("--journal", help="append one JSON line per accepted send here (time, client, reminder)")
     args = parser.parse_args(argv)
     server = FakeFcmServer(args.host, args.port, record=args.record)
+    if args.delay:
+        server.delay(args.delay)
+    if args.journal:
+        server.journal = open(args.journal, "a")  # noqa: SIM115  (open for the server's life)
     print(f"fake FCM listening on {server.url}", flush=True)
     print(f"  COMPANION_FCM_ENDPOINT={server.url}", flush=True)
     if args.credentials:

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -128,7 +128,7 @@ class Dispatcher:
             if current is not None:
                 run.claim_ahead(wait=False)  # both slices held before anything leaves
             while current is not None:
-                self.wire.send(current.items, stats, while_sending=run.claim_ahead)
+                self.wire.send(current.items, stats, while_sending=run.claim_ahead, deadline=current.deadline)
                 current, run.ahead = run.ahead or run.claim(), None
         finally:
             if run.ahead is not None:  # a failure between slices: hand the unsent one back
@@ -142,10 +142,12 @@ class Dispatcher:
     def _prepare(self, stats: PassStats, lanes: str) -> _Slice:
         """Claim one slice, hand its non-push rows to their channels, plan its pushes."""
         now = clock.now()
+        # Taken before the claim, so the local deadline is never later than the lease in the row.
+        deadline = time.monotonic() + self.settings.sendable_seconds
         handlers = channel_handlers() if lanes != PUSH_LANE else {}
         channels = (*(PUSH_CHANNELS if lanes != OTHER_LANE else ()), *handlers)
         if not channels:
-            return _Slice(0, [])
+            return _Slice(0, [], deadline)
         rows = claim_due(
             self.engine,
             claimer=self.name,
@@ -163,12 +165,12 @@ class Dispatcher:
             if channel not in PUSH_CHANNELS:
                 self._hand_over(handlers[channel], channel, group, now, stats)
         push_rows = [row for row in rows if row.channel in PUSH_CHANNELS]
-        return _Slice(len(rows), self._plan(push_rows, stats) if push_rows else [])
+        return _Slice(len(rows), self._plan(push_rows, stats) if push_rows else [], deadline)
 
     def housekeeping(self) -> dict[str, int]:
         """Dead leases back to pending, then stale rows to expired (a released row may be stale)."""
         now = clock.now()
-        released = release_dead_leases(self.engine, now=now)
+        released = release_dead_leases(self.engine, now=now - timedelta(seconds=self.settings.clock_skew_seconds))
         expired = expire_stale(self.engine, now=now)
         pruned = heartbeat.prune(self.engine, older_than=heartbeat.prune_horizon(now))
         if released or expired:
@@ -251,6 +253,7 @@ class _Slice:
 
     claimed: int
     items: list[pushes.Outgoing]
+    deadline: float  # time.monotonic() after which these rows must not go on the wire
 
 
 class _Pass:

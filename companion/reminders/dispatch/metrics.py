@@ -23,6 +23,10 @@ OPERATOR_ERRORS = Counter(
     "Sends refused because our credentials are wrong.",
     ["code"],
 )
+FENCED = Counter(
+    "companion_dispatch_fenced",
+    "Claimed reminders dropped unsent: their lease would end before they reached the wire.",
+)
 PASSES = Counter("companion_dispatch_passes", "Dispatcher passes run.")
 LAG = Histogram(
     "companion_dispatch_lag_seconds",

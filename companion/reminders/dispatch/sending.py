@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,13 +51,24 @@ class SliceSender:
         self._contact: list[Future[None]] = []
 
     def send(
-        self, items: list[pushes.Outgoing], stats: PassStats, while_sending: Callable[[], None] | None = None
+        self,
+        items: list[pushes.Outgoing],
+        stats: PassStats,
+        while_sending: Callable[[], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
-        """Chunk by chunk; `while_sending` runs once the first chunk is on the wire."""
+        """Chunk by chunk; `while_sending` runs once the first chunk is on the wire.
+
+        `deadline` (time.monotonic()) fences the claim: a chunk not started by then is
+        dropped unsent and untouched, for whoever holds the rows once the lease runs out.
+        """
         chunks = list(_chunks(items, self.settings.chunk_size))
         for index, chunk in enumerate(chunks):
             if self.stop.is_set():
                 stats.released += self.release([item for later in chunks[index:] for item in later])
+                return
+            if deadline is not None and time.monotonic() >= deadline:
+                _fence([item for later in chunks[index:] for item in later], stats)
                 return
             if self.paused():  # the quota was hit: wait for the pause without counting an attempt
                 self.recorder.record(chunk, [], [], stats, deferred_until=self.paused_until)
@@ -156,6 +168,14 @@ class SliceSender:
 def _by_contact(item: pushes.Outgoing) -> bool:
     """A patient no app reaches: their reminders leave by SMS or e-mail only."""
     return bool(item.messages) and all(m.identifier_kind in push.CONTACT_KINDS for m in item.messages)
+
+
+def _fence(items: list[pushes.Outgoing], stats: PassStats) -> None:
+    """No database write here: the stall that made us late (a cut link) may still be on."""
+    ids = sorted(r.id for item in items for r in item.reminders)
+    stats.fenced += len(ids)
+    metrics.FENCED.inc(len(ids))
+    log.warning("lease nearly over before sending; %d claimed reminders dropped unsent: %s", len(ids), ids[:20])
 
 
 def _raise(error: Exception) -> push.Results:

@@ -19,6 +19,7 @@ class PassStats:
     undeliverable: int = 0
     lost: int = 0
     released: int = 0
+    fenced: int = 0
     held: int = 0
     pushes: int = 0
     deactivated: int = 0
