@@ -9,7 +9,8 @@ from companion.extensions import db
 
 def test_migrations_match_models(ctx):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_item": render_item, "include_object": include_object})
+        opts = {"compare_type": True, "render_item": render_item, "include_object": include_object}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; run `flask --app wsgi db migrate`: {diff}"
 
