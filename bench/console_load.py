@@ -265,7 +265,7 @@ def run(kind: str, args, work) -> dict[str, Any]:
 
 def _course_states(app, engine) -> dict[str, Any]:
     """The bulk load bypassed the services that write each course's state: the migration's own
-    backfill writes it (its time is what migration 0013 takes on a clinic this size)."""
+    backfill writes it (its time is what migration 0017 takes on a clinic this size)."""
     from companion.courses.course_state import rebuild
 
     started = time.perf_counter()

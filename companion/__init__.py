@@ -79,6 +79,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from companion.privacy import retention
 
     retention.register()
+    from companion.storage import service as storage
+
+    storage.register(app)
 
     from companion.cli import register_cli
 

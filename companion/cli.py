@@ -11,7 +11,8 @@ def register_cli(app: Flask) -> None:
     import companion.clinics.cli
     import companion.console.cli
     import companion.reminders.cli
-    import companion.staff.cli  # noqa: F401
+    import companion.staff.cli
+    import companion.storage.cli  # noqa: F401
 
     if "companion" not in app.cli.commands:
         app.cli.add_command(companion_cli)

@@ -196,6 +196,12 @@ SETTINGS: dict[str, Setting] = {
     "AUDIT_RETENTION_DAYS": integer(
         "AUDIT_RETENTION_DAYS", 2190, "audit entries are kept this long (6 years), then pruned"
     ),
+    "RETENTION_MONTHS": integer(
+        "RETENTION_MONTHS", 24, "finished reminders and their deliveries are kept this long (at least 13), then removed"
+    ),
+    "PARTITION_IDS": integer(
+        "PARTITION_IDS", 1_000_000, "PostgreSQL: ids per partition of reminders and the audit log (a month's at most)"
+    ),
     "TRUSTED_PROXIES": integer(
         "TRUSTED_PROXIES", 0, "proxies in front whose X-Forwarded-For and -Proto are trusted (0: none)"
     ),

@@ -129,3 +129,23 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
         autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return "sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')"
     return False
+
+
+def _is_partition(name: str | None) -> bool:
+    """`reminders_p1000000`: a partitioned model table's name, `_p` and the partition's lower bound."""
+    parent, _, bound = (name or "").rpartition("_p")
+    table = Base.metadata.tables.get(parent)
+    return bound.isdigit() and table is not None and bool(table.dialect_options["postgresql"]["partition_by"])
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Compare the models with the database, leaving out only what PostgreSQL's partitioning adds
+    beside them: the partitions themselves, and the foreign keys it keeps from a referencing
+    table to each partition of the referenced one (docs/decisions/0013-partitioned-outbox.md)."""
+    if not reflected or compare_to is not None:
+        return True
+    if type_ == "table":
+        return not _is_partition(name)
+    if type_ == "foreign_key_constraint":
+        return not _is_partition(obj.referred_table.name)
+    return True

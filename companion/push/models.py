@@ -10,11 +10,19 @@ from companion.extensions import Model
 
 
 class Delivery(Model):
-    """One attempt to deliver one reminder to one device (or webhook)."""
+    """One attempt to deliver one reminder to one device (or webhook).
+
+    On PostgreSQL partitioned by `reminder_id` on the reminders' bounds, so a reminder's
+    deliveries leave with its partition; the primary key there is (id, reminder_id), as a
+    partitioned table's must include its key (ids still come from one sequence).
+    """
 
     __tablename__ = "deliveries"
     # A provider's status callback names its message id (Twilio's MessageSid).
-    __table_args__ = (Index("ix_deliveries_message_id", "message_id"),)
+    __table_args__ = (
+        Index("ix_deliveries_message_id", "message_id"),
+        {"postgresql_partition_by": "RANGE (reminder_id)"},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reminder_id: Mapped[int] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"), index=True)

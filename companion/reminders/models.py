@@ -123,6 +123,9 @@ class Reminder(Model):
             "opened_at",
             "acknowledged_at",
         ),
+        # On PostgreSQL: partitions of id ranges, dropped whole when finished and old
+        # (docs/decisions/0013-partitioned-outbox.md; created by migration 0013 and `companion.storage`).
+        {"postgresql_partition_by": "RANGE (id)"},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

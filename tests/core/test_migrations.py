@@ -3,13 +3,14 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from companion.core.db import render_item
+from companion.core.db import include_object, render_item
 from companion.extensions import db
 
 
 def test_migrations_match_models(ctx):
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "render_item": render_item})
+        opts = {"compare_type": True, "render_item": render_item, "include_object": include_object}
+        context = MigrationContext.configure(conn, opts=opts)
         diff = compare_metadata(context, db.metadata)
     assert diff == [], f"models and migrations differ; run `flask --app wsgi db migrate`: {diff}"
 
