@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -83,3 +84,22 @@ def count_statements(engine) -> Iterator[StatementCounter]:
         yield counter
     finally:
         sa.event.remove(engine, "before_cursor_execute", counter)
+
+
+@contextmanager
+def story_app() -> Iterator[Any]:
+    """A migrated app on a fresh database (PostgreSQL when the suite's URL names one), pushes to the
+    log, for the story replays run as scripts (`python -m tests.courses.stories`, `...stories_first_month`)."""
+    from flask_migrate import upgrade
+
+    from companion import create_app
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = os.environ.get(PG_URL_ENV) or f"sqlite:///{folder}/stories.db"
+        reset_schema(url)
+        app = create_app(
+            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "PUSH_BACKEND": "log", "FIREBASE_CREDENTIALS": None}
+        )
+        with app.app_context():
+            upgrade()
+        yield app

@@ -128,22 +128,9 @@ KINDS = ("next_session", "maintenance", "progress_checkin", "appointment")
 
 
 def main() -> None:
-    import os
-    import tempfile
-
-    from flask_migrate import upgrade
-
-    from companion import create_app
     from tests import dbutil
 
-    with tempfile.TemporaryDirectory() as folder:
-        url = os.environ.get("COMPANION_TEST_DATABASE_URL") or f"sqlite:///{folder}/stories.db"
-        dbutil.reset_schema(url)
-        app = create_app(
-            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "PUSH_BACKEND": "log", "FIREBASE_CREDENTIALS": None}
-        )
-        with app.app_context():
-            upgrade()
+    with dbutil.story_app() as app:
         import logging
 
         logging.disable(logging.INFO)

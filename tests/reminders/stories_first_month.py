@@ -167,22 +167,10 @@ def replay(app: Any, who: Patient) -> Tally:
 
 def main() -> None:
     import logging
-    import os
-    import tempfile
 
-    from flask_migrate import upgrade
-
-    from companion import create_app
     from tests import dbutil
 
-    with tempfile.TemporaryDirectory() as folder:
-        url = os.environ.get("COMPANION_TEST_DATABASE_URL") or f"sqlite:///{folder}/stories.db"
-        dbutil.reset_schema(url)
-        app = create_app(
-            {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "PUSH_BACKEND": "log", "FIREBASE_CREDENTIALS": None}
-        )
-        with app.app_context():
-            upgrade()
+    with dbutil.story_app() as app:
         logging.disable(logging.INFO)
         print("first 30 days after one session (microneedling-face, Madrid, quiet 21:00-08:00), fallback after 120 min")
         print(f"{'patient':32s} {'pushes':>6s} {'SMS':>4s} {'e-mails':>7s}  reminders sent (must-see)  unreachable")
