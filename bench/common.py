@@ -190,8 +190,8 @@ class Backlog:
 
     def messages(self, channel_id: str = "aftercare"):
         """The dispatcher's messages for these rows, in its order (due_at, id)."""
-        from companion.push import base as push
-        from companion.push import texts
+        from companion.channels import base as push
+        from companion.channels import texts
 
         out = []
         for rid in sorted(self.reminder_ids, key=lambda r: (self.due_of[r], r)):

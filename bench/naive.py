@@ -27,7 +27,7 @@ def naive_send(messages: list[Any]) -> None:
     """One reminder's job: build and send each device's message with `messaging.send`."""
     from firebase_admin import messaging
 
-    from companion.push.fcm_message import build_message
+    from companion.channels.fcm_message import build_message
 
     for message in messages:
         messaging.send(build_message(message), app=_state["app"])

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from companion.push.base import DEFAULT_IN_FLIGHT
+from companion.channels.base import DEFAULT_IN_FLIGHT
 from devtools.sink import Sink
 
 
@@ -82,7 +82,7 @@ def warm_up(app: Any, message: Any) -> None:
     """Token and first connections outside the timing."""
     from firebase_admin import messaging
 
-    from companion.push.fcm_message import build_message
+    from companion.channels.fcm_message import build_message
 
     messaging.send(build_message(message), app=app)
 
@@ -91,7 +91,7 @@ def raw_send_each(sink: Sink, messages: list[Any]) -> dict[str, Any]:
     import firebase_admin
     from firebase_admin import messaging
 
-    from companion.push.fcm_message import build_message
+    from companion.channels.fcm_message import build_message
 
     app = sdk_app(sink)
     try:
@@ -111,7 +111,7 @@ def ceiling(sink: Sink, messages: list[Any], connections: int = DEFAULT_IN_FLIGH
     import aiohttp
     from firebase_admin import messaging
 
-    from companion.push.fcm_message import build_message, encode
+    from companion.channels.fcm_message import build_message, encode
 
     app = sdk_app(sink)
     credential = app.credential.get_credential()
@@ -161,7 +161,7 @@ def web_sender_alone(sink: Sink, messages: list[Any]) -> dict[str, Any]:
     VAPID-signed), sent in chunks of 500 as the dispatcher hands them over."""
     from dataclasses import replace
 
-    from companion.push.factory import build_web_sender
+    from companion.channels.factory import build_web_sender
     from devtools.push_service import browser_keys
 
     keys = browser_keys(64)

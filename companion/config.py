@@ -13,8 +13,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from companion.push import vapid
-from companion.push.base import DEFAULT_IN_FLIGHT
+from companion.channels import vapid
+from companion.channels.base import DEFAULT_IN_FLIGHT
 from companion.setting import TRUE_WORDS, Computed, Setting, flag, integer, number, read, text
 
 __all__ = ["PROJECT_ROOT", "SETTINGS", "TRUE_WORDS", "Computed", "Setting", "from_environment"]

@@ -2,13 +2,13 @@
 
 from companion.alerts.models import Alert
 from companion.audit.models import AuditEntry
+from companion.channels.models import Delivery
 from companion.checkins.models import CheckIn
 from companion.clinics.models import Clinic, ClinicApiKey
 from companion.courses.models import Appointment, CourseState
 from companion.devices.models import Device
 from companion.patients.models import EnrollmentCode, Patient, PatientToken
 from companion.protocols.models import ProtocolOverride
-from companion.push.models import Delivery
 from companion.reminders.models import DispatcherHeartbeat, Reminder
 from companion.staff.models import StaffMember, StaffSession
 from companion.treatments.models import Restriction, Treatment

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from companion.channels.log import LogSender
 from companion.extensions import db
-from companion.push.log import LogSender
 from companion.reminders.dispatch import Dispatcher, DispatchSettings
 from companion.reminders.dispatch.outcomes import RetryPolicy
 

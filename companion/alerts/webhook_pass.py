@@ -26,9 +26,9 @@ from sqlalchemy import insert, select, update
 
 from companion.alerts import webhooks
 from companion.alerts.webhooks import post_event
+from companion.channels.models import Delivery
 from companion.clinics.models import Clinic
 from companion.core.clock import clock
-from companion.push.models import Delivery
 from companion.reminders.dispatch import Lease
 from companion.reminders.dispatch.claiming import ClaimedReminder, finish, release_claims, write_transaction
 from companion.reminders.dispatch.outcomes import RetryPolicy

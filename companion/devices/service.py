@@ -13,6 +13,7 @@ from blinker import Namespace
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from companion.channels import webpush_subscription
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound
 from companion.core.pagination import Page, paginate
@@ -22,7 +23,6 @@ from companion.extensions import db
 from companion.patients.activity import mark_active
 from companion.patients.models import Patient
 from companion.patients.service import sessions_ended
-from companion.push import webpush_subscription
 
 signals = Namespace()
 device_activated = signals.signal("device-activated", doc="kwargs: patient_id or clinic_id of the new owner")

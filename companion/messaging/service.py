@@ -3,7 +3,7 @@
 Every patient with the replying number is affected (clinics on this deployment may share a
 patient's number, and Twilio's own block covers the number, not the clinic). A status callback
 is matched to its delivery rows by Twilio's message id; what it reports of the number maps
-through the same outcome table as Twilio's synchronous answer (companion/push/sms.py). Both
+through the same outcome table as Twilio's synchronous answer (companion/channels/sms.py). Both
 are idempotent: a repeat, or a callback overtaken by a later one, changes nothing.
 """
 
@@ -15,15 +15,15 @@ from sqlalchemy import select
 
 from companion.audit import service as audit
 from companion.audit.models import PATIENT_REPLY, SMS_PROVIDER
+from companion.channels import base as push
+from companion.channels import sms
+from companion.channels.models import Delivery
 from companion.core.clock import utcnow
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
 from companion.messaging import keywords
 from companion.patients.contact import BY_KEYWORD, BY_PROVIDER
 from companion.patients.models import Patient
-from companion.push import base as push
-from companion.push import sms
-from companion.push.models import Delivery
 from companion.reminders.models import Reminder
 
 # Twilio's message statuses in the order they happen; the three last are final.

@@ -8,9 +8,9 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from companion.channels.vapid import application_server_key
 from companion.checkins.symptoms import RED_FLAGS, SYMPTOMS
 from companion.patients.categories import ALWAYS_ON, CATEGORIES
-from companion.push.vapid import application_server_key
 
 log = logging.getLogger(__name__)
 

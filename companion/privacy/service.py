@@ -12,6 +12,7 @@ from companion.alerts import replies
 from companion.alerts.models import Alert, AlertCheckIn
 from companion.audit import service as audit
 from companion.audit.models import PATIENT as PATIENT_SESSION
+from companion.channels.models import Delivery
 from companion.checkins.models import CheckIn
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
@@ -23,7 +24,6 @@ from companion.devices.models import Device
 from companion.extensions import db
 from companion.patients import service as patients
 from companion.patients.models import EnrollmentCode, Patient, PatientToken, SignInLink
-from companion.push.models import Delivery
 from companion.reminders import service as reminders
 from companion.reminders.models import Reminder
 from companion.treatments.models import Restriction, Treatment

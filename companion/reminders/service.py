@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from companion.channels.models import Delivery
 from companion.core.clock import utcnow
 from companion.core.errors import NotFound
 from companion.core.transaction import commit_on_its_own, unit_of_work
@@ -16,7 +17,6 @@ from companion.devices.service import device_activated
 from companion.extensions import db
 from companion.patients.categories import MUTED, muted
 from companion.patients.models import Patient
-from companion.push.models import Delivery
 from companion.reminders.models import (
     PATIENT_PUSH,
     PENDING,

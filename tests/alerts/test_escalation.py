@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from companion.channels.factory import build_sender
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.factory import build_sender
 from companion.reminders.dispatch import Dispatcher
 from devtools.webhook_receiver import WebhookReceiver
 from tests.factories import treated_patient

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+from companion.channels.factory import build_contact_senders
+from companion.channels.log import LogSender
+from companion.channels.router import PushRouter
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.push.factory import build_contact_senders
-from companion.push.log import LogSender
-from companion.push.router import PushRouter
 from companion.reminders.models import CANCELLED, Reminder
 from devtools.twilio_server import FakeTwilio
 from tests.console.helpers import make_staff, post, sign_in, visible_text

@@ -29,8 +29,8 @@ def _packaged(text: str) -> set[str]:
 
 
 def test_the_patterns_find_what_a_page_names():
-    text = "See `companion/push/fcm.py`, tests/core/, [x](../bench/README.md) and `checkins/triage.py`."
-    assert _rooted(text) == {"companion/push/fcm.py", "tests/core/"}
+    text = "See `companion/channels/fcm.py`, tests/core/, [x](../bench/README.md) and `checkins/triage.py`."
+    assert _rooted(text) == {"companion/channels/fcm.py", "tests/core/"}
     assert _packaged(text) == {"checkins/triage.py"}
 
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from companion.channels.log import LogSender
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.log import LogSender
 from companion.reminders.dispatch import Dispatcher, DispatchSettings
 from companion.reminders.models import PENDING, Reminder
 from tests.factories import create_clinic, enroll, record_treatment, sign_in

@@ -102,7 +102,7 @@ def _leases_lapsed() -> bool:
 
 
 def _sent_deliveries():
-    from companion.push.models import Delivery
+    from companion.channels.models import Delivery
 
     query = select(Delivery.reminder_id).where(Delivery.outcome == "sent")
     result = db.session.execute(query).all()

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select
 
+from companion.channels.models import Delivery
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.models import Delivery
 from companion.reminders.models import PATIENT_PUSH, PENDING, SENT, DispatcherHeartbeat, Reminder
 from devtools import processes
 from tests import factories

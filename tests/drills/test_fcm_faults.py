@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
+from companion.channels.factory import build_sender
+from companion.channels.models import Delivery
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.factory import build_sender
-from companion.push.models import Delivery
 from companion.reminders.dispatch import Dispatcher, DispatchSettings
 from companion.reminders.dispatch.outcomes import RetryPolicy
 from companion.reminders.models import EXPIRED, PATIENT_PUSH, PENDING, SENT, Reminder

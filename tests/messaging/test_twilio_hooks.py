@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from companion.audit.models import AuditEntry
+from companion.channels.models import Delivery
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.push.models import Delivery
 from devtools.twilio_server import signature
 from tests.factories import create_clinic, enroll
 from tests.messaging.helpers import ACCOUNT, PUBLIC, TOKEN, hook, message_sid, reply, status

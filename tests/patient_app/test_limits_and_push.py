@@ -3,7 +3,7 @@ API; and "Turn on reminders" registers the browser's push subscription as a devi
 
 from __future__ import annotations
 
-from companion.push import vapid
+from companion.channels import vapid
 from tests.factories import sign_in
 from tests.patient_app.helpers import csrf, enrolled_patient, join, post
 

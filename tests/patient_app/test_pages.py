@@ -221,7 +221,7 @@ def test_push_subscription_endpoint_answers_json(phone):
     token = csrf(client, "/app/settings")
     bad = client.post("/app/devices", json={"endpoint": 5}, headers={"X-CSRFToken": token})
     try:
-        import companion.push.vapid  # noqa: F401
+        import companion.channels.vapid  # noqa: F401
     except ImportError:
         assert bad.status_code == 409 and bad.get_json()["error"]["code"] == "web_push_unavailable"
     else:

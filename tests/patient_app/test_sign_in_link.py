@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from flask import g
 
+from companion.channels.factory import build_contact_senders
+from companion.channels.log import LogSender
+from companion.channels.router import PushRouter
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.push.factory import build_contact_senders
-from companion.push.log import LogSender
-from companion.push.router import PushRouter
 from devtools.twilio_server import FakeTwilio
 from tests.factories import create_clinic, enroll
 from tests.patient_app.helpers import post

@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
+from companion.channels.factory import build_contact_senders
+from companion.channels.log import LogSender
+from companion.channels.router import PushRouter
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.factory import build_contact_senders
-from companion.push.log import LogSender
-from companion.push.router import PushRouter
 from companion.reminders.models import CANCELLED, Reminder
 from devtools.twilio_server import FakeTwilio
 from tests.factories import create_clinic, enroll, record_treatment

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from companion.channels.factory import build_contact_senders
+from companion.channels.log import LogSender
+from companion.channels.router import PushRouter
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.patients.models import Patient, SignInLink
-from companion.push.factory import build_contact_senders
-from companion.push.log import LogSender
-from companion.push.router import PushRouter
 from devtools.smtp_server import SmtpServer
 from devtools.twilio_server import FakeTwilio
 from tests import factories

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect
 
+from companion.channels.factory import build_sender
 from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.privacy.service import erase_patient
-from companion.push.factory import build_sender
 from companion.reminders.dispatch import register_channel_handler, unregister_channel_handler
 from companion.reminders.models import PATIENT_PUSH, Reminder
 from tests import factories

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from companion.channels.models import Delivery
 from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.devices.models import Device
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.push.models import Delivery
 from companion.reminders.models import PATIENT_PUSH, PENDING, STAFF_PUSH, Reminder
 
 _serial = itertools.count(1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from companion.push.base import SENT, PushMessage, PushResult
+from companion.channels.base import SENT, PushMessage, PushResult
 
 
 @dataclass

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from companion.channels.base import CONTACT_KINDS, PushMessage, PushResult
+from companion.channels.factory import build_contact_senders
+from companion.channels.log import LogSender
+from companion.channels.models import Delivery
+from companion.channels.router import PushRouter
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.base import CONTACT_KINDS, PushMessage, PushResult
-from companion.push.factory import build_contact_senders
-from companion.push.log import LogSender
-from companion.push.models import Delivery
-from companion.push.router import PushRouter
 from companion.reminders.dispatch import Dispatcher, DispatchSettings
 from companion.reminders.models import PENDING, Reminder
 from tests.factories import create_clinic, enroll, record_treatment, sign_in

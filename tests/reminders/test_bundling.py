@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from companion.channels.factory import build_sender
 from companion.core.clock import clock
-from companion.push.factory import build_sender
 from companion.reminders import models
 from companion.reminders.models import Reminder
 from tests.reminders import rows

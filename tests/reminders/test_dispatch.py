@@ -6,8 +6,8 @@ from datetime import UTC, timedelta
 
 import pytest
 
+from companion.channels.base import RETRY
 from companion.core.clock import clock
-from companion.push.base import RETRY
 from companion.reminders import models
 from companion.reminders.dispatch import register_channel_handler, unregister_channel_handler
 from companion.reminders.models import Reminder

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from companion.channels.base import BACKOFF, DEACTIVATE, FAILED, RETRY
 from companion.core.clock import clock
 from companion.devices.models import Device
-from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY
 from companion.reminders import models
 from companion.reminders.models import Reminder
 from tests.reminders import rows

@@ -6,12 +6,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from companion.channels.factory import build_contact_senders, build_web_sender
+from companion.channels.log import LogSender
+from companion.channels.router import PushRouter
+from companion.channels.vapid import application_server_key
 from companion.core.clock import clock
 from companion.devices.models import Device
-from companion.push.factory import build_contact_senders, build_web_sender
-from companion.push.log import LogSender
-from companion.push.router import PushRouter
-from companion.push.vapid import application_server_key
 from companion.reminders import models
 from companion.reminders.models import Reminder
 from devtools.twilio_server import FakeTwilio

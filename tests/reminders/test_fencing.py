@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from companion.channels.factory import build_sender
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.factory import build_sender
 from companion.reminders import models
 from companion.reminders.dispatch import metrics
 from companion.reminders.dispatch.channels import PUSH_CHANNELS

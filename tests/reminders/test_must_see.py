@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
+from companion.channels.factory import build_contact_senders
+from companion.channels.log import LogSender
+from companion.channels.models import Delivery
+from companion.channels.router import PushRouter
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.push.factory import build_contact_senders
-from companion.push.log import LogSender
-from companion.push.models import Delivery
-from companion.push.router import PushRouter
 from companion.reminders.models import Reminder
 from devtools.twilio_server import FakeTwilio
 from tests.factories import create_clinic, enroll, sign_in

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from companion.channels import texts
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.ops.views import metrics
-from companion.push import texts
 from companion.reminders import models
 from companion.reminders.dispatch.heartbeat import beat, dispatcher_health
 from tests.reminders import rows

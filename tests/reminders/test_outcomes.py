@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY, SENT, PushResult
+from companion.channels.base import BACKOFF, DEACTIVATE, FAILED, RETRY, SENT, PushResult
 from companion.reminders import models
 from companion.reminders.dispatch.outcomes import RetryPolicy, decide, defer
 

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from companion.channels.base import SENT, PushResult
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.base import SENT, PushResult
 from companion.reminders.dispatch import Dispatcher
 from companion.reminders.dispatch.claiming import claim_due
 from companion.reminders.models import Reminder

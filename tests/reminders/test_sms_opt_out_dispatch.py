@@ -9,12 +9,12 @@ import time
 
 import pytest
 
+from companion.channels.factory import build_contact_senders, build_sender
+from companion.channels.log import LogSender
+from companion.channels.router import PushRouter
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.patients.models import Patient
-from companion.push.factory import build_contact_senders, build_sender
-from companion.push.log import LogSender
-from companion.push.router import PushRouter
 from companion.reminders import models
 from companion.reminders.dispatch.stats import PassStats
 from companion.reminders.models import Reminder

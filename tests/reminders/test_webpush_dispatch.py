@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from companion.channels.factory import build_sender
+from companion.channels.vapid import application_server_key
 from companion.core.clock import clock
 from companion.devices.models import Device
-from companion.push.factory import build_sender
-from companion.push.vapid import application_server_key
 from companion.reminders import models
 from companion.reminders.models import Reminder
 from devtools.push_service import BrowserSubscription, FakePushService

@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from companion.channels.log import LogSender
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.log import LogSender
 from companion.reminders.dispatch import Dispatcher
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import pytest
 
+from companion.channels.log import LogSender
 from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.log import LogSender
 from companion.reminders.dispatch import Dispatcher
 from companion.reminders.models import PENDING, WEBHOOK, Reminder
 from devtools.hostile_endpoints import HostileEndpoint

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
+from companion.channels.log import LogSender
 from companion.core import webhook_client
 from companion.core.webhook_targets import UnsafeTarget, check_url
 from companion.extensions import db
-from companion.push.log import LogSender
 from companion.reminders.dispatch import Dispatcher
 from companion.reminders.models import Reminder
 from devtools.dns import FakeDns

@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
+from companion.channels.models import Delivery
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.privacy.service import erase_patient
-from companion.push.models import Delivery
 from companion.reminders.dispatch.claiming import claim_due
 from companion.reminders.models import PATIENT_PUSH, Reminder
 from companion.storage import partitions, service

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from companion.channels.models import Delivery
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.models import Delivery
 from companion.reminders.models import Reminder
 from companion.storage import prune, service
 from tests.reminders import rows

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from companion.channels.log import LogSender
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push.log import LogSender
 from companion.reminders.dispatch import Dispatcher, DispatchSettings
 from tests.factories import create_clinic, enroll, record_treatment, sign_in
 

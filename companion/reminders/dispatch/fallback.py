@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, update
 
+from companion.channels import base as push
 from companion.clinics.models import Clinic
 from companion.core.auth import hash_secret
 from companion.core.db import among, insert_rows
 from companion.patients.contact import BY_PROVIDER, Route, fallback_route, usable_addresses
 from companion.patients.models import Patient, SignInLink
-from companion.push import base as push
 from companion.reminders.dispatch.claiming import ClaimedReminder, write_transaction
 from companion.reminders.dispatch.outcomes import Decision
 from companion.reminders.models import PENDING, UNDELIVERABLE

@@ -20,9 +20,9 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Engine
 
+from companion.channels import base as push
 from companion.core.clock import clock
 from companion.extensions import db
-from companion.push import base as push
 from companion.reminders.dispatch import bundling, fallback, heartbeat, metrics, must_see, pushes, quiet
 from companion.reminders.dispatch.channels import (
     PUSH_CHANNELS,
@@ -87,7 +87,7 @@ class Dispatcher:
         sender: push.PushSender | None = None,
         stop: threading.Event | None = None,
     ) -> Dispatcher:
-        from companion.push.factory import build_sender
+        from companion.channels.factory import build_sender
 
         with app.app_context():
             engine = db.engine

@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, select, update
 
+from companion.channels import base as push
+from companion.channels.models import Delivery
 from companion.core.db import among, insert_rows
-from companion.push import base as push
-from companion.push.models import Delivery
 from companion.reminders.dispatch import fallback, quiet
 from companion.reminders.dispatch.claiming import CLAIM_COLUMNS, ClaimedReminder, c, reminders, write_transaction
 from companion.reminders.dispatch.outcomes import RetryPolicy

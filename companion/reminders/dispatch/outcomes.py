@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from companion.push import base as push
+from companion.channels import base as push
 from companion.reminders.models import EXPIRED, FAILED, PENDING, SENT, UNDELIVERABLE
 
 # Delivery.outcome for each sender outcome: the table speaks of devices, not verbs.

@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, select
 
+from companion.channels import base as push
+from companion.channels import texts
+from companion.channels.models import Delivery
 from companion.clinics.models import Clinic
 from companion.core.db import among
 from companion.devices.models import Device
 from companion.patients.models import Patient
-from companion.push import base as push
-from companion.push import texts
-from companion.push.models import Delivery
 from companion.reminders.dispatch import fallback
 from companion.reminders.dispatch.claiming import ClaimedReminder
 from companion.reminders.models import CLAIMED, PATIENT_PUSH, STAFF_PUSH, Reminder

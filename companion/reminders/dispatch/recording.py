@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, update
 
+from companion.channels import base as push
+from companion.channels.models import Delivery
 from companion.core.clock import clock
 from companion.core.db import insert_rows
 from companion.devices.models import DeactivationReason, Device
-from companion.push import base as push
-from companion.push.models import Delivery
 from companion.reminders.dispatch import metrics, pushes
 from companion.reminders.dispatch.claiming import finish, write_transaction
 from companion.reminders.dispatch.fallback import mark_addresses, replan_unreached

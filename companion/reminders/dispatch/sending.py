@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+from companion.channels import base as push
 from companion.core.clock import clock
-from companion.push import base as push
 from companion.reminders.dispatch import fallback, metrics, pushes
 from companion.reminders.dispatch.recording import OutcomeRecorder
 from companion.reminders.dispatch.settings import DispatchSettings

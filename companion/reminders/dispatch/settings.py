@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from companion.push.base import MAX_BATCH
+from companion.channels.base import MAX_BATCH
 from companion.reminders.dispatch.outcomes import RetryPolicy
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import uuid
 
-from companion.push.base import SENT, PushMessage, PushResult
+from companion.channels.base import SENT, PushMessage, PushResult
 
-log = logging.getLogger("companion.push.log")
+log = logging.getLogger("companion.channels.log")
 
 
 class LogSender:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 
-from companion.push.base import PushMessage, PushResult, PushSender, Results, start
-from companion.push.webpush_subscription import WEBPUSH_KIND
+from companion.channels.base import PushMessage, PushResult, PushSender, Results, start
+from companion.channels.webpush_subscription import WEBPUSH_KIND
 
 
 class PushRouter:

@@ -9,7 +9,7 @@ import httpx
 import requests
 from firebase_admin import exceptions, messaging
 
-from companion.push.fcm_message import encode
+from companion.channels.fcm_message import encode
 
 
 def test_the_messages_encoder_is_the_sdks():
@@ -23,7 +23,7 @@ def test_the_messages_encoder_is_the_sdks():
 
 
 def test_fcm_headers_are_on_the_service(fcm_config):
-    from companion.push.fcm import FcmSender
+    from companion.channels.fcm import FcmSender
 
     sender = FcmSender.from_config(fcm_config)
     try:

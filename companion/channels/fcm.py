@@ -26,12 +26,12 @@ import httpx
 import requests
 from firebase_admin import credentials, exceptions, messaging
 
-from companion.push.base import DEFAULT_IN_FLIGHT, FAILED, RETRY, SENT, PushMessage, PushResult
-from companion.push.fcm_errors import classify
-from companion.push.fcm_message import build_message, encode
-from companion.push.fcm_transport import HttpAnswer, HttpPool, TransportError
+from companion.channels.base import DEFAULT_IN_FLIGHT, FAILED, RETRY, SENT, PushMessage, PushResult
+from companion.channels.fcm_errors import classify
+from companion.channels.fcm_message import build_message, encode
+from companion.channels.fcm_transport import HttpAnswer, HttpPool, TransportError
 
-log = logging.getLogger("companion.push.fcm")
+log = logging.getLogger("companion.channels.fcm")
 
 FCM_BASE_URL = "https://fcm.googleapis.com"
 SUBMIT_EVERY = 50  # messages encoded before they are handed to the event loop
@@ -53,7 +53,7 @@ class FcmSender:
         self._app = app
         self._timeout = timeout
         self._channel_id = channel_id
-        # firebase-admin internals (pinned in pyproject, checked in tests/push/test_sdk_internals.py):
+        # firebase-admin internals (pinned in pyproject, checked in tests/channels/test_sdk_internals.py):
         # the service's FCM headers and its two error translators.
         self._service = messaging._get_messaging_service(app)
         self._credential = app.credential.get_credential()

@@ -22,8 +22,7 @@ from urllib.parse import urlsplit
 import http_ece
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from companion.core.clock import clock
-from companion.push.base import (
+from companion.channels.base import (
     DEACTIVATE,
     DEFAULT_IN_FLIGHT,
     FAILED,
@@ -32,11 +31,12 @@ from companion.push.base import (
     PushMessage,
     PushResult,
 )
-from companion.push.fcm_transport import HttpAnswer, HttpPool, TransportError
-from companion.push.vapid import VapidSigner
-from companion.push.webpush_subscription import MAX_ENDPOINT, SubscriptionRejected, allowed_hosts, check_endpoint
+from companion.channels.fcm_transport import HttpAnswer, HttpPool, TransportError
+from companion.channels.vapid import VapidSigner
+from companion.channels.webpush_subscription import MAX_ENDPOINT, SubscriptionRejected, allowed_hosts, check_endpoint
+from companion.core.clock import clock
 
-log = logging.getLogger("companion.push.webpush")
+log = logging.getLogger("companion.channels.webpush")
 
 MAX_TTL = 28 * 24 * 3600  # push services keep a message four weeks at most
 SUBMIT_EVERY = 50  # pushes encrypted before they are handed to the event loop

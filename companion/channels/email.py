@@ -19,12 +19,12 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 
-from companion.push import letters
-from companion.push.base import DEACTIVATE, FAILED, INVALID, RETRY, SENT, PushMessage, PushResult
-from companion.push.event_loop import LoopThread
-from companion.push.fcm_transport import ssl_context
+from companion.channels import letters
+from companion.channels.base import DEACTIVATE, FAILED, INVALID, RETRY, SENT, PushMessage, PushResult
+from companion.channels.event_loop import LoopThread
+from companion.channels.fcm_transport import ssl_context
 
-log = logging.getLogger("companion.push.email")
+log = logging.getLogger("companion.channels.email")
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 

@@ -4,9 +4,9 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from companion.push.base import SENT
-from companion.push.factory import build_sender
-from tests.push.test_fcm_sender import push
+from companion.channels.base import SENT
+from companion.channels.factory import build_sender
+from tests.channels.test_fcm_sender import push
 
 PROXY_VARIABLES = (
     "HTTPS_PROXY",

@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from firebase_admin import exceptions
 
+from companion.channels.base import BACKOFF, DEACTIVATE, FAILED, RETRY, SENT, PushMessage
+from companion.channels.fcm import FcmSender
+from companion.channels.fcm_errors import DEFAULT_QUOTA_BACKOFF_SECONDS, classify
 from companion.core.clock import clock
-from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY, SENT, PushMessage
-from companion.push.fcm import FcmSender
-from companion.push.fcm_errors import DEFAULT_QUOTA_BACKOFF_SECONDS, classify
 from devtools.fcm_server import INVALID_TOKEN_MESSAGE
 
 NOW = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
@@ -144,7 +144,7 @@ def test_each_fcm_error_has_its_outcome(sender, fake_fcm, error_code, message, o
 
 def test_third_party_auth_error_is_logged_for_the_operator(sender, fake_fcm, caplog):
     fake_fcm.fail_identifier("fid-1", "THIRD_PARTY_AUTH_ERROR")
-    with caplog.at_level(logging.ERROR, logger="companion.push.fcm"):
+    with caplog.at_level(logging.ERROR, logger="companion.channels.fcm"):
         sender.send([push()])
     assert any(r.levelno == logging.ERROR and "THIRD_PARTY_AUTH_ERROR" in r.getMessage() for r in caplog.records)
 

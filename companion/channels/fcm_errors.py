@@ -16,7 +16,7 @@ from typing import Any
 
 from firebase_admin import exceptions, messaging
 
-from companion.push.base import BACKOFF, DEACTIVATE, FAILED, RETRY, Outcome
+from companion.channels.base import BACKOFF, DEACTIVATE, FAILED, RETRY, Outcome
 
 # FCM answers QUOTA_EXCEEDED without Retry-After more often than with it; a minute is
 # the smallest wait its documentation asks for.

@@ -9,8 +9,8 @@ from typing import Any
 
 from firebase_admin import messaging
 
+from companion.channels.base import PushMessage
 from companion.core.clock import utcnow
-from companion.push.base import PushMessage
 
 MAX_TTL = timedelta(days=28)  # FCM's ceiling for android.ttl
 APNS_COLLAPSE_ID_MAX_BYTES = 64
@@ -22,7 +22,7 @@ def encode(message: messaging.Message) -> bytes:
 
     Raises ValueError or TypeError for a payload firebase-admin refuses.
     """
-    # firebase-admin internal (pinned in pyproject, checked in tests/push/test_sdk_internals.py).
+    # firebase-admin internal (pinned in pyproject, checked in tests/channels/test_sdk_internals.py).
     body = {"message": messaging._MessagingService.encode_message(message)}
     return json.dumps(body, allow_nan=False).encode()
 

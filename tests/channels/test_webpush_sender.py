@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from companion.channels.base import DEACTIVATE, FAILED, RETRY, SENT, PushMessage
+from companion.channels.factory import build_web_sender
+from companion.channels.vapid import application_server_key
 from companion.core.clock import clock
-from companion.push.base import DEACTIVATE, FAILED, RETRY, SENT, PushMessage
-from companion.push.factory import build_web_sender
-from companion.push.vapid import application_server_key
 from devtools.push_service import BrowserSubscription
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from companion.push.base import PushMessage
-from companion.push.fcm import FcmSender
+from companion.channels.base import PushMessage
+from companion.channels.fcm import FcmSender
 
 DURATION = re.compile(r"^\d+(\.\d{1,9})?s$")
 

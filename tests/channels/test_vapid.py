@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
 from companion import config
-from companion.push.vapid import KEY_FILE, application_server_key
+from companion.channels.vapid import KEY_FILE, application_server_key
 
 
 def _point(key: str) -> ec.EllipticCurvePublicKey:

@@ -18,11 +18,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from companion.push import letters
-from companion.push.base import DEACTIVATE, FAILED, INVALID, OPTED_OUT, RETRY, SENT, PushMessage, PushResult
-from companion.push.fcm_transport import HttpAnswer, HttpPool, TransportError
+from companion.channels import letters
+from companion.channels.base import DEACTIVATE, FAILED, INVALID, OPTED_OUT, RETRY, SENT, PushMessage, PushResult
+from companion.channels.fcm_transport import HttpAnswer, HttpPool, TransportError
 
-log = logging.getLogger("companion.push.sms")
+log = logging.getLogger("companion.channels.sms")
 
 _INVALID_NUMBER = {21211, 21614, 21217, 30005, 30006}
 _OPTED_OUT = {21610}

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from companion.push.base import EMAIL_KIND, FAILED, NO_DEVICE, SENT, PushMessage
-from companion.push.email import SmtpSender
+from companion.channels.base import EMAIL_KIND, FAILED, NO_DEVICE, SENT, PushMessage
+from companion.channels.email import SmtpSender
 from devtools.certificates import self_signed
 from devtools.smtp_server import SmtpServer
 
