@@ -74,8 +74,12 @@ def write_lock_first() -> bool:
     True in a request that may write (POST, PUT, PATCH, DELETE), except while its
     credentials are read: a transaction that reads first and writes later cannot wait
     for SQLite's one write lock (it fails at once when another process wrote in between).
+    Outside a request (a CLI command such as `companion demo` beside a running dispatcher,
+    a job), a unit of work is a write and takes the lock first too.
     """
-    return has_request_context() and request.method in WRITE_METHODS and not _reading_first.get()
+    if has_request_context():
+        return request.method in WRITE_METHODS and not _reading_first.get()
+    return in_unit_of_work()
 
 
 @contextmanager
