@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine, Row, select, update
 from companion.channels import base as push
 from companion.channels.models import Delivery
 from companion.core.db import among, insert_rows
-from companion.reminders.dispatch import fallback, quiet
+from companion.reminders.dispatch import fallback, metrics, quiet
 from companion.reminders.dispatch.claiming import CLAIM_COLUMNS, ClaimedReminder, c, reminders, write_transaction
 from companion.reminders.dispatch.outcomes import RetryPolicy
 from companion.reminders.dispatch.recording import delivery_row
@@ -108,6 +108,8 @@ def run_pass(
             next_due[reminder_id] = _after(result, claimed[reminder_id], settings.policy, now)
         counts["sent"] += result.outcome == push.SENT
     _record(engine, messages, results, next_due, held_until, sender.name, now, unreached)
+    if unreached:
+        metrics.REMINDERS.labels(UNDELIVERABLE).inc(len(unreached))
     return counts
 
 
