@@ -13,6 +13,7 @@ class WebhookReceiver:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self._statuses: deque[int] = deque()
+        self.delay = 0.0  # seconds each answer is held back: a slow receiver
         self._lock = threading.Lock()
         receiver = self
 
@@ -22,6 +23,7 @@ class WebhookReceiver:
                 with receiver._lock:
                     receiver.received.append({"headers": dict(self.headers), "body": body, "at": time.monotonic()})
                     status = receiver._statuses.popleft() if receiver._statuses else 204
+                time.sleep(receiver.delay)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

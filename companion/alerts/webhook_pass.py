@@ -4,6 +4,8 @@ A receiver that accepts and never answers holds one delivery for one timeout. Cl
 served concurrently and each clinic gets at most `WEBHOOK_SLOTS_PER_CLINIC` threads, so
 that receiver delays only its own clinic's events. The pass starts no delivery after its
 budget (`WEBHOOK_PASS_BUDGET_SECONDS`); what is left goes back to pending for the next pass.
+Nor does it start one past the lease's deadline (the claim is fenced like a push lane's):
+those rows are left claimed and untouched, for whoever takes them once the lease runs out.
 A clinic whose endpoint failed `WEBHOOK_BREAKER_FAILURES` times in a row is left alone for a
 pause that doubles while it keeps failing (its rows wait, no attempt counted), then tried
 with one delivery; the state lives on the clinic row, where the console shows it.
@@ -30,6 +32,7 @@ from companion.channels.models import Delivery
 from companion.clinics.models import Clinic
 from companion.core.clock import clock
 from companion.reminders.dispatch import Lease
+from companion.reminders.dispatch.channels import FENCED
 from companion.reminders.dispatch.claiming import ClaimedReminder, finish, release_claims, write_transaction
 from companion.reminders.dispatch.outcomes import RetryPolicy
 from companion.reminders.models import EXPIRED, FAILED, PENDING, SENT
@@ -96,7 +99,7 @@ def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
     counts_lock = threading.Lock()
 
     def drain(run: _ClinicRun) -> None:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not lease.expired():
             row = run.take()
             if row is None:
                 return
@@ -114,8 +117,20 @@ def deliver(rows: list[ClaimedReminder], lease: Lease) -> Mapping[str, int]:
         with ThreadPoolExecutor(max_workers=min(settings.max_in_flight, len(slots))) as pool:
             for future in [pool.submit(drain, run) for run in slots]:
                 future.result()
+    if lease.expired():
+        counts[FENCED] = _fence(runs)
     counts.update(_put_back(runs, lease))
     return counts
+
+
+def _fence(runs: list[_ClinicRun]) -> int:
+    """No database write: the stall that made us late (a cut link) may still be on."""
+    ids = sorted(row.id for run in runs for row in run.rows)
+    for run in runs:
+        run.rows.clear()
+    if ids:
+        log.warning("webhook lease nearly over; %d claimed reminders dropped unsent: %s", len(ids), ids[:20])
+    return len(ids)
 
 
 def _clinic_runs(rows: list[ClaimedReminder], lease: Lease) -> list[_ClinicRun]:

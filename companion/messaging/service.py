@@ -3,15 +3,17 @@
 Every patient with the replying number is affected (clinics on this deployment may share a
 patient's number, and Twilio's own block covers the number, not the clinic). A status callback
 is matched to its delivery rows by Twilio's message id; what it reports of the number maps
-through the same outcome table as Twilio's synchronous answer (companion/channels/sms.py). Both
+through the same outcome table as Twilio's synchronous answer (companion/channels/sms.py), and a
+final failure puts the reminder on the dispatcher's fallback pass for another channel. Both
 are idempotent: a repeat, or a callback overtaken by a later one, changes nothing.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 
 from companion.audit import service as audit
 from companion.audit.models import PATIENT_REPLY, SMS_PROVIDER
@@ -24,7 +26,7 @@ from companion.extensions import db
 from companion.messaging import keywords
 from companion.patients.contact import BY_KEYWORD, BY_PROVIDER
 from companion.patients.models import Patient
-from companion.reminders.models import Reminder
+from companion.reminders.models import SENT, Reminder
 
 # Twilio's message statuses in the order they happen; the three last are final.
 _ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3}
@@ -70,7 +72,38 @@ def record_status(form: dict[str, Any]) -> int:
             row.error_code = f"TWILIO_{code}"
     if changed and code and status in _FAILED:
         _mark_number(changed[0], sms.outcome(0, code), form.get("To"), now)
+    if changed and status in _FAILED:
+        _owe_another_channel(changed, now)
     return len(changed)
+
+
+def _owe_another_channel(failed: list[Delivery], now: datetime) -> None:
+    """An SMS Twilio accepted but could not hand over: if it was its reminder's latest and the
+    reminder is still useful, the reminder falls due on the dispatcher's fallback pass
+    (reminders/dispatch/must_see.py), which picks another channel or marks it undeliverable.
+    Nothing is sent from the callback's request."""
+    owed = []
+    for row in failed:
+        latest = db.session.scalar(
+            select(func.max(Delivery.id)).where(
+                Delivery.reminder_id == row.reminder_id, Delivery.channel == push.SMS_KIND
+            )
+        )
+        if latest == row.id:
+            owed.append(row.reminder_id)
+    if owed:
+        db.session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id.in_(owed),
+                Reminder.status == SENT,
+                Reminder.opened_at.is_(None),
+                Reminder.acknowledged_at.is_(None),
+                Reminder.expires_at > now,
+                or_(Reminder.fallback_due_at.is_(None), Reminder.fallback_due_at > now),
+            )
+            .values(fallback_due_at=now)
+        )
 
 
 def _later(status: str, before: str | None) -> bool:

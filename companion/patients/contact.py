@@ -4,6 +4,7 @@ when no app can be reached. Parsing uses `phonenumbers` (libphonenumber's rules)
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -70,11 +71,12 @@ def usable_addresses(patient: Any) -> dict[str, str]:
     return usable
 
 
-def fallback_route(patient: Any) -> Route | None:
+def fallback_route(patient: Any, excluding: Collection[str] = ()) -> Route | None:
     """The patient's preferred channel among those consented, valid and not opted out; None if none.
 
-    `patient` is anything with the Patient columns (a model or a row)."""
-    usable = usable_addresses(patient)
+    `patient` is anything with the Patient columns (a model or a row); `excluding` names channels
+    that already failed to carry the message (an SMS Twilio reported undelivered)."""
+    usable = {channel: address for channel, address in usable_addresses(patient).items() if channel not in excluding}
     preferred = patient.fallback_channel or SMS
     for channel in (preferred, *CHANNELS):
         if channel in usable:

@@ -189,7 +189,7 @@ def test_once_also_sends_the_fallback_of_a_must_see_push_nobody_opened(ctx, data
         summary = processes.run_once(
             database_url, "--name", "cron-2", **twilio.config(PUBLIC_URL="https://care.example")
         )
-        assert summary["must_see"] == {"claimed": 1, "sent": 1, "deferred": 0, "not_owed": 0}
+        assert summary["must_see"] == {"claimed": 1, "sent": 1, "deferred": 0, "not_owed": 0, "undeliverable": 0}
         [sms] = twilio.messages
     assert sms["To"] == "+34612345678" and sms["Body"].startswith("Clinica Sol: ")
     assert processes.run_once(database_url)["must_see"]["claimed"] == 0

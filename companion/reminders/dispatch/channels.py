@@ -3,6 +3,7 @@ webhook) and other domains' periodic tasks, registered by those domains at start
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,15 +16,22 @@ from companion.reminders.dispatch.claiming import ClaimedReminder, finish, write
 from companion.reminders.models import PATIENT_PUSH, STAFF_PUSH
 
 PUSH_CHANNELS = (PATIENT_PUSH, STAFF_PUSH)
+# The count a handler returns for rows it dropped unsent because `Lease.deadline` had passed.
+FENCED = "fenced"
 
 
 @dataclass(frozen=True)
 class Lease:
-    """What a channel handler gets with its rows: the right to finish them."""
+    """What a channel handler gets with its rows: the right to finish them, until `deadline`
+    (time.monotonic()): past it the lease may be another's, so nothing more goes on the wire."""
 
     engine: Engine
     claimer: str
     now: datetime
+    deadline: float | None = None
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def finish(self, ids: Sequence[int], **values: Any) -> set[int]:
         with write_transaction(self.engine) as connection:

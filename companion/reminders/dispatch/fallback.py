@@ -11,7 +11,7 @@ clinic's name, a neutral line and a one-time sign-in link (stored hashed), nothi
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,8 +56,10 @@ class Reach:
     clinic: str
 
 
-def reach(connection: Connection, patient_ids: Iterable[int]) -> dict[int, Reach]:
-    """Per patient with a usable fallback channel."""
+def reach(
+    connection: Connection, patient_ids: Iterable[int], excluding: Mapping[int, Collection[str]] | None = None
+) -> dict[int, Reach]:
+    """Per patient with a usable fallback channel, other than those `excluding` names for them."""
     ids = set(patient_ids)
     if not ids:
         return {}
@@ -69,7 +71,7 @@ def reach(connection: Connection, patient_ids: Iterable[int]) -> dict[int, Reach
     )
     found = {}
     for row in rows:
-        route = fallback_route(row)
+        route = fallback_route(row, (excluding or {}).get(row.id, ()))
         if route is not None:
             found[row.id] = Reach(route, row.locale, names.get(row.clinic_id, ""))
     return found

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -25,6 +25,7 @@ from companion.core.clock import clock
 from companion.extensions import db
 from companion.reminders.dispatch import bundling, fallback, heartbeat, metrics, must_see, pushes, quiet
 from companion.reminders.dispatch.channels import (
+    FENCED,
     PUSH_CHANNELS,
     ChannelHandler,
     Lease,
@@ -163,7 +164,7 @@ class Dispatcher:
             by_channel[row.channel].append(row)
         for channel, group in by_channel.items():
             if channel not in PUSH_CHANNELS:
-                self._hand_over(handlers[channel], channel, group, now, stats)
+                self._hand_over(handlers[channel], channel, group, Lease(self.engine, self.name, now, deadline), stats)
         push_rows = [row for row in rows if row.channel in PUSH_CHANNELS]
         return _Slice(len(rows), self._plan(push_rows, stats) if push_rows else [], deadline)
 
@@ -215,15 +216,18 @@ class Dispatcher:
         handler: ChannelHandler,
         channel: str,
         rows: list[ClaimedReminder],
-        now: datetime,
+        lease: Lease,
         stats: PassStats,
     ) -> None:
         try:
-            counts = handler(rows, Lease(self.engine, self.name, now)) or {}
+            counts = handler(rows, lease) or {}
         except Exception:
             # Left claimed: the lease running out is the retry delay.
             log.exception("%s handler failed on %d reminders", channel, len(rows))
             return
+        fenced = int(counts.get(FENCED, 0))  # left claimed and unsent, as a push lane does
+        stats.fenced += fenced
+        metrics.FENCED.inc(fenced)
         for key, value in counts.items():
             stats.handled[f"{channel}.{key}"] = stats.handled.get(f"{channel}.{key}", 0) + int(value)
 

@@ -10,27 +10,34 @@ acknowledged, has expired or already went by SMS or e-mail; the patient's quiet 
 defer it to their end; one message per patient for what falls due together; the
 patient's consented, valid channel (fallback.py). Only rows that owe a fallback are
 in the partial index this reads, never every sent reminder.
+
+An SMS Twilio accepted and later reported `undelivered` or `failed` puts its reminder here too
+(companion/messaging/service.py): it goes by another channel, never the lost one again, or is
+marked undeliverable with the reason when none is left.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Row, select, update
+from sqlalchemy import Connection, Engine, Row, select, update
 
 from companion.channels import base as push
 from companion.channels.models import Delivery
 from companion.core.db import among, insert_rows
-from companion.reminders.dispatch import fallback, quiet
+from companion.reminders.dispatch import fallback, metrics, quiet
 from companion.reminders.dispatch.claiming import CLAIM_COLUMNS, ClaimedReminder, c, reminders, write_transaction
 from companion.reminders.dispatch.outcomes import RetryPolicy
 from companion.reminders.dispatch.recording import delivery_row
 from companion.reminders.dispatch.settings import DispatchSettings
-from companion.reminders.models import SENT
+from companion.reminders.models import SENT, UNDELIVERABLE
+
+# What Twilio reports of an SMS it accepted but could not hand over.
+LOST = ("undelivered", "failed")
 
 log = logging.getLogger("companion.reminders.dispatch.must_see")
 deliveries = Delivery.__table__
@@ -60,21 +67,13 @@ def run_pass(
 ) -> dict[str, int]:
     """Claim the fallbacks that fell due and send them; returns what became of them."""
     rows, held_until = claim_owed(engine, now=now, lease=timedelta(seconds=settings.lease_seconds), limit=limit)
-    counts = {"claimed": len(rows), "sent": 0, "deferred": 0, "not_owed": 0}
+    counts = {"claimed": len(rows), "sent": 0, "deferred": 0, "not_owed": 0, "undeliverable": 0}
     if not rows:
         return counts
     claimed = {row.id: ClaimedReminder(**{col.name: row._mapping[col.name] for col in CLAIM_COLUMNS}) for row in rows}
     next_due: dict[int, datetime | None] = {}
     with engine.connect() as connection:
-        already = set(
-            connection.execute(
-                select(deliveries.c.reminder_id).where(
-                    among(connection, deliveries.c.reminder_id, claimed),
-                    deliveries.c.channel.in_(push.CONTACT_KINDS),
-                    deliveries.c.outcome == "sent",
-                )
-            ).scalars()
-        )
+        already, lost = _carried(connection, claimed)
         for row in rows:
             seen = row.opened_at is not None or row.acknowledged_at is not None
             if row.status != SENT or seen or row.expires_at <= now or row.id in already or row.patient_id is None:
@@ -83,14 +82,22 @@ def run_pass(
         held = quiet.held_until(connection, left, now)
         next_due.update(held)
         left = [r for r in left if r.id not in held]
-        found = fallback.reach(connection, {r.patient_id for r in left if r.patient_id is not None})
+        excluding: dict[int, set[str]] = defaultdict(set)
+        for r in left:
+            if r.patient_id is not None:
+                excluding[r.patient_id] |= set(lost.get(r.id, {}))
+        found = fallback.reach(connection, set(excluding), excluding)
     links = fallback.Links(public_url=settings.public_url, ttl=settings.link_ttl, now=now)
     groups: dict[int, list[ClaimedReminder]] = defaultdict(list)
+    unreached: dict[int, str] = {}
     for r in left:
         if r.patient_id in found:
             groups[r.patient_id].append(r)
         else:
             next_due[r.id] = None  # no consented, valid channel: nothing to send
+            if r.id in lost:  # and what was sent never arrived
+                unreached[r.id] = "; ".join(lost[r.id].values())[:150] + "; no other channel"
+    counts["undeliverable"] = len(unreached)
     messages = [fallback.message(group, pid, found[pid], links) for pid, group in groups.items()]
     links.save(engine)
     results = _send(sender, messages)
@@ -100,8 +107,31 @@ def run_pass(
         for reminder_id in message.covers:
             next_due[reminder_id] = _after(result, claimed[reminder_id], settings.policy, now)
         counts["sent"] += result.outcome == push.SENT
-    _record(engine, messages, results, next_due, held_until, sender.name, now)
+    _record(engine, messages, results, next_due, held_until, sender.name, now, unreached)
+    if unreached:
+        metrics.REMINDERS.labels(UNDELIVERABLE).inc(len(unreached))
     return counts
+
+
+def _carried(connection: Connection, ids: Collection[int]) -> tuple[set[int], dict[int, dict[str, str]]]:
+    """Reminders an SMS or e-mail reached, and per other reminder the channels whose message the
+    provider accepted but later reported lost (Twilio's `undelivered`), with the reason."""
+    found = connection.execute(
+        select(deliveries.c.reminder_id, deliveries.c.channel, deliveries.c.provider_status, deliveries.c.error_code)
+        .where(
+            among(connection, deliveries.c.reminder_id, ids),
+            deliveries.c.channel.in_(push.CONTACT_KINDS),
+            deliveries.c.outcome == "sent",
+        )
+        .order_by(deliveries.c.id)
+    ).all()
+    carried = {row.reminder_id for row in found if row.provider_status not in LOST}
+    lost: dict[int, dict[str, str]] = defaultdict(dict)
+    for row in found:
+        if row.reminder_id not in carried and row.provider_status in LOST:
+            reason = f"{row.channel.upper()}_{row.provider_status.upper()}"
+            lost[row.reminder_id][row.channel] = f"{reason} ({row.error_code})" if row.error_code else reason
+    return carried, dict(lost)
 
 
 def _send(sender: push.PushSender, messages: list[push.PushMessage]) -> list[push.PushResult]:
@@ -137,6 +167,7 @@ def _record(
     held_until: datetime,
     backend: str,
     now: datetime,
+    unreached: dict[int, str],
 ) -> None:
     """Deliveries, what providers said about the address, and each row's next fallback time,
     in one transaction; a row whose lease another dispatcher took over is left alone."""
@@ -155,6 +186,12 @@ def _record(
                 ],
             )
         fallback.mark_addresses(connection, list(messages), list(results), now)
+        for reminder_id, reason in unreached.items():
+            connection.execute(
+                update(reminders)
+                .where(c.id == reminder_id, c.fallback_due_at == held_until)
+                .values(status=UNDELIVERABLE, last_error=reason, fallback_due_at=None, updated_at=now)
+            )
         for until, ids in by_time.items():
             connection.execute(
                 update(reminders)
