@@ -21,8 +21,9 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from devtools.http_fake import FakeHandler, HttpFake
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
@@ -81,42 +82,17 @@ class _State:
     quiet: bool = True  # no faults, no delay: the handler skips the fault lookups
 
 
-class FakeFcmServer:
+class FakeFcmServer(HttpFake):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, record: bool = True) -> None:
+        super().__init__(_Handler, host, port, name="fake-fcm")
         self.record = record
         self.journal: Any = None  # a text file: one JSON line per accepted send (`--journal`)
         self._state = _State()
         self._ids = itertools.count(1)
-        self._httpd = _Server((host, port), _Handler)
-        self._httpd.fake = self
-        self._thread: threading.Thread | None = None
-
-    # lifecycle -------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def token_uri(self) -> str:
         return f"{self.url}/token"
-
-    def start(self) -> FakeFcmServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-fcm", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeFcmServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # error injection -----------------------------------------------------------------
     def fail_identifier(
@@ -265,24 +241,9 @@ def error_body(status: int, api_status: str, message: str, error_code: str | Non
     return {"error": error}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024  # a client may open hundreds of connections at once
-    fake: FakeFcmServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that time out and hang up are part of the tests, not failures."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
+class _Handler(FakeHandler):
     def do_POST(self) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw = self.body()
         fake = self.server.fake
         if self.path == "/token":
             form = urllib.parse.parse_qs(raw.decode())
@@ -318,14 +279,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(status, error_body(status, api_status, fault.message or message, fault.error_code), headers)
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, json.dumps(payload).encode(), "application/json; charset=UTF-8", headers)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,13 +19,14 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import http_ece
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from devtools.http_fake import FakeHandler, HttpFake
 
 MAX_BODY = 4096
 MAX_EXP_SECONDS = 24 * 3600
@@ -100,37 +101,13 @@ class _State:
     requests: collections.Counter[str] = field(default_factory=collections.Counter)
 
 
-class FakePushService:
+class FakePushService(HttpFake):
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, check: bool = True) -> None:
         """`check=False` (benchmarks) answers 201 at once, decrypting and verifying nothing."""
+        super().__init__(_Handler, host, port, name="fake-push")
         self.check = check
         self._state = _State()
         self._ids = itertools.count(1)
-        self._httpd = _Server((host, port), _Handler)
-        self._httpd.fake = self
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakePushService:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), name="fake-push", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakePushService:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # what a browser does -----------------------------------------------------------------
     def subscribe(self, application_server_key: str) -> BrowserSubscription:
@@ -253,31 +230,9 @@ class FakePushService:
         return status, {}, reason
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024
-    fake: FakePushService
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients that hang up are part of the tests, not failures."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
+class _Handler(FakeHandler):
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.body()
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, extra, text = self.server.fake._receive(self.path, headers, body)
-        data = text.encode()
-        self.send_response(status)
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, text.encode(), "text/plain", extra)

@@ -19,9 +19,10 @@ import re
 import threading
 from collections import deque
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from devtools.http_fake import FakeHandler, HttpFake
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")
@@ -29,34 +30,16 @@ _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>[^/]+)/Messages\.json$")
 _STATUS = {21211: 400, 21610: 400, 21614: 400, 21617: 400, 20003: 401, 20429: 429, 20500: 500, 20503: 503}
 
 
-class FakeTwilio:
+class FakeTwilio(HttpFake):
     def __init__(self, account_sid: str = "AC" + "0" * 32, auth_token: str = "test-auth-token") -> None:
+        super().__init__(_Handler, name="fake-twilio")
         self.account_sid, self.auth_token = account_sid, auth_token
         self.messages: list[dict[str, str]] = []  # accepted, as the form fields received
         self.refused: list[dict[str, Any]] = []
         self._errors: deque[int] = deque()
         self._serial = itertools.count(1)
         self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-                status, body = fake._answer(self.path, self.headers.get("Authorization", ""), form, self.headers)
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.base_url = self.url
 
     def config(self, **extra: str) -> dict[str, str]:
         """App config keys that send SMS through this fake (a From number unless told otherwise)."""
@@ -100,13 +83,12 @@ class FakeTwilio:
             self.refused.append({"code": code, "form": form})
         return status, {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}"}
 
-    def __enter__(self) -> FakeTwilio:
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc: Any) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+class _Handler(FakeHandler):
+    def do_POST(self) -> None:
+        form = {k: v[0] for k, v in parse_qs(self.body().decode()).items()}
+        status, body = self.server.fake._answer(self.path, self.headers.get("Authorization", ""), form, self.headers)
+        self.reply(status, json.dumps(body).encode(), "application/json")
 
 
 def signature(auth_token: str, url: str, params: Mapping[str, Any]) -> str:

@@ -5,44 +5,35 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from devtools.http_fake import FakeHandler, HttpFake
 
-class WebhookReceiver:
+
+class WebhookReceiver(HttpFake):
     def __init__(self) -> None:
+        super().__init__(_Handler, name="webhook-receiver")
         self.received: list[dict[str, Any]] = []
         self._statuses: deque[int] = deque()
         self.delay = 0.0  # seconds each answer is held back: a slow receiver
         self._lock = threading.Lock()
-        receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver._lock:
-                    receiver.received.append({"headers": dict(self.headers), "body": body, "at": time.monotonic()})
-                    status = receiver._statuses.popleft() if receiver._statuses else 204
-                time.sleep(receiver.delay)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/aftercare"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+    @property
+    def url(self) -> str:
+        return super().url + "/hooks/aftercare"
 
     def answer_next(self, *statuses: int) -> None:
         with self._lock:
             self._statuses.extend(statuses)
 
-    def __enter__(self) -> WebhookReceiver:
-        self._thread.start()
-        return self
+    def _record(self, headers: dict[str, str], body: bytes) -> int:
+        with self._lock:
+            self.received.append({"headers": headers, "body": body, "at": time.monotonic()})
+            return self._statuses.popleft() if self._statuses else 204
 
-    def __exit__(self, *exc: Any) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+
+class _Handler(FakeHandler):
+    def do_POST(self) -> None:
+        status = self.server.fake._record(dict(self.headers), self.body())
+        time.sleep(self.server.fake.delay)
+        self.reply(status, b"", "text/plain")

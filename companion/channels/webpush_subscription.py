@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from companion.core.field_messages import ENDPOINT_TOO_LONG, HOST_NOT_ACCEPTED
+
 # Google (Chrome, Edge on Android), Mozilla (Firefox), Apple (Safari), Microsoft (Edge on Windows).
 DEFAULT_ALLOWED_HOSTS = (
     "fcm.googleapis.com",
@@ -75,7 +77,7 @@ def parse(data: Any, *, hosts: Iterable[str], allow_private: bool = False) -> Su
 
 def check_endpoint(endpoint: str, *, hosts: Iterable[str], allow_private: bool = False) -> None:
     if len(endpoint) > MAX_ENDPOINT:
-        raise _rejected("The push endpoint is too long.", {"endpoint": [f"Longer than {MAX_ENDPOINT} characters."]})
+        raise _rejected("The push endpoint is too long.", {"endpoint": [ENDPOINT_TOO_LONG.format(max=MAX_ENDPOINT)]})
     try:
         parts = urlsplit(endpoint)
         host = (parts.hostname or "").lower()
@@ -91,7 +93,7 @@ def check_endpoint(endpoint: str, *, hosts: Iterable[str], allow_private: bool =
     if not any(_matches(host, pattern) for pattern in hosts):
         raise _rejected(
             "This push service is not accepted: the endpoint must be on a known browser push service.",
-            {"endpoint": [f"Host {host!r} is not an accepted push service."]},
+            {"endpoint": [HOST_NOT_ACCEPTED.format(host=repr(host))]},
         )
 
 

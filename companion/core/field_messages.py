@@ -18,6 +18,17 @@ from typing import Any
 from companion.core.i18n import DEFAULT_LOCALE, N_, negotiate, translate
 
 UNKNOWN_ZONE = N_("Unknown IANA time zone {name} (e.g. 'Europe/Madrid').")
+# Ours with values: code fills them in with str.format, so a page finds the template again.
+AT_MOST_DAYS = N_("At most {days} days.")
+NO_PROTOCOL = N_("No protocol {key}; see GET /v1/protocols.")
+ONE_OF = N_("One of {choices}.")
+EXACTLY_ONE_OF = N_("Send exactly one of {names}.")
+BETWEEN_ONE_AND = N_("Must be between 1 and {max}.")
+DEPTH_RANGE = N_("Must be between {low} and {high} mm: the documented range of {protocol} ({area}).")
+UNKNOWN_COMBINED = N_("Unknown for this protocol: {unknown} (allowed: {allowed}).")
+NEXT_SESSION = N_("Expected session_number {expected}, or 1 to start a new series.")
+ENDPOINT_TOO_LONG = N_("Longer than {max} characters.")
+HOST_NOT_ACCEPTED = N_("Host {host} is not an accepted push service.")
 
 # marshmallow's default messages that a form can meet (loading; not dumping), then ours with values.
 TEMPLATES = (
@@ -71,6 +82,16 @@ TEMPLATES = (
     N_("Must be less than or equal to {max}."),
     N_("Must be less than {max}."),
     UNKNOWN_ZONE,
+    AT_MOST_DAYS,
+    NO_PROTOCOL,
+    ONE_OF,
+    EXACTLY_ONE_OF,
+    BETWEEN_ONE_AND,
+    DEPTH_RANGE,
+    UNKNOWN_COMBINED,
+    NEXT_SESSION,
+    ENDPOINT_TOO_LONG,
+    HOST_NOT_ACCEPTED,
 )
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

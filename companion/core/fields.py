@@ -18,7 +18,7 @@ from typing import Any, ClassVar, overload
 from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow.types import StrSequenceOrSet, UnknownOption
 
-from companion.core.field_messages import UNKNOWN_ZONE
+from companion.core.field_messages import EXACTLY_ONE_OF, UNKNOWN_ZONE
 from companion.core.i18n import N_
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -173,5 +173,5 @@ class OneOfBodies(Schema):
         if len(present) != 1:
             quoted = [f"'{name}'" for name in self.bodies]
             names = " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 2 else quoted)
-            raise ValidationError({next(iter(self.bodies)): [f"Send exactly one of {names}."]})
+            raise ValidationError({next(iter(self.bodies)): [EXACTLY_ONE_OF.format(names=names)]})
         return self.bodies[present[0]]().load(data, partial=partial, unknown=unknown)

@@ -9,6 +9,7 @@ from blinker import Namespace
 from companion.audit import service as audit
 from companion.clinics.models import Clinic
 from companion.core.errors import Invalid, NotFound
+from companion.core.field_messages import NO_PROTOCOL
 from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate_list
 from companion.core.transaction import unit_of_work
@@ -33,7 +34,7 @@ def effective_protocol(clinic_id: int, key: str) -> Protocol:
     """The protocol with the clinic's own values applied; an unknown key is bad input."""
     protocol = get_registry().get(key)
     if protocol is None:
-        raise Invalid("Unknown protocol.", fields={"protocol": [f"No protocol {key!r}; see GET /v1/protocols."]})
+        raise Invalid("Unknown protocol.", fields={"protocol": [NO_PROTOCOL.format(key=repr(key))]})
     override = _overrides(clinic_id).get(key)
     if override is None:
         return protocol

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from companion.core.field_messages import AT_MOST_DAYS, NO_PROTOCOL
 from companion.core.i18n import N_
 from companion.protocols.registry import protocol_keys
 from companion.reports.service import DEFAULT_DAYS, MAX_DAYS
@@ -33,11 +34,11 @@ class EngagementArgsSchema(Schema):
         if start and end and end < start:
             raise ValidationError(N_("Must not be before `from`."), "to")
         if start and end and (end - start).days >= MAX_DAYS:
-            raise ValidationError(f"At most {MAX_DAYS} days.", "to")
+            raise ValidationError(AT_MOST_DAYS.format(days=MAX_DAYS), "to")
 
 
 def _unknown(key: str) -> bool:
-    raise ValidationError(f"No protocol {key!r}; see GET /v1/protocols.")
+    raise ValidationError(NO_PROTOCOL.format(key=repr(key)))
 
 
 class ReminderFunnelSchema(Schema):

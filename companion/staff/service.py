@@ -23,6 +23,7 @@ from companion.audit.models import STAFF
 from companion.clinics.models import Clinic
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid, NotFound
+from companion.core.field_messages import ONE_OF
 from companion.core.i18n import N_
 from companion.core.transaction import unit_of_work
 from companion.extensions import db
@@ -71,7 +72,7 @@ def create_staff(
     if "@" not in email or len(email) > 254:
         raise Invalid(N_("Enter a valid e-mail address."), fields={"email": [N_("Enter a valid e-mail address.")]})
     if role not in ROLES:
-        raise Invalid(N_("Unknown role."), fields={"role": [f"One of {', '.join(ROLES)}."]})
+        raise Invalid(N_("Unknown role."), fields={"role": [ONE_OF.format(choices=", ".join(ROLES))]})
     query = db.select(StaffMember).where(StaffMember.clinic_id == clinic_id, StaffMember.email == email)
     member = db.session.scalar(query.with_for_update())
     if member is not None and member.active and not _one_time_password_expired(member, utcnow()):
@@ -213,7 +214,7 @@ def set_role(clinic_id: int, staff_id: int, role: str, *, by: StaffMember) -> St
     if member.id == by.id:
         raise Conflict(N_("You cannot change your own role."))
     if role not in ROLES:
-        raise Invalid(N_("Unknown role."), fields={"role": [f"One of {', '.join(ROLES)}."]})
+        raise Invalid(N_("Unknown role."), fields={"role": [ONE_OF.format(choices=", ".join(ROLES))]})
     if member.role != role:
         audit.record(None, "staff role changed", target=f"staff_id={member.id},role={member.role}->{role}")
         member.role = role

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, timedelta
 from typing import Any
 
+from companion.core.field_messages import BETWEEN_ONE_AND, DEPTH_RANGE, UNKNOWN_COMBINED
 from companion.core.localtime import local_date
 from companion.protocols.definition import Protocol
 from companion.treatments.drafting import Draft, Placer, PlanBase, number, session_values
@@ -41,18 +42,16 @@ def validate_facts(protocol: Protocol, facts: TreatmentFacts) -> dict[str, list[
     low = max(MIN_DEPTH_MM, treatment["min_depth_mm"])
     high = min(MAX_DEPTH_MM, treatment["max_depth_mm"])
     if not low <= facts.needle_depth_mm <= high:
-        errors["needle_depth_mm"] = [
-            f"Must be between {low} and {high} mm: the documented range of {protocol.key} ({facts.area})."
-        ]
+        errors["needle_depth_mm"] = [DEPTH_RANGE.format(low=low, high=high, protocol=protocol.key, area=facts.area)]
     if facts.area not in treatment["areas"]:
         errors["area"] = [f"Must be one of: {', '.join(treatment['areas'])}."]
     unknown = [item for item in facts.combined_with if item not in treatment["combined_with"]]
     if unknown:
         allowed = ", ".join(treatment["combined_with"]) or "nothing"
-        errors["combined_with"] = [f"Unknown for this protocol: {', '.join(unknown)} (allowed: {allowed})."]
+        errors["combined_with"] = [UNKNOWN_COMBINED.format(unknown=", ".join(unknown), allowed=allowed)]
     maximum = treatment["max_planned_sessions"]
     if not 1 <= facts.planned_sessions <= maximum:
-        errors["planned_sessions"] = [f"Must be between 1 and {maximum}."]
+        errors["planned_sessions"] = [BETWEEN_ONE_AND.format(max=maximum)]
     elif not 1 <= facts.session_number <= facts.planned_sessions:
         errors["session_number"] = ["Must be between 1 and planned_sessions."]
     return errors

@@ -8,25 +8,15 @@ leaves a screenshot; their paths are printed (`pytest -s` shows them).
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser import Shots, chromium, skip_without_browser
 from tests.console.helpers import STRONG_PASSWORD, make_staff
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-HAVE_BROWSER = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
-
-if not HAVE_BROWSER and not os.environ.get("CI"):
-    pytest.skip(
-        "Debian's chromium and chromium-driver are not installed (CI installs them: .ci/run)", allow_module_level=True
-    )
+skip_without_browser()
 
 
 @pytest.fixture
@@ -40,45 +30,8 @@ def live_server(app):
 
 @pytest.fixture
 def browser():
-    assert HAVE_BROWSER, "CI must install chromium and chromium-driver"
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never try to download a driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="companion-chromium-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1100,1400",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-class Shots:
-    def __init__(self, driver):
-        self.driver = driver
-        self.folder = Path(tempfile.mkdtemp(prefix="companion-console-shots-"))
-        self.paths: list[Path] = []
-
-    def take(self, name: str) -> None:
-        path = self.folder / f"{len(self.paths) + 1:02d}-{name}.png"
-        assert self.driver.save_screenshot(str(path))
-        self.paths.append(path)
-        print(f"screenshot: {path}")
+    with chromium("1100,1400", wait=5, profile="chromium") as driver:
+        yield driver
 
 
 def test_front_desk_story_in_chromium(app, live_server, browser):
@@ -92,7 +45,7 @@ def test_front_desk_story_in_chromium(app, live_server, browser):
     with app.app_context():
         clinic, api_key = create_clinic("Clínica Luz")
         _, one_time = create_staff(clinic.id, "desk@luz.example", "admin")
-    shots = Shots(browser)
+    shots = Shots(browser, "console")
 
     def go(element) -> None:
         """Click something that loads a new page, and wait until the old page is gone."""
@@ -240,7 +193,7 @@ def test_every_page_fits_a_phone_in_english_and_spanish_with_no_serious_accessib
     browser.find_element(By.ID, "password").send_keys(STRONG_PASSWORD)
     browser.find_element(By.ID, "sign-in").click()
     assert browser.find_element(By.ID, "sign-out")
-    shots = Shots(browser)
+    shots = Shots(browser, "console")
     faults: list[str] = []
     for language in ("en", "es"):
         browser.get(f"{base}/settings")

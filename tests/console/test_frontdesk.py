@@ -249,3 +249,14 @@ def test_the_patient_page_title_is_the_patients_name_alone(app, client):
     page = client.get(f"/console/patients/{patient['id']}").get_data(as_text=True)
     title = page[page.index("<title>") : page.index("</title>")]
     assert "Marta Gil" in title and "<" not in title[len("<title>") :]
+
+
+def test_the_results_filters_refusals_read_in_spanish_with_their_values(app, client):
+    _desk(app, client)
+    post(client, "/console/settings/language", {"locale": "es"}, form_page="/console/settings")
+    too_long = client.get("/console/results?from=2025-01-01&to=2026-06-30")
+    assert too_long.status_code == 422
+    assert "Como máximo 366 días." in visible_text(too_long.get_data(as_text=True))
+    unknown = visible_text(client.get("/console/results?protocol=laser-peel").get_data(as_text=True))
+    assert "No existe el protocolo 'laser-peel'; consulte GET /v1/protocols." in unknown
+    assert "At most" not in visible_text(too_long.get_data(as_text=True)) and "No protocol" not in unknown

@@ -82,3 +82,21 @@ def test_the_patient_apps_field_errors_read_in_the_patients_language(app, client
     page = refused.get_data(as_text=True)
     assert "Zona horaria IANA desconocida: &#39;Marte/Olimpo&#39;" in page
     assert not re.search(r"Not a valid|Unknown IANA|Missing data", page)
+
+
+def test_every_template_keeps_its_values_in_spanish():
+    """A translation that drops or renames a {value} would show the reader a hole or fail to format."""
+    spanish = translations("es")
+    names = re.compile(r"\{(\w+)\}")
+    changed = [t for t in TEMPLATES if set(names.findall(t)) != set(names.findall(spanish[t]))]
+    assert not changed, changed
+
+
+def test_our_own_messages_with_values_read_in_spanish():
+    from companion.channels.webpush_subscription import SubscriptionRejected, check_endpoint
+
+    with pytest.raises(SubscriptionRejected) as refused:
+        check_endpoint("https://push.evil.example/x", hosts=["fcm.googleapis.com"])
+    assert translate_messages(refused.value.fields, "es") == {
+        "subscription": {"endpoint": ["El host 'push.evil.example' no es un servicio de notificaciones push aceptado."]}
+    }

@@ -1,21 +1,16 @@
-"""A phone's browser for the patient app's suite: Debian's Chromium through its driver, headless,
-a live server that counts the bytes it sends (page weights), screenshots, axe-core."""
+"""A phone's browser for the patient app's suite: the shared headless Chromium (tests/browser.py) at a
+phone's size and zone, a live server that counts the bytes it sends (page weights), axe-core."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-HAVE_BROWSER = Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+from tests.browser import chromium
+
 ZONE = "America/Mexico_City"  # the local end time must differ from UTC and from the server's zone
 
 
@@ -85,53 +80,15 @@ def live_server(app, monkeypatch):
 
 @pytest.fixture
 def phone():
-    assert HAVE_BROWSER, "CI must install chromium and chromium-driver"
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never try to download a driver
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    profile = tempfile.mkdtemp(prefix="companion-phone-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=390,844",
-        "--lang=en-US",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(3)
-    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ZONE})
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+    with chromium("390,844", wait=3, profile="phone", flags=("--lang=en-US",)) as driver:
+        driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": ZONE})
+        yield driver
 
 
 def viewport(driver, width: int) -> None:
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": True}
     )
-
-
-class Shots:
-    def __init__(self, driver):
-        self.driver = driver
-        self.folder = Path(tempfile.mkdtemp(prefix="companion-app-shots-"))
-        self.paths: list[Path] = []
-
-    def take(self, name: str) -> None:
-        path = self.folder / f"{len(self.paths) + 1:02d}-{name}.png"
-        assert self.driver.save_screenshot(str(path))
-        self.paths.append(path)
-        print(f"screenshot: {path}")
 
 
 def weigh(driver, server, load, path: str) -> tuple[int, int]:

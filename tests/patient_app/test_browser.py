@@ -10,20 +10,16 @@ each page's weight on first and repeat load.
 
 from __future__ import annotations
 
-import os
-
-import pytest
 import requests
 
 from companion.core.i18n import local_clock
 from companion.extensions import db
+from tests.browser import Shots, skip_without_browser
 from tests.factories import create_clinic as make_clinic
 from tests.factories import enroll, record_treatment, sign_in
 from tests.patient_app.browser import (
-    HAVE_BROWSER,
     ZONE,
     LiveServer,
-    Shots,
     live_server,
     notification_from_push,
     phone,
@@ -33,10 +29,7 @@ from tests.patient_app.browser import (
     weigh,
 )
 
-if not HAVE_BROWSER and not os.environ.get("CI"):
-    pytest.skip(
-        "Debian's chromium and chromium-driver are not installed (CI installs them: .ci/run)", allow_module_level=True
-    )
+skip_without_browser()
 
 __all__ = ["live_server", "phone"]  # fixtures
 
@@ -64,7 +57,7 @@ def test_patient_story_on_a_phone(app, live_server: LiveServer, phone):
     api.patch("/v1/clinic", json={"phone": "+34 600 111 222", "hours": "Mon–Fri 9:00–18:00"}, headers=clinic["headers"])
     patient = enroll(api, clinic, locale="en", timezone=ZONE)
     record_treatment(api, clinic, patient["id"])
-    shots = Shots(driver)
+    shots = Shots(driver, "app")
     viewport(driver, 390)
     axe_report: dict[str, list[str]] = {}
     weights: dict[str, tuple[int, int]] = {}

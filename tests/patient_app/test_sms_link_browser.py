@@ -4,11 +4,8 @@ and shows the prompt, and the same link is refused the second time."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-
-import pytest
 
 from companion.channels.factory import build_contact_senders
 from companion.channels.log import LogSender
@@ -17,13 +14,11 @@ from companion.core.clock import clock
 from companion.extensions import db
 from companion.reminders.models import CANCELLED, Reminder
 from devtools.twilio_server import FakeTwilio
+from tests.browser import skip_without_browser
 from tests.factories import create_clinic, enroll, record_treatment
-from tests.patient_app.browser import HAVE_BROWSER, ZONE, LiveServer, live_server, phone, viewport
+from tests.patient_app.browser import ZONE, LiveServer, live_server, phone, viewport
 
-if not HAVE_BROWSER and not os.environ.get("CI"):
-    pytest.skip(
-        "Debian's chromium and chromium-driver are not installed (CI installs them: .ci/run)", allow_module_level=True
-    )
+skip_without_browser()
 
 __all__ = ["live_server", "phone"]  # fixtures
 

@@ -12,6 +12,7 @@ from companion.clinics.models import Clinic
 from companion.core import idempotency
 from companion.core.clock import utcnow
 from companion.core.errors import Conflict, Invalid
+from companion.core.field_messages import NEXT_SESSION
 from companion.core.i18n import N_
 from companion.core.pagination import Page, paginate
 from companion.core.tenancy import clinic_row
@@ -78,7 +79,7 @@ def _check_series_position(patient: Patient, treatment: Treatment) -> None:
         f"Session {number} of {treatment.planned_sessions} {what} the series: the latest session on record is "
         f"{latest.session_number} of {latest.planned_sessions} (treatment {latest.id}).",
         code="series_position",
-        fields={"series": [f"Expected session_number {expected}, or 1 to start a new series."]},
+        fields={"series": [NEXT_SESSION.format(expected=expected)]},
     )
 
 
