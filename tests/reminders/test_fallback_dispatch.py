@@ -18,8 +18,6 @@ from companion.extensions import db
 from companion.patients.models import Patient
 from companion.reminders import models
 from companion.reminders.models import Reminder
-from devtools.smtp_server import SmtpServer
-from devtools.twilio_server import FakeTwilio
 from tests.factories import create_clinic, enroll
 from tests.patient_app.helpers import post
 from tests.reminders import rows
@@ -28,29 +26,6 @@ PUBLIC = "https://care.example"
 LINK = re.compile(re.escape(PUBLIC) + r"(/app/l/[A-Za-z0-9_-]+)")
 # What the reminder rows say: none of it may travel by SMS or e-mail.
 HEALTH_WORDS = ("makeup", "No makeup", "Keep makeup", "maquillaje", "microneedling", "redness", "swelling")
-
-
-@pytest.fixture
-def twilio():
-    with FakeTwilio() as fake:
-        yield fake
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def dispatch(ctx, twilio, smtp, make_dispatcher):
-    clock.freeze(clock.now())
-    config = {**twilio.config(), "SMTP_URL": smtp.url, "EMAIL_FROM": "Clinica Sol <care@clinica.example>"}
-    config["PUBLIC_URL"] = PUBLIC
-    sender = PushRouter(LogSender(), LogSender(), build_contact_senders(config))
-    dispatcher = make_dispatcher(sender, public_url=PUBLIC)
-    yield dispatcher
-    sender.close()
 
 
 def patient(client, app, *, locale: str = "en", quiet: tuple[str, str] | None = None, **contact):

@@ -7,46 +7,17 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
-from companion.channels.factory import build_contact_senders, build_sender
-from companion.channels.log import LogSender
-from companion.channels.router import PushRouter
+from companion.channels.factory import build_sender
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.reminders import models
 from companion.reminders.dispatch.stats import PassStats
 from companion.reminders.models import Reminder
-from devtools.smtp_server import SmtpServer
-from devtools.twilio_server import FakeTwilio
 from tests.messaging.helpers import PUBLIC, reply, status
 from tests.reminders import rows
 
 NUMBER = "+34612345678"
-
-
-@pytest.fixture
-def twilio(app, monkeypatch):
-    with FakeTwilio() as fake:
-        for key, value in {**fake.config(), "PUBLIC_URL": PUBLIC}.items():
-            monkeypatch.setitem(app.config, key, value)  # the hooks check this account's signature
-        yield fake
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def dispatch(ctx, twilio, smtp, make_dispatcher):
-    clock.freeze(clock.now())
-    config = {**twilio.config(), "SMTP_URL": smtp.url, "PUBLIC_URL": PUBLIC}
-    sender = PushRouter(LogSender(), LogSender(), build_contact_senders(config))
-    yield make_dispatcher(sender, public_url=PUBLIC)
-    sender.close()
 
 
 def _patient(*, email: str | None = None) -> Patient:

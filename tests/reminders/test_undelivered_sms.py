@@ -7,46 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
-from companion.channels.factory import build_contact_senders
-from companion.channels.log import LogSender
-from companion.channels.router import PushRouter
 from companion.core.clock import clock
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.reminders import models
 from companion.reminders.models import Reminder
-from devtools.smtp_server import SmtpServer
-from devtools.twilio_server import FakeTwilio
-from tests.messaging.helpers import PUBLIC, status
+from tests.messaging.helpers import status
 from tests.reminders import rows
 
 NUMBER = "+34612345678"
 EMAIL = "lucia@example.com"
-
-
-@pytest.fixture
-def twilio(app, monkeypatch):
-    with FakeTwilio() as fake:
-        for key, value in {**fake.config(), "PUBLIC_URL": PUBLIC}.items():
-            monkeypatch.setitem(app.config, key, value)  # the status hook checks this account's signature
-        yield fake
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def dispatch(ctx, twilio, smtp, make_dispatcher):
-    clock.freeze(clock.now())
-    config = {**twilio.config(), "SMTP_URL": smtp.url, "PUBLIC_URL": PUBLIC}
-    sender = PushRouter(LogSender(), LogSender(), build_contact_senders(config))
-    yield make_dispatcher(sender, public_url=PUBLIC)
-    sender.close()
 
 
 def _sent_by_sms(dispatch, twilio, *, email: bool, quiet: tuple[str, str] = ("00:00", "00:00")) -> Reminder:
