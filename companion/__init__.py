@@ -59,7 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from companion.blueprints import register_blueprints, register_rate_limits
     from companion.console.views import register_console
-    from companion.patient_app.web import register_patient_app
+    from companion.patient_app.routes import register_patient_app
 
     with app.app_context():  # the document lists values the app loaded (protocol keys)
         register_blueprints(api)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, g, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask.wrappers import Response
 from werkzeug.exceptions import HTTPException
@@ -111,10 +111,3 @@ for _bp in (public, pages):
     for _status in _HTTP_ERRORS:
         _bp.register_error_handler(_status, _http_error)
 public.app_context_processor(_helpers)
-
-
-def register_patient_app(app: Flask) -> None:
-    from companion.patient_app import join, links, views  # noqa: F401  (routes on the blueprints)
-
-    app.register_blueprint(public)
-    app.register_blueprint(pages)
