@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from companion.core.auth import PATIENT_APP_COOKIE
 from companion.extensions import db
 from companion.reminders.models import Reminder
@@ -14,16 +12,6 @@ from tests.factories import sign_in
 from tests.patient_app.helpers import csrf, enrolled_patient, join, post
 
 PAGES = ("/app/", "/app/aftercare", "/app/timeline", "/app/checkin", "/app/appointments", "/app/settings")
-
-
-@pytest.fixture
-def phone(app):
-    """A patient's phone: joined, with a clinic (phone and hours) and a session recorded 30 minutes ago."""
-    client = app.test_client()
-    made = enrolled_patient(app, client)
-    assert join(client, made["patient"]["enrollment_code"]).status_code == 303
-    made["client"] = client
-    return made
 
 
 def reminder_ids(app, patient_id: int) -> list[int]:

@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from companion.extensions import db
 from companion.patients.models import Patient
 from companion.reminders.models import Reminder
 from tests.console.helpers import make_staff
 from tests.console.helpers import sign_in as staff_sign_in
 from tests.patient_app.helpers import enrolled_patient, join, post
-
-
-@pytest.fixture
-def phone(app):
-    client = app.test_client()
-    made = enrolled_patient(app, client)
-    assert join(client, made["patient"]["enrollment_code"]).status_code == 303
-    made["client"] = client
-    return made
 
 
 def _switch(page: str, name: str) -> str:
